@@ -1,0 +1,1 @@
+-- 0002: reserved for identity (tokens, JWKS cache, sessions); its module fills it in.

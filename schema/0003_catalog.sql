@@ -1,0 +1,1 @@
+-- 0003: reserved for the catalog mirror and policy cache; its module fills it in.

@@ -1,0 +1,1 @@
+-- 0004: reserved for the Looker dashboard cache; its module fills it in.

@@ -1,0 +1,1 @@
+-- 0005: reserved for the Dataproc job outbox and clusters; its module fills it in.
