@@ -1,0 +1,79 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// Builds JSON responses and reads JSON/form request bodies for every sandbox upstream.
+enum JSONResponse {
+    /// A response carrying `value` as `application/json`.
+    static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        raw(encode(value), status: status, headers: headers)
+    }
+
+    /// A response carrying already-encoded JSON bytes.
+    static func raw(_ data: Data, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A plain-text response (CSV, error pages).
+    static func text(_ text: String, contentType: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// JSON text of `value` (never fails: JSONValue is always representable).
+    static func encode(_ value: JSONValue) -> Data {
+        (try? JSONEncoder.gatehouse.encode(value)) ?? Data("null".utf8)
+    }
+
+    /// The request body bytes, up to 16 MiB.
+    static func body(of request: Request) async throws -> Data {
+        let buffer = try await request.body.collect(upTo: 16 << 20)
+        return Data(buffer.readableBytesView)
+    }
+
+    /// The body parsed as a JSON value; an empty body or invalid JSON is a 400.
+    static func jsonBody(of request: Request) async throws -> JSONValue {
+        let data = try await body(of: request)
+        guard !data.isEmpty else { throw SandboxHTTPError.badRequest("Request body is empty; a JSON object is required.") }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw SandboxHTTPError.badRequest("Request body is not valid JSON.")
+        }
+    }
+
+    /// The body parsed as `application/x-www-form-urlencoded` (later duplicates win).
+    static func formBody(of request: Request) async throws -> [String: String] {
+        let data = try await body(of: request)
+        return formFields(String(decoding: data, as: UTF8.self))
+    }
+
+    /// Decodes form or query text; `+` means space as in HTML forms.
+    static func formFields(_ text: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for (name, value) in queryItems(text.replacingOccurrences(of: "+", with: "%20")) { fields[name] = value }
+        return fields
+    }
+
+    /// Query items in order, percent-decoded (repeated names kept).
+    static func queryItems(_ query: String?) -> [(name: String, value: String)] {
+        guard let query, !query.isEmpty else { return [] }
+        var components = URLComponents()
+        components.percentEncodedQuery = query
+        return (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+    }
+}
+
+extension Request {
+    /// Query items in order, percent-decoded.
+    var sandboxQueryItems: [(name: String, value: String)] { JSONResponse.queryItems(uri.query) }
+
+    /// The `Authorization` header split into scheme (lowercased) and credentials.
+    var authorizationCredentials: (scheme: String, credentials: String)? {
+        guard let header = headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return nil }
+        return (parts[0].lowercased(), String(parts[1]).trimmingCharacters(in: .whitespaces))
+    }
+}

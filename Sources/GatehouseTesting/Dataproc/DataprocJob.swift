@@ -1,0 +1,82 @@
+import Foundation
+import GatehouseCore
+
+/// A job the Dataproc sandbox holds: what the client submitted plus the server's bookkeeping.
+/// Its state is not stored but derived from the sandbox clock, so advancing the clock moves it.
+public struct DataprocJob: Sendable {
+    /// Project from the request path.
+    public var projectId: String
+    /// Region from the request path.
+    public var region: String
+    /// The job id (client's `reference.jobId` or server-made).
+    public var jobId: String
+    /// The submit request's `requestId`, if any.
+    public var requestId: String?
+    /// When it was submitted (sandbox clock).
+    public var submittedAt: Date
+    /// When it was cancelled (sandbox clock), if it was.
+    public var cancelledAt: Date?
+    /// The client's Job object as submitted.
+    var submitted: JSONValue
+    /// Server-assigned uuids.
+    var jobUuid: String
+    var clusterUuid: String
+    /// Whether the job asked to fail (`fail.py` main file or the `sandbox.fail` property).
+    var failsOnPurpose: Bool
+
+    /// One entry of the status timeline.
+    struct StatusEntry {
+        var state: String
+        var start: Date
+    }
+
+    /// Every state the job has entered by `now`, oldest first.
+    func timeline(at now: Date, stepSeconds: TimeInterval) -> [StatusEntry] {
+        var entries = [StatusEntry(state: "PENDING", start: submittedAt)]
+        let running = submittedAt.addingTimeInterval(stepSeconds)
+        let finished = submittedAt.addingTimeInterval(2 * stepSeconds)
+        let cutoff = cancelledAt.map { min($0, now) } ?? now
+        if cutoff >= running { entries.append(StatusEntry(state: "RUNNING", start: running)) }
+        if cutoff >= finished { entries.append(StatusEntry(state: failsOnPurpose ? "ERROR" : "DONE", start: finished)) }
+        if let cancelledAt, cancelledAt <= now, !Self.terminal.contains(entries.last!.state) {
+            entries.append(StatusEntry(state: "CANCEL_PENDING", start: cancelledAt))
+            entries.append(StatusEntry(state: "CANCELLED", start: cancelledAt))
+        }
+        return entries
+    }
+
+    /// The current state at `now`.
+    func state(at now: Date, stepSeconds: TimeInterval) -> String { timeline(at: now, stepSeconds: stepSeconds).last!.state }
+
+    /// States after which nothing changes.
+    static let terminal: Set<String> = ["DONE", "ERROR", "CANCELLED"]
+
+    /// The Job resource as `jobs.get` returns it at `now`.
+    func resource(at now: Date, stepSeconds: TimeInterval) -> JSONValue {
+        let timeline = timeline(at: now, stepSeconds: stepSeconds)
+        let current = timeline.last!
+        var status: [String: JSONValue] = ["state": .string(current.state), "stateStartTime": .string(Self.timestamp(current.start))]
+        if current.state == "ERROR" { status["details"] = "Job failed with message [Sandbox: the job asked to fail]." }
+        if current.state == "PENDING" { status["substate"] = "QUEUED" }
+        var job = submitted.objectValue ?? [:]
+        job["reference"] = ["projectId": .string(projectId), "jobId": .string(jobId)]
+        var placement = job["placement"]?.objectValue ?? [:]
+        placement["clusterUuid"] = .string(clusterUuid)
+        job["placement"] = .object(placement)
+        job["status"] = .object(status)
+        job["statusHistory"] = .array(timeline.dropLast().map { ["state": .string($0.state), "stateStartTime": .string(Self.timestamp($0.start))] })
+        job["jobUuid"] = .string(jobUuid)
+        let base = "gs://dataproc-staging-sandbox/google-cloud-dataproc-metainfo/\(clusterUuid)/jobs/\(jobId)"
+        job["driverControlFilesUri"] = .string(base + "/")
+        job["driverOutputResourceUri"] = .string(base + "/driveroutput")
+        job["done"] = .bool(Self.terminal.contains(current.state))
+        return .object(job)
+    }
+
+    /// RFC 3339 with microseconds, as Google APIs write timestamps.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GatehouseCore
+import Hummingbird
+
+/// The Dataproc v1 stand-in: `projects.regions.jobs` (submit, get, list, cancel, delete).
+///
+/// Requests are checked against the discovery document (`google-dataproc.v1.json`): query
+/// parameters and body fields by name and type. Clusters and operations are not served yet; they
+/// would add their own `add…Routes` beside `addJobRoutes` and their own store.
+public final class DataprocSandbox: Sendable {
+    /// Seconds each of PENDING and RUNNING lasts on the sandbox clock.
+    public let stepSeconds: TimeInterval
+    /// The jobs held.
+    public let jobs = DataprocJobStore()
+    let clock: SandboxClock
+    let authorize: @Sendable (String) -> SandboxAccessToken?
+    let discovery: JSONValue?
+    let validator: DiscoverySchemaValidator
+
+    /// A Dataproc stand-in. `authorize` maps a Bearer token to what was issued for it (STS, IAM
+    /// Credentials, or the admin API); `discovery` is the parsed discovery document.
+    public init(clock: SandboxClock, discovery: JSONValue?, stepSeconds: TimeInterval = 2, authorize: @escaping @Sendable (String) -> SandboxAccessToken?) {
+        self.clock = clock
+        self.discovery = discovery
+        self.validator = DiscoverySchemaValidator(discovery: discovery)
+        self.stepSeconds = stepSeconds
+        self.authorize = authorize
+    }
+
+    /// Adds the Dataproc routes to `router`.
+    public func addRoutes(to router: Router<SandboxRequestContext>) {
+        addJobRoutes(to: router)
+    }
+
+    /// The discovery method description for `jobs.<name>`.
+    func method(_ name: String) -> JSONValue? {
+        discovery?.value(at: ["resources", "projects", "resources", "regions", "resources", "jobs", "methods", name])
+    }
+
+    /// Checks the query against the method's parameters and the Bearer token; returns the token.
+    @discardableResult
+    func admit(_ request: Request, method name: String) throws(SandboxHTTPError) -> SandboxAccessToken {
+        try QueryParameterRules.discovery(method(name))?.check(request.sandboxQueryItems)
+        guard let (scheme, token) = request.authorizationCredentials else {
+            throw .unauthorized("Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+        }
+        guard scheme == "bearer", let info = authorize(token), info.isValid(at: clock.now) else {
+            throw .unauthorized("Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+        }
+        guard info.scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
+            throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")
+        }
+        return info
+    }
+
+    /// Checks the project and region path parameters.
+    static func location(_ context: SandboxRequestContext) throws(SandboxHTTPError) -> (project: String, region: String) {
+        let project = context.parameters.get("projectId") ?? ""
+        let region = context.parameters.get("region") ?? ""
+        guard project.range(of: #"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"#, options: .regularExpression) != nil else {
+            throw .badRequest("Invalid project id '\(project)': 6 to 30 lowercase letters, digits or hyphens, starting with a letter.")
+        }
+        guard region == "global" || region.range(of: #"^[a-z]+-[a-z]+[0-9]+$"#, options: .regularExpression) != nil else {
+            throw .badRequest("Invalid region '\(region)': use a region such as europe-west1 or global.")
+        }
+        return (project, region)
+    }
+
+    /// Forgets every job.
+    public func reset() { jobs.reset() }
+}
