@@ -112,23 +112,10 @@ extension JSONValue {
     }
 
     /// Compact JSON text with sorted keys: stable bytes, so equal values hash equally.
-    public func canonicalData() -> Data {
-        // Encoding a JSONValue cannot fail: every case is representable (non-finite doubles become null).
-        (try? JSONEncoder.canonical.encode(self.finite)) ?? Data("null".utf8)
-    }
+    public func canonicalData() -> Data { Data(JSONWriter.bytes(self, sortedKeys: true)) }
 
     /// The canonical text as a String.
-    public var canonicalString: String { String(decoding: canonicalData(), as: UTF8.self) }
-
-    /// The same value with NaN and infinities replaced by null, which JSON cannot carry.
-    private var finite: JSONValue {
-        switch self {
-        case .double(let value) where !value.isFinite: .null
-        case .array(let values): .array(values.map(\.finite))
-        case .object(let members): .object(members.mapValues(\.finite))
-        default: self
-        }
-    }
+    public var canonicalString: String { String(decoding: JSONWriter.bytes(self, sortedKeys: true), as: UTF8.self) }
 }
 
 extension JSONEncoder {

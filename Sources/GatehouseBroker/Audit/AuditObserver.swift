@@ -1,0 +1,83 @@
+import Foundation
+import GatehouseAudit
+import GatehouseCore
+import GatehouseRPC
+import GatehouseStore
+import Logging
+
+/// Connects the RPC server to the audit log: every call is recorded, with any state change the
+/// handler attached, before its response is released. No record, no answer.
+struct AuditObserver: CallObserver {
+    let audit: AuditLog
+    let logger: Logger
+
+    func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
+        let entry = Self.entry(for: call)
+        let change = call.annotations.attachment as? BatchWriter.Work
+        audit.append(entry, alongside: change) { result in
+            switch result {
+            case .success:
+                done(.success(()))
+            case .failure(let error) where change != nil:
+                // The state change failed, so neither it nor its record was kept: record the failure instead.
+                logger.error("state change failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                var failed = entry
+                failed.outcome = .error
+                failed.errorReason = "state_change_failed"
+                audit.append(failed) { second in
+                    done(.failure(second.isSuccess ? .internalError(reason: "state_change_failed") : Self.unavailable))
+                }
+            case .failure(let error):
+                logger.critical("audit write failed; refusing to answer", metadata: ["error": "\(error)"])
+                done(.failure(Self.unavailable))
+            }
+        }
+    }
+
+    func refused(peer: PeerCredentials, reason: String) {
+        let entry = AuditEntry(
+            peer: Self.peer(peer), method: "rpc.connection_refused", decision: .deny, outcome: .error, errorReason: reason)
+        audit.append(entry) { result in
+            if case .failure(let error) = result {
+                logger.critical("audit write failed for a refused connection", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    static let unavailable = RPCError(
+        .upstreamUnavailable, reason: "audit_unavailable",
+        message: "The audit log could not be written, so the request was not carried out")
+
+    static func entry(for call: CompletedCall) -> AuditEntry {
+        let fields = call.annotations
+        var errorReason: String?
+        var outcome = AuditOutcome.ok
+        if case .failure(let error) = call.outcome {
+            outcome = .error
+            errorReason = error.reason ?? "code_\(error.code)"
+        }
+        return AuditEntry(
+            at: call.startedAt,
+            requestID: call.id.map { $0.json.canonicalString },
+            peer: peer(call.peer),
+            callerClass: fields.callerClass,
+            principal: fields.principal,
+            method: call.method,
+            entity: fields.entity,
+            params: call.params ?? .null,
+            decision: fields.decision.flatMap(AuditDecision.init(rawValue:)) ?? .none,
+            rule: fields.rule,
+            outcome: outcome,
+            errorReason: errorReason,
+            detail: fields.detail.isEmpty ? nil : .object(fields.detail),
+            durationMicros: call.durationMicros)
+    }
+
+    static func peer(_ peer: PeerCredentials) -> AuditPeer {
+        AuditPeer(uid: peer.uid, gid: peer.gid, pid: peer.pid, executable: peer.executable)
+    }
+}
+
+extension Result {
+    var isSuccess: Bool { if case .success = self { true } else { false } }
+}

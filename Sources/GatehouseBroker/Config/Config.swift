@@ -1,0 +1,155 @@
+import Foundation
+import Yams
+
+/// Why the configuration could not be used; every message names the key and says what it takes.
+public enum ConfigError: Error, CustomStringConvertible, Sendable {
+    case unreadable(path: String, detail: String)
+    case notYAML(path: String, detail: String)
+    case unknownKey(String, source: String, suggestion: String?)
+    case badValue(key: String, value: String, expected: String, source: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let detail): "cannot read config file \(path): \(detail)"
+        case .notYAML(let path, let detail): "config file \(path) is not valid YAML: \(detail)"
+        case .unknownKey(let key, let source, let suggestion):
+            "unknown config key `\(key)` in \(source)" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
+                + " (`gatehouse config keys` lists them all)"
+        case .badValue(let key, let value, let expected, let source):
+            "config key `\(key)` in \(source) is \"\(value)\"; expected \(expected)"
+        }
+    }
+}
+
+/// Resolved configuration: defaults, then the YAML file, then `GATEHOUSE_*` variables, then flags.
+public struct Config: Sendable {
+    private var values: [String: String] = [:]
+    /// Where each value came from (`default`, the file path, an env var name, `--flag`).
+    public private(set) var sources: [String: String] = [:]
+
+    /// Loads and validates. `file` may be nil (no config file); `flags` are dotted keys set by CLI flags.
+    public static func load(
+        file: String?, environment: [String: String] = ProcessInfo.processInfo.environment, flags: [String: String] = [:]
+    ) throws(ConfigError) -> Config {
+        var config = Config()
+        for key in ConfigKeys.all {
+            if let value = key.defaultValue { config.set(key.path, value, source: "default") }
+        }
+        if let file {
+            try config.merge(fileAt: file)
+        }
+        for key in ConfigKeys.all {
+            if let value = environment[key.environmentName] {
+                try config.validateAndSet(key.path, value, source: key.environmentName)
+            }
+        }
+        // A misspelt variable would otherwise be silently ignored.
+        for name in environment.keys where name.hasPrefix("GATEHOUSE_") && !Self.nonConfigVariables.contains(name) {
+            if !ConfigKeys.all.contains(where: { $0.environmentName == name }) {
+                throw .unknownKey(name, source: "the environment", suggestion: Self.closest(to: name, in: ConfigKeys.all.map(\.environmentName)))
+            }
+        }
+        for (path, value) in flags {
+            try config.validateAndSet(path, value, source: "--\(path.replacingOccurrences(of: "_", with: "-"))")
+        }
+        return config
+    }
+
+    /// Variables with the prefix that are not config keys (read elsewhere by design).
+    static let nonConfigVariables: Set<String> = ["GATEHOUSE_SANDBOX_FIXTURES", "GATEHOUSE_BIN_DIR", "GATEHOUSE_CONFIG", "GATEHOUSE_KEY"]
+
+    /// The text value of `path`, if set.
+    public func string(_ path: String) -> String? { values[path] }
+    /// The integer value of `path` (validated at load).
+    public func int(_ path: String) -> Int? { values[path].flatMap { Int($0) } }
+    /// The boolean value of `path`.
+    public func bool(_ path: String) -> Bool? { values[path].map { $0 == "true" } }
+    /// The list value of `path` (comma-separated text internally).
+    public func list(_ path: String) -> [String] {
+        (values[path] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    private mutating func set(_ path: String, _ value: String, source: String) {
+        values[path] = value
+        sources[path] = source
+    }
+
+    private mutating func merge(fileAt path: String) throws(ConfigError) {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, detail: error.localizedDescription)
+        }
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw .notYAML(path: path, detail: "\(error)")
+        }
+        guard let document else { return }  // an empty file configures nothing
+        guard let root = document as? [String: Any] else {
+            throw .notYAML(path: path, detail: "the top level must be a mapping of keys")
+        }
+        for (key, value) in flatten(root, prefix: "") {
+            try validateAndSet(key, value, source: path)
+        }
+    }
+
+    private func flatten(_ mapping: [String: Any], prefix: String) -> [(String, Any)] {
+        mapping.flatMap { key, value -> [(String, Any)] in
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            if let nested = value as? [String: Any], ConfigKeys.key(path) == nil {
+                return flatten(nested, prefix: path)
+            }
+            return [(path, value)]
+        }
+    }
+
+    private mutating func validateAndSet(_ path: String, _ raw: Any, source: String) throws(ConfigError) {
+        guard let key = ConfigKeys.key(path) else {
+            throw .unknownKey(path, source: source, suggestion: Self.closest(to: path, in: ConfigKeys.all.map(\.path)))
+        }
+        let text: String
+        switch raw {
+        case let list as [Any]: text = list.map { "\($0)" }.joined(separator: ",")
+        default: text = "\(raw)"
+        }
+        func bad() -> ConfigError { .badValue(key: path, value: text, expected: key.kindDescription, source: source) }
+        switch key.kind {
+        case .string, .path, .stringList:
+            break
+        case .int(let range):
+            guard let number = Int(text), range.contains(number) else { throw bad() }
+        case .bool:
+            guard ["true", "false"].contains(text.lowercased()) else { throw bad() }
+            set(path, text.lowercased(), source: source)
+            return
+        case .choice(let options):
+            guard options.contains(text) else { throw bad() }
+        case .intList:
+            let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard items.allSatisfy({ Int($0) != nil }) else { throw bad() }
+        }
+        set(path, text, source: source)
+    }
+
+    /// The known name nearest to `name` by edit distance, when it is plausibly a typo.
+    static func closest(to name: String, in candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return nil }
+        return best.0
+    }
+
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, cb) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

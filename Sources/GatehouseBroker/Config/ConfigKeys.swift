@@ -1,0 +1,32 @@
+/// Every configuration key Gatehouse knows. Add a key here and it is parsed, validated,
+/// overridable by environment, listed by `gatehouse config keys`, and checked to be in the README.
+public enum ConfigKeys {
+    /// The registry, in documentation order.
+    public static let all: [ConfigKey] = foundation + identity + catalog + looker + dataproc
+
+    static let foundation: [ConfigKey] = [
+        ConfigKey("socket", .path, default: nil, "Unix socket path (default $XDG_RUNTIME_DIR/gatehouse/gatehouse.sock, else ~/.gatehouse/gatehouse.sock)"),
+        ConfigKey("database", .path, default: nil, "SQLite database path (default $XDG_STATE_HOME/gatehouse/gatehouse.db, else ~/.local/state/gatehouse/gatehouse.db)"),
+        ConfigKey("log_level", .choice(["trace", "debug", "info", "notice", "warning", "error"]), default: "info", "Daemon log level (logs go to stderr)"),
+        ConfigKey("rpc.max_frame_bytes", .int(1024...(64 << 20)), default: "1048576", "Longest accepted request line; longer ones get payload_too_large and the connection closes"),
+        ConfigKey("rpc.max_batch", .int(1...100_000), default: "10000", "Most requests in one JSON-RPC batch"),
+        ConfigKey("rpc.max_connections", .int(1...65_536), default: "256", "Connections beyond this are refused with `busy`"),
+        ConfigKey("rpc.idle_timeout_seconds", .int(1...86_400), default: "300", "Close a connection that sends nothing for this long while nothing is in flight"),
+        ConfigKey("rpc.allowed_uids", .intList, default: "", "Other uids allowed to connect (the daemon's own uid always is)"),
+        ConfigKey("rpc.threads", .int(1...64), default: "2", "Event loop threads serving the socket"),
+        ConfigKey("rpc.shutdown_grace_seconds", .int(0...600), default: "10", "On SIGTERM/SIGINT, how long requests in flight may finish"),
+        ConfigKey("store.durability", .choice(["normal", "full"]), default: "normal", "normal: commits survive a daemon crash (WAL); full: also fsync each group commit (survives power loss)"),
+        ConfigKey("store.max_batch", .int(1...100_000), default: "512", "Most writes in one group commit"),
+    ]
+
+    // The sections below belong to their modules; each module's owner extends its list.
+    static let identity: [ConfigKey] = []
+    static let catalog: [ConfigKey] = []
+    static let looker: [ConfigKey] = []
+    static let dataproc: [ConfigKey] = []
+
+    /// The key at `path`.
+    public static func key(_ path: String) -> ConfigKey? { byPath[path] }
+
+    private static let byPath: [String: ConfigKey] = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })
+}

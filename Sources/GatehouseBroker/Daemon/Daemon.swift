@@ -1,0 +1,80 @@
+import Foundation
+import GatehouseAudit
+import GatehouseCore
+import GatehouseRPC
+import GatehouseStore
+import Logging
+import Synchronization
+
+/// `gatehouse serve`: opens the store, registers every module's methods and serves the socket
+/// until SIGTERM or SIGINT, then shuts down in order (stop accepting, finish in-flight, flush audit).
+public final class Daemon: Sendable {
+    /// The resolved configuration.
+    public let config: Config
+    private let logger: Logger
+    private let store: Store
+    private let server: RPCServer
+
+    /// Opens the database and prepares the server; nothing listens until `run()`.
+    public init(config: Config, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let durability = Durability(rawValue: config.string("store.durability") ?? "normal") ?? .normal
+        store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
+        let audit = AuditLog(store: store)
+        let startedAt = Date()
+
+        let registryBox = Mutex(MethodRegistry())
+        var registry = MethodRegistry()
+        registry.register(SystemMethods.all(store: store, startedAt: startedAt, methods: { registryBox.withLock { $0.catalog } }))
+        registry.register(AuditMethods.all(store: store))
+        registryBox.withLock { $0 = registry }
+
+        var rpc = RPCServerConfiguration(socketPath: BrokerPaths.socket(config))
+        rpc.maxFrameBytes = config.int("rpc.max_frame_bytes") ?? rpc.maxFrameBytes
+        rpc.maxBatch = config.int("rpc.max_batch") ?? rpc.maxBatch
+        rpc.maxConnections = config.int("rpc.max_connections") ?? rpc.maxConnections
+        rpc.idleTimeout = .seconds(config.int("rpc.idle_timeout_seconds") ?? 300)
+        rpc.allowedUIDs = Set(config.list("rpc.allowed_uids").compactMap { UInt32($0) })
+        rpc.threads = config.int("rpc.threads") ?? rpc.threads
+        rpc.shutdownGrace = .seconds(config.int("rpc.shutdown_grace_seconds") ?? 10)
+        server = RPCServer(configuration: rpc, registry: registry, observer: AuditObserver(audit: audit, logger: logger), logger: logger)
+    }
+
+    /// Serves until SIGTERM/SIGINT; returns after a clean shutdown.
+    public func run() async throws {
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
+        try await server.start()
+        logger.notice("gatehouse \(GatehouseVersion.current) serving", metadata: [
+            "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
+        ])
+        let received = await signals.next()
+        logger.notice("shutting down", metadata: ["signal": "\(received)"])
+        await server.shutdown()
+        store.close()
+        logger.notice("stopped cleanly")
+    }
+}
+
+/// Turns POSIX signals into an async wait.
+final class SignalWatcher {
+    private let stream: AsyncStream<Int32>
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32]) {
+        let (stream, continuation) = AsyncStream<Int32>.makeStream()
+        self.stream = stream
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { continuation.yield(number) }
+            source.resume()
+            return source
+        }
+    }
+
+    func next() async -> Int32 {
+        for await number in stream { return number }
+        return SIGTERM
+    }
+}

@@ -1,0 +1,37 @@
+import Foundation
+import GRDB
+import GatehouseCore
+import GatehouseRPC
+import GatehouseStore
+
+/// `system.*`: liveness, status and discovery.
+enum SystemMethods {
+    static func all(store: Store, startedAt: Date, methods: @escaping @Sendable () -> JSONValue) -> [RPCMethod] {
+        [
+            RPCMethod(
+                "system.ping", summary: "Liveness check; answers \"pong\".",
+                handler: .immediate { _ in "pong" }),
+            RPCMethod(
+                "system.status", summary: "Version, schema version, uptime, database path and size, record counts.",
+                handler: .async { _ in try await status(store: store, startedAt: startedAt) }),
+            RPCMethod(
+                "system.methods", summary: "Every method with a one-line summary and its params schema.",
+                handler: .immediate { _ in methods() }),
+        ]
+    }
+
+    static func status(store: Store, startedAt: Date) async throws -> JSONValue {
+        let counts = try await store.pool.read { db -> [String: JSONValue] in
+            ["auditRecords": .int(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit_log") ?? 0)]
+        }
+        return .object([
+            "version": .string(GatehouseVersion.current),
+            "schemaVersion": .int(Int64(try store.schemaVersion())),
+            "pid": .int(Int64(getpid())),
+            "uptimeSeconds": .double((Date().timeIntervalSince(startedAt) * 10).rounded() / 10),
+            "startedAt": .string(Timestamp.string(startedAt)),
+            "database": .object(["path": .string(store.path), "bytes": .int(store.sizeOnDisk())]),
+            "counts": .object(counts),
+        ])
+    }
+}

@@ -1,0 +1,87 @@
+/// Serializes `JSONValue` to compact JSON bytes.
+///
+/// Written by hand because audit hashes are computed over these bytes: they must stay identical
+/// across Foundation releases, and `JSONEncoder` promises no particular key order, escaping or
+/// number format. It is also the hot path of every RPC response, where it is several times faster.
+public enum JSONWriter {
+    /// `value` as compact JSON; with `sortedKeys`, object members in code-point order (the canonical form).
+    public static func bytes(_ value: JSONValue, sortedKeys: Bool = true) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        write(value, into: &out, sortedKeys: sortedKeys)
+        return out
+    }
+
+    /// Appends `value` to `out`.
+    public static func write(_ value: JSONValue, into out: inout [UInt8], sortedKeys: Bool = true) {
+        switch value {
+        case .null:
+            out.append(contentsOf: "null".utf8)
+        case .bool(let flag):
+            out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number):
+            out.append(contentsOf: String(number).utf8)
+        case .double(let number):
+            if number.isFinite {
+                if number.rounded() == number && abs(number) < 1e15 {
+                    out.append(contentsOf: String(Int64(number)).utf8)
+                } else {
+                    out.append(contentsOf: number.description.utf8)
+                }
+            } else {
+                out.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
+            }
+        case .string(let text):
+            writeString(text, into: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                write(element, into: &out, sortedKeys: sortedKeys)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            let keys = sortedKeys ? members.keys.sorted(by: codePointOrder) : Array(members.keys)
+            for key in keys {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(members[key]!, into: &out, sortedKeys: sortedKeys)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `text` as a JSON string literal, escaping quotes, backslashes and control characters.
+    public static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 0x0F))
+            default:
+                out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// Orders keys by Unicode code points, independent of locale and of String's grapheme rules.
+    private static func codePointOrder(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.unicodeScalars.lexicographicallyPrecedes(rhs.unicodeScalars)
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import GatehouseCore
+
+/// A finished call, as the observer (the audit log) sees it before the response is sent.
+public struct CompletedCall: Sendable {
+    public var startedAt: Date
+    public var durationMicros: Int64
+    public var peer: PeerCredentials
+    /// nil for notifications and for requests whose id could not be read.
+    public var id: RPCID?
+    /// The method, or a marker such as `rpc.invalid` for malformed input.
+    public var method: String
+    public var params: JSONValue?
+    public var outcome: Result<JSONValue, RPCError>
+    public var annotations: CallAnnotations.Fields
+}
+
+/// Sees every call and every refused connection. The server holds each response until
+/// `record` completes, and answers with the observer's error instead if it fails: no record, no answer.
+public protocol CallObserver: Sendable {
+    /// Records a finished call; call `done` once it is durable.
+    func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void)
+    /// Records a connection the server refused (wrong uid, too many connections).
+    func refused(peer: PeerCredentials, reason: String)
+}
+
+/// An observer that records nothing: for tests of the protocol layer alone.
+public struct NoCallObserver: CallObserver {
+    /// Creates it.
+    public init() {}
+    public func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void) { done(.success(())) }
+    public func refused(peer: PeerCredentials, reason: String) {}
+}

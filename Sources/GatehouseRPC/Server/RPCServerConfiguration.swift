@@ -1,0 +1,26 @@
+import Foundation
+
+/// How the RPC server listens and what it tolerates.
+public struct RPCServerConfiguration: Sendable {
+    /// The Unix socket path.
+    public var socketPath: String
+    /// The longest request line accepted; longer ones get `payload_too_large` and the connection is closed.
+    public var maxFrameBytes: Int = 1 << 20
+    /// The most requests one batch may hold.
+    public var maxBatch: Int = 10_000
+    /// Connections beyond this get `busy` and are closed.
+    public var maxConnections: Int = 256
+    /// A connection with nothing in flight that sends nothing for this long is closed.
+    public var idleTimeout: Duration = .seconds(300)
+    /// Users besides the daemon's own that may connect (the socket's mode must allow them too).
+    public var allowedUIDs: Set<UInt32> = []
+    /// How long a graceful shutdown waits for requests in flight.
+    public var shutdownGrace: Duration = .seconds(10)
+    /// Event loop threads.
+    public var threads: Int = 2
+
+    /// A configuration for `socketPath` with defaults for everything else.
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import GatehouseBroker
+import Logging
+
+/// `gatehouse serve`: run the daemon in the foreground.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon in the foreground until SIGTERM or SIGINT.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (config key: log_level).")
+    var logLevel: String?
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        if let logLevel { flags["log_level"] = logLevel }
+        let config = try global.loadConfig(extraFlags: flags)
+        let level = Logger.Level(rawValue: config.string("log_level") ?? "info") ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "gatehouse")
+        do {
+            let daemon = try Daemon(config: config, logger: logger)
+            try await daemon.run()
+        } catch {
+            throw CLIFailure("\(error)")
+        }
+    }
+}
