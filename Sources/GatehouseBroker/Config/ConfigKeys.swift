@@ -19,11 +19,7 @@ public enum ConfigKeys {
         ConfigKey("store.max_batch", .int(1...100_000), default: "512", "Most writes in one group commit"),
     ]
 
-    // The sections below belong to their modules; each module's owner extends its list.
-    static let identity: [ConfigKey] = []
-    static let catalog: [ConfigKey] = []
-    static let looker: [ConfigKey] = []
-    static let dataproc: [ConfigKey] = []
+    // Each module's section is in its own file (ConfigKeys+Identity.swift, …).
 
     /// The key at `path`.
     public static func key(_ path: String) -> ConfigKey? { byPath[path] }

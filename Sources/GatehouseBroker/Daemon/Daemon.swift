@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAudit
 import GatehouseCore
+import GatehouseHTTP
 import GatehouseRPC
 import GatehouseStore
 import Logging
@@ -14,6 +15,7 @@ public final class Daemon: Sendable {
     private let logger: Logger
     private let store: Store
     private let server: RPCServer
+    private let components: [any BrokerComponent]
 
     /// Opens the database and prepares the server; nothing listens until `run()`.
     public init(config: Config, logger: Logger) throws {
@@ -23,11 +25,16 @@ public final class Daemon: Sendable {
         store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
         let audit = AuditLog(store: store)
         let startedAt = Date()
+        let context = BrokerContext(config: config, store: store, audit: audit, http: HTTPClient(logger: logger), logger: logger)
+        let components = try Self.makeComponents(context)
+        self.components = components
 
         let registryBox = Mutex(MethodRegistry())
         var registry = MethodRegistry()
-        registry.register(SystemMethods.all(store: store, startedAt: startedAt, methods: { registryBox.withLock { $0.catalog } }))
+        registry.register(SystemMethods.all(
+            store: store, startedAt: startedAt, components: components, methods: { registryBox.withLock { $0.catalog } }))
         registry.register(AuditMethods.all(store: store))
+        components.forEach { registry.register($0.methods) }
         registryBox.withLock { $0 = registry }
 
         var rpc = RPCServerConfiguration(socketPath: BrokerPaths.socket(config))
@@ -48,9 +55,16 @@ public final class Daemon: Sendable {
         logger.notice("gatehouse \(GatehouseVersion.current) serving", metadata: [
             "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
         ])
+        let background = Task { [components] in
+            await withDiscardingTaskGroup { group in
+                for component in components { group.addTask { await component.run() } }
+            }
+        }
         let received = await signals.next()
         logger.notice("shutting down", metadata: ["signal": "\(received)"])
         await server.shutdown()
+        background.cancel()
+        await background.value
         store.close()
         logger.notice("stopped cleanly")
     }

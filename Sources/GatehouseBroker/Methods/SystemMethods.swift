@@ -6,23 +6,28 @@ import GatehouseStore
 
 /// `system.*`: liveness, status and discovery.
 enum SystemMethods {
-    static func all(store: Store, startedAt: Date, methods: @escaping @Sendable () -> JSONValue) -> [RPCMethod] {
+    static func all(
+        store: Store, startedAt: Date, components: [any BrokerComponent], methods: @escaping @Sendable () -> JSONValue
+    ) -> [RPCMethod] {
         [
             RPCMethod(
                 "system.ping", summary: "Liveness check; answers \"pong\".",
                 handler: .immediate { _ in "pong" }),
             RPCMethod(
                 "system.status", summary: "Version, schema version, uptime, database path and size, record counts.",
-                handler: .async { _ in try await status(store: store, startedAt: startedAt) }),
+                handler: .async { _ in try await status(store: store, startedAt: startedAt, components: components) }),
             RPCMethod(
                 "system.methods", summary: "Every method with a one-line summary and its params schema.",
                 handler: .immediate { _ in methods() }),
         ]
     }
 
-    static func status(store: Store, startedAt: Date) async throws -> JSONValue {
-        let counts = try await store.pool.read { db -> [String: JSONValue] in
+    static func status(store: Store, startedAt: Date, components: [any BrokerComponent]) async throws -> JSONValue {
+        var counts = try await store.pool.read { db -> [String: JSONValue] in
             ["auditRecords": .int(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit_log") ?? 0)]
+        }
+        for component in components {
+            counts.merge(await component.status()) { _, new in new }
         }
         return .object([
             "version": .string(GatehouseVersion.current),

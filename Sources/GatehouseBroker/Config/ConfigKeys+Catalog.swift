@@ -1,0 +1,4 @@
+extension ConfigKeys {
+    /// Keys of the `catalog` section, owned by the Catalog module.
+    static let catalog: [ConfigKey] = []
+}
