@@ -168,7 +168,10 @@ let package = Package(
             name: "GatehouseHTTPTests",
             dependencies: ["GatehouseHTTP", "GatehouseTesting", .product(name: "Hummingbird", package: "hummingbird")]
         ),
-        .testTarget(name: "GatehouseTestingTests", dependencies: ["GatehouseTesting", "GatehouseHTTP"]),
+        .testTarget(
+            name: "GatehouseTestingTests",
+            dependencies: ["GatehouseTesting", "GatehouseHTTP", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(
             name: "GatehouseIntegrationTests",
             dependencies: ["GatehouseCore", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"]
