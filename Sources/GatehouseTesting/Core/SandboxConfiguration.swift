@@ -1,0 +1,63 @@
+import Foundation
+import GatehouseCore
+
+/// How a `Sandbox` starts: addresses, clock, data and initial faults.
+public struct SandboxConfiguration: Sendable {
+    /// Loopback address every listener binds.
+    public var host: String = "127.0.0.1"
+    /// First port; upstreams take `portBase + offset` in `SandboxUpstream.allCases` order. nil: ephemeral ports.
+    public var portBase: Int?
+    /// Real or manual time.
+    public var clockMode: SandboxClock.Mode = .real
+    /// Contracts/examples directory (see `SandboxFixtures.locate`).
+    public var fixturesDirectory: String?
+    /// Load the Backstage example entities and the demo org.
+    public var includeExamples: Bool = true
+    /// Number of synthetic Backstage entities to add.
+    public var syntheticEntities: Int = 0
+    /// Depth of the synthetic group hierarchy.
+    public var syntheticGroupDepth: Int = 8
+    /// Token every Backstage request must carry as Bearer; nil accepts anonymous requests.
+    public var backstageToken: String?
+    /// Users the OIDC provider signs in and Looker knows.
+    public var users: [SandboxUser] = SandboxUser.demoUsers
+    /// Seconds each of Dataproc's PENDING and RUNNING states lasts.
+    public var dataprocStepSeconds: TimeInterval = 2
+    /// Workload identity provider resource name the STS accepts as `audience`.
+    public var workloadProviderAudience = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gatehouse/providers/sandbox"
+    /// Faults set at start.
+    public var faults: [(SandboxUpstream, SandboxFault)] = []
+    /// Extra data merged over the defaults.
+    public var seed: SandboxSeed?
+
+    /// The defaults: ephemeral loopback ports, real clock, example data.
+    public init() {}
+
+    /// The port an upstream asks for (0 = ephemeral).
+    func port(for upstream: SandboxUpstream) -> Int {
+        guard let portBase else { return 0 }
+        return portBase + (SandboxUpstream.allCases.firstIndex(of: upstream) ?? 0)
+    }
+}
+
+/// A JSON fixture file (`--seed PATH`): extra users and Backstage entities, and a Backstage token.
+public struct SandboxSeed: Codable, Sendable {
+    /// Users added to (or replacing, by subject) the demo users.
+    public var users: [SandboxUser]?
+    /// Raw Backstage entities added to the catalog.
+    public var backstageEntities: [JSONValue]?
+    /// Bearer token the Backstage catalog requires.
+    public var backstageToken: String?
+
+    /// A seed with the given parts.
+    public init(users: [SandboxUser]? = nil, backstageEntities: [JSONValue]? = nil, backstageToken: String? = nil) {
+        self.users = users
+        self.backstageEntities = backstageEntities
+        self.backstageToken = backstageToken
+    }
+
+    /// Reads a seed file.
+    public static func load(path: String) throws -> SandboxSeed {
+        try JSONDecoder().decode(SandboxSeed.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+}
