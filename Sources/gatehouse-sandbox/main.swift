@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import GatehouseTesting
+
+/// `gatehouse-sandbox`: runs the upstream stand-ins on loopback until interrupted.
+@main
+struct GatehouseSandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatehouse-sandbox",
+        abstract: "Local stand-ins for Backstage, Looker, Dataproc, Google STS/IAM Credentials and an OIDC provider.",
+        discussion: """
+            Prints one line per upstream, `name url`, once every listener is up. The admin API \
+            (/admin/faults, /admin/clock/advance, /admin/dataproc/jobs, /admin/requests, /admin/tokens, \
+            /admin/reset) controls faults, time and state while it runs.
+            """)
+
+    @Option(help: "First port; upstreams use N (backstage), N+1 (looker), N+2 (dataproc), N+3 (sts), N+4 (iamcredentials), N+5 (oidc), N+6 (admin). Default: ephemeral ports.")
+    var portBase: Int?
+
+    @Option(help: "Loopback address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Write the URLs as a JSON object {name: url} to this file once listening.")
+    var portsFile: String?
+
+    @Option(help: "Clock mode: real (wall-clock time) or manual (moves only via POST /admin/clock/advance).")
+    var clock: String = "real"
+
+    @Option(help: "Add N synthetic Backstage entities (20% groups, 40% users, 40% annotated components).")
+    var synthetic: Int = 0
+
+    @Option(help: "Depth of the synthetic group hierarchy.")
+    var groupDepth: Int = 8
+
+    @Option(help: "Directory of the contracts (spec files and backstage-examples/). Default: $GATEHOUSE_SANDBOX_FIXTURES, then ../shared/contracts.")
+    var fixtures: String?
+
+    @Flag(help: "Do not load the Backstage example entities and the demo org.")
+    var noExamples = false
+
+    @Option(help: "JSON seed file: {users: [...], backstageEntities: [...], backstageToken: \"...\"}.")
+    var seed: String?
+
+    @Option(help: "Require this Bearer token on every Backstage request.")
+    var backstageToken: String?
+
+    @Option(help: "Seconds each of Dataproc's PENDING and RUNNING states lasts on the sandbox clock.")
+    var dataprocStepSeconds: Double = 2
+
+    @Option(help: "Workload identity provider resource name the STS accepts as audience.")
+    var workloadAudience: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Start with a fault: UPSTREAM=KIND[:ARG[:COUNT]] (repeatable).",
+            discussion: "Kinds: down, slow:MS, status:CODE:N, ratelimit:RETRY_AFTER:N, garbage:N, reset-after-body:N, drop-on-page:PAGE:N, expire-tokens:N, revoke."))
+    var fault: [String] = []
+
+    func validate() throws {
+        guard SandboxClock.Mode(rawValue: clock) != nil else { throw ValidationError("--clock must be real or manual.") }
+        guard synthetic >= 0 else { throw ValidationError("--synthetic must not be negative.") }
+        if let portBase, !(1...65_528).contains(portBase) { throw ValidationError("--port-base must leave room for 7 ports below 65536.") }
+    }
+
+    func run() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.host = host
+        configuration.portBase = portBase
+        configuration.clockMode = SandboxClock.Mode(rawValue: clock) ?? .real
+        configuration.syntheticEntities = synthetic
+        configuration.syntheticGroupDepth = groupDepth
+        configuration.fixturesDirectory = fixtures
+        configuration.includeExamples = !noExamples
+        configuration.backstageToken = backstageToken
+        configuration.dataprocStepSeconds = dataprocStepSeconds
+        if let workloadAudience { configuration.workloadProviderAudience = workloadAudience }
+        if let seed { configuration.seed = try SandboxSeed.load(path: seed) }
+        configuration.faults = try fault.map { try SandboxFault.parse($0) }
+
+        let sandbox = try await Sandbox.start(configuration)
+        let urls = sandbox.urls
+        for upstream in SandboxUpstream.allCases {
+            print("\(upstream.rawValue) \(urls[upstream.rawValue] ?? "")")
+        }
+        if let portsFile {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            try encoder.encode(urls).write(to: URL(fileURLWithPath: portsFile), options: .atomic)
+        }
+        fflush(nil)  // scripts read the URLs from a pipe: make them visible before blocking
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await sandbox.run() }
+            group.addTask { await Self.waitForTerminationSignal() }
+            await group.next()
+            group.cancelAll()
+        }
+        await sandbox.stop()
+    }
+
+    /// Returns on SIGINT or SIGTERM.
+    static func waitForTerminationSignal() async {
+        let (stream, continuation) = AsyncStream<Void>.makeStream()
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { number in
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            return source
+        }
+        for await _ in stream { break }
+        sources.forEach { $0.cancel() }
+    }
+}
