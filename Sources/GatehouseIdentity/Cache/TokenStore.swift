@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import GatehouseCore
+import GatehouseStore
+
+/// The session and token tables, with every secret sealed before it reaches SQLite.
+struct TokenStore: Sendable {
+    let store: Store
+    let sealer: Sealer
+
+    /// The signed-in principal and its sealed refresh token, if any.
+    struct Session: Sendable {
+        var principal: Principal
+        var refreshToken: String?
+    }
+
+    /// The cache key of a principal: issuer and subject, never the display name.
+    static func principalKey(_ principal: Principal) -> String { principal.issuer + "#" + principal.subject }
+
+    func loadSession() async throws -> Session? {
+        let row = try await store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")
+        }
+        guard let row else { return nil }
+        let principal = try JSONDecoder().decode(Principal.self, from: Data((row["principal_json"] as String).utf8))
+        let sealed: Data? = row["refresh_sealed"]
+        let refresh = try sealed.map { try sealer.open($0, context: refreshContext(principal)) }
+        return Session(principal: principal, refreshToken: refresh)
+    }
+
+    /// Replaces the session; a different person signing in drops every token of the previous one.
+    func saveSession(_ principal: Principal, refreshToken: String?, now: Date) async throws {
+        let json = String(decoding: try JSONEncoder.canonical.encode(principal), as: UTF8.self)
+        let sealed = try refreshToken.map { try sealer.seal($0, context: refreshContext(principal)) }
+        let key = Self.principalKey(principal)
+        try await store.writer.write { db in
+            try db.execute(sql: "DELETE FROM identity_tokens WHERE principal <> ?", arguments: [key])
+            try db.execute(
+                sql: """
+                    INSERT INTO identity_session (id, issuer, subject, principal_json, refresh_sealed, signed_in_at, updated_at)
+                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject,
+                        principal_json = excluded.principal_json, refresh_sealed = excluded.refresh_sealed,
+                        updated_at = excluded.updated_at
+                    """,
+                arguments: [principal.issuer, principal.subject, json, sealed, now.timeIntervalSince1970, now.timeIntervalSince1970])
+        }
+    }
+
+    /// Forgets the session and every cached token.
+    func clear() async throws {
+        try await store.writer.write { db in
+            try db.execute(sql: "DELETE FROM identity_tokens")
+            try db.execute(sql: "DELETE FROM identity_session")
+        }
+    }
+
+    func token(for principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {
+        let key = Self.principalKey(principal)
+        let row = try await store.pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?",
+                arguments: [key, audience.cacheName, audience.cacheScopes])
+        }
+        guard let row else { return nil }
+        return IssuedToken(
+            value: try sealer.open(row["token_sealed"], context: tokenContext(key, audience)),
+            tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: row["issued_at"]),
+            expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
+            chain: (row["chain"] as String).components(separatedBy: " → "))
+    }
+
+    func save(_ token: IssuedToken, for principal: Principal, _ audience: TokenAudience) async throws {
+        let key = Self.principalKey(principal)
+        let sealed = try sealer.seal(token.value, context: tokenContext(key, audience))
+        try await store.writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO identity_tokens (principal, audience, scopes, token_sealed, token_type, issued_at, expires_at, chain)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    key, audience.cacheName, audience.cacheScopes, sealed, token.tokenType,
+                    token.issuedAt.timeIntervalSince1970, token.expiresAt.timeIntervalSince1970, token.chainDescription,
+                ])
+        }
+    }
+
+    /// Expiry and chain of every cached token of `principal` (no secrets), for status.
+    func summaries(for principal: Principal) async throws -> [(audience: String, scopes: String, expiresAt: Date, chain: String)] {
+        let key = Self.principalKey(principal)
+        return try await store.pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT audience, scopes, expires_at, chain FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
+                arguments: [key]
+            ).map { ($0["audience"], $0["scopes"], Date(timeIntervalSince1970: $0["expires_at"]), $0["chain"]) }
+        }
+    }
+
+    private func refreshContext(_ principal: Principal) -> String { "refresh token of \(Self.principalKey(principal))" }
+    private func tokenContext(_ key: String, _ audience: TokenAudience) -> String {
+        "\(audience.cacheName) token [\(audience.cacheScopes)] of \(key)"
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import Synchronization
+
+/// The calls Gatehouse makes to the IdP: discovery, token, device authorization and revocation.
+final class OAuthClient: Sendable {
+    static let upstream = "idp"
+    let configuration: IdentityConfiguration
+    private let http: HTTPClient
+    private let metadataCache = Mutex<ProviderMetadata?>(nil)
+    private let flight = SingleFlight<String, ProviderMetadata>()
+
+    init(configuration: IdentityConfiguration, http: HTTPClient) {
+        self.configuration = configuration
+        self.http = http
+    }
+
+    /// The discovery document, fetched once and kept; its `issuer` must equal the configured one.
+    func metadata() async throws -> ProviderMetadata {
+        if let known = metadataCache.withLock({ $0 }) { return known }
+        return try await flight.run(key: "discovery") { [self] in
+            let base = configuration.issuer.hasSuffix("/") ? String(configuration.issuer.dropLast()) : configuration.issuer
+            let response = try await send(.get(base + "/.well-known/openid-configuration", upstream: Self.upstream))
+            let document: ProviderMetadata = try decode(response)
+            guard document.issuer == configuration.issuer else {
+                throw IdentityError.unexpectedResponse(
+                    upstream: Self.upstream,
+                    detail: "discovery says issuer \(document.issuer) but identity.issuer is \(configuration.issuer); they must match exactly")
+            }
+            metadataCache.withLock { $0 = document }
+            return document
+        }
+    }
+
+    /// A token-endpoint grant: `fields` plus client authentication.
+    func token(_ fields: [(String, String)]) async throws -> TokenResponse {
+        let endpoint = try await metadata().token_endpoint
+        return try decode(try await send(form(endpoint, fields)))
+    }
+
+    /// Starts a device authorization (RFC 8628 §3.1).
+    func deviceAuthorization() async throws -> DeviceAuthorizationResponse {
+        guard let endpoint = try await metadata().device_authorization_endpoint else {
+            throw IdentityError.notConfigured("the IdP does not offer the device flow (no device_authorization_endpoint); use `gatehouse login` without --device")
+        }
+        return try decode(try await send(form(endpoint, [("scope", configuration.scopes.joined(separator: " "))])))
+    }
+
+    /// Revokes a token (RFC 7009) when the IdP has the endpoint; returns whether it did.
+    func revoke(_ token: String, hint: String) async throws -> Bool {
+        guard let endpoint = try await metadata().revocation_endpoint else { return false }
+        let response = try await send(form(endpoint, [("token", token), ("token_type_hint", hint)]))
+        return response.isSuccess
+    }
+
+    /// A form POST with the client's credentials: in the body for public and confidential clients
+    /// alike (`client_secret_post`), which both the sandbox and oidc-provider-mock accept.
+    private func form(_ url: String, _ fields: [(String, String)]) -> HTTPRequest {
+        var all = fields + [("client_id", configuration.clientID)]
+        if let secret = configuration.clientSecret { all.append(("client_secret", secret)) }
+        var request = HTTPRequest.form(url, upstream: Self.upstream, fields: all)
+        request.secrets = fields.filter { Redaction.isSecret(name: $0.0) }.map(\.1) + [configuration.clientSecret].compactMap { $0 }
+        return request
+    }
+
+    private func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        do {
+            return try await http.send(request)
+        } catch {
+            throw IdentityError.from(error, upstream: Self.upstream)
+        }
+    }
+
+    /// The body as `T` on success, else the OAuth error it carries.
+    func decode<T: Decodable>(_ response: HTTPResponse, upstream: String = OAuthClient.upstream) throws -> T {
+        guard response.isSuccess else {
+            if let failure = try? JSONDecoder().decode(OAuthErrorResponse.self, from: response.body) {
+                throw IdentityError.upstreamRejected(upstream: upstream, error: failure.error, description: failure.error_description)
+            }
+            throw IdentityError.unexpectedResponse(upstream: upstream, detail: "HTTP \(response.status)")
+        }
+        do {
+            return try response.decode(T.self)
+        } catch {
+            throw IdentityError.unexpectedResponse(upstream: upstream, detail: error.description)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import GatehouseCore
+import Logging
+import Synchronization
+
+extension IdentityService {
+    /// A valid token for `audience`, from the cache when it has enough life left, else fresh from
+    /// the IdP or STS. Concurrent calls for the same audience share one upstream request.
+    public func accessToken(for audience: TokenAudience) async throws -> IssuedToken {
+        guard let principal = currentPrincipal() else { throw IdentityError.notSignedIn }
+        if let cached = try await cachedToken(principal, audience), isUsable(cached) { return cached }
+        return try await flights.run(key: flightKey(audience)) { [self] in
+            // Another flight may have just stored a fresh one.
+            if let cached = try await cachedToken(principal, audience), isUsable(cached) { return cached }
+            return try await obtain(audience, for: principal)
+        }
+    }
+
+    /// Replaces the token for `audience` now (refresh ahead), sharing the single flight.
+    func renew(_ audience: TokenAudience, for principal: Principal) async throws {
+        _ = try await flights.run(key: flightKey(audience)) { [self] in try await obtain(audience, for: principal) }
+    }
+
+    /// The IdP's ID and access tokens come from one refresh, so they share one flight.
+    func flightKey(_ audience: TokenAudience) -> String {
+        switch audience {
+        case .idToken, .idpAccess: "idp"
+        default: "\(audience.cacheName) \(audience.cacheScopes)"
+        }
+    }
+
+    func isUsable(_ token: IssuedToken) -> Bool {
+        token.expiresAt.timeIntervalSince(clock.now) >= minimumRemaining
+    }
+
+    func cachedToken(_ principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {
+        if let hit = state.withLock({ $0.principal == principal ? $0.memory[audience] : nil }) { return hit }
+        guard let stored = try await tokens.token(for: principal, audience) else { return nil }
+        state.withLock { if $0.principal == principal { $0.memory[audience] = stored } }
+        return stored
+    }
+
+    func remember(_ token: IssuedToken, _ audience: TokenAudience, for principal: Principal) async throws {
+        try await tokens.save(token, for: principal, audience)
+        state.withLock { if $0.principal == principal { $0.memory[audience] = token } }
+    }
+
+    private func obtain(_ audience: TokenAudience, for principal: Principal) async throws -> IssuedToken {
+        switch audience {
+        case .idToken, .idpAccess:
+            try await refreshSession(principal)
+            guard let fresh = try await cachedToken(principal, audience), isUsable(fresh) else {
+                throw IdentityError.loginFailed("the IdP's refresh answer carried no usable \(audience) token; sign in again")
+            }
+            return fresh
+        case .google(let scopes):
+            let idToken = try await accessToken(for: .idToken)
+            let now = clock.now
+            let result: (token: IssuedToken, hops: [String])
+            do {
+                result = try await exchange.exchange(idToken: idToken.value, scopes: scopes.isEmpty ? configuration.googleScopes : scopes, now: now)
+            } catch {
+                noteUpstream(error)
+                throw error
+            }
+            var token = result.token
+            token.chain = [principal.displayName] + result.hops
+            try await remember(token, audience, for: principal)
+            return token
+        case .looker:
+            guard let looker else {
+                throw IdentityError.notConfigured("Looker credentials are not set up in this build (no Looker credential source)")
+            }
+            let token = try await looker.token(for: principal, now: clock.now)
+            try await remember(token, audience, for: principal)
+            return token
+        }
+    }
+
+    /// Redeems the refresh token; the IdP may rotate it, which is why this never runs twice at once.
+    private func refreshSession(_ principal: Principal) async throws {
+        guard let session = try await tokens.loadSession(), session.principal.subject == principal.subject else {
+            throw IdentityError.notSignedIn
+        }
+        guard let refresh = session.refreshToken else {
+            throw IdentityError.loginFailed("the session has no refresh token (ask for the offline_access scope); sign in again")
+        }
+        let response: TokenResponse
+        do {
+            response = try await oauth.token([("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            noteUpstream(nil)
+        } catch {
+            noteUpstream(error)
+            throw error
+        }
+        _ = try await accept(response, nonce: nil, previous: session)
+    }
+
+    /// Verifies and stores a token answer; returns the person it is for.
+    func accept(_ response: TokenResponse, nonce: String?, previous: TokenStore.Session?) async throws -> Principal {
+        let now = clock.now
+        var principal = previous?.principal
+        var idToken: IssuedToken?
+        if let raw = response.id_token {
+            let verified = try await verifier.verify(raw, nonce: nonce, now: now)
+            if let previous, previous.principal.subject != verified.principal.subject {
+                throw IdentityError.loginFailed("the refreshed ID token is for a different subject")
+            }
+            principal = verified.principal
+            idToken = IssuedToken(
+                value: raw, tokenType: GoogleTokenExchange.idTokenType, issuedAt: min(verified.issuedAt, now),
+                expiresAt: verified.expiresAt, chain: [verified.principal.displayName])
+        }
+        guard let principal else { throw IdentityError.loginFailed("the IdP sent no ID token; request the openid scope") }
+        let lifetime = response.expires_in ?? 3600
+        let access = IssuedToken(
+            value: response.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: [principal.displayName, "idp"])
+        let switching = state.withLock { $0.principal != principal }
+        try await tokens.saveSession(principal, refreshToken: response.refresh_token ?? previous?.refreshToken, now: now)
+        state.withLock { state in
+            if switching { state.memory = [:] }
+            state.principal = principal
+        }
+        try await remember(access, .idpAccess, for: principal)
+        if let idToken { try await remember(idToken, .idToken, for: principal) }
+        return principal
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import GatehouseStore
+import Logging
+import Synchronization
+
+/// Sign-in, the sealed token cache, refresh ahead of expiry and token exchange, for one daemon.
+///
+/// Knows nothing of RPC: the broker maps it to `auth.*` and `token.get`; other components ask
+/// `currentPrincipal()` who the verified person is.
+public final class IdentityService: Sendable {
+    struct State: Sendable {
+        var principal: Principal?
+        var offlineSince: Date?
+        var lastError: String?
+        var logins: [String: LoginProgress] = [:]
+        /// Decrypted tokens of the current principal, so a cached `token.get` costs no SQLite read.
+        var memory: [TokenAudience: IssuedToken] = [:]
+    }
+
+    let configuration: IdentityConfiguration
+    let clock: any IdentityClock
+    let logger: Logger
+    let oauth: OAuthClient
+    let tokens: TokenStore
+    let verifier: IDTokenVerifier
+    let exchange: GoogleTokenExchange
+    let looker: (any LookerCredentialSource)?
+    let state = Mutex(State())
+    let flights = SingleFlight<String, IssuedToken>()
+    /// A token is handed out only with at least this much life left.
+    let minimumRemaining: TimeInterval = 5
+
+    /// A service over `store`, sealing with the key from `keySource`.
+    public init(
+        configuration: IdentityConfiguration, store: Store, http: HTTPClient, keySource: SealingKeySource,
+        clock: any IdentityClock = SystemIdentityClock(), looker: (any LookerCredentialSource)? = nil,
+        logger: Logger = Logger(label: "gatehouse.identity")
+    ) throws {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.looker = looker
+        let oauth = OAuthClient(configuration: configuration, http: http)
+        self.oauth = oauth
+        tokens = TokenStore(store: store, sealer: Sealer(key: try keySource.load()))
+        verifier = IDTokenVerifier(
+            issuer: configuration.issuer, audience: configuration.clientID, skew: configuration.allowedClockSkew,
+            jwks: JWKSCache(issuer: configuration.issuer, store: store, http: http),
+            jwksURI: { try await oauth.metadata().jwks_uri })
+        exchange = GoogleTokenExchange(configuration: configuration, http: http)
+    }
+
+    /// Loads the session a previous run left in the database.
+    public func restore() async throws {
+        let session = try await tokens.loadSession()
+        state.withLock { $0.principal = session?.principal }
+    }
+
+    /// The verified signed-in person, or nil.
+    public func currentPrincipal() -> Principal? {
+        state.withLock { $0.principal }
+    }
+
+    /// Revokes the refresh token at the IdP where it can (RFC 7009) and forgets every token.
+    /// Returns whether the IdP confirmed the revocation.
+    @discardableResult
+    public func logout() async throws -> Bool {
+        let session = try await tokens.loadSession()
+        var revoked = false
+        if let refresh = session?.refreshToken {
+            do {
+                revoked = try await oauth.revoke(refresh, hint: "refresh_token")
+            } catch {
+                // Forgetting locally matters more than the IdP's answer: an unreachable IdP must not keep a session alive here.
+                logger.warning("could not revoke the refresh token at the IdP", metadata: ["error": "\(error)"])
+            }
+        }
+        try await tokens.clear()
+        state.withLock { state in
+            state.principal = nil
+            state.memory = [:]
+            state.offlineSince = nil
+            state.lastError = nil
+        }
+        return revoked
+    }
+
+    /// Who is signed in, token expiries, and whether the IdP is reachable.
+    public func status() async throws -> IdentityStatus {
+        let now = clock.now
+        let snapshot = state.withLock { $0 }
+        guard let principal = snapshot.principal else {
+            return IdentityStatus(signedIn: false, principal: nil, tokens: [], offline: false, validUntil: nil, summary: "not signed in", lastError: snapshot.lastError)
+        }
+        let summaries = try await tokens.summaries(for: principal).map {
+            IdentityStatus.TokenSummary(audience: $0.audience, scopes: $0.scopes, expiresAt: $0.expiresAt, chain: $0.chain)
+        }
+        let validUntil = summaries.map(\.expiresAt).filter { $0 > now }.max()
+        let offline = snapshot.offlineSince != nil
+        var summary = "signed in as \(principal.displayName)"
+        if offline {
+            summary = validUntil.map { "offline, token valid until \($0.ISO8601Format())" } ?? "offline, no valid token; sign in again when the IdP is reachable"
+        }
+        return IdentityStatus(
+            signedIn: true, principal: principal, tokens: summaries, offline: offline, validUntil: validUntil, summary: summary,
+            lastError: snapshot.lastError)
+    }
+
+    /// Records that the IdP answered (or could not be reached).
+    func noteUpstream(_ error: (any Error)?) {
+        state.withLock { state in
+            switch error {
+            case nil:
+                state.offlineSince = nil
+                state.lastError = nil
+            case let error as IdentityError:
+                if case .offline = error, state.offlineSince == nil { state.offlineSince = clock.now }
+                state.lastError = error.description
+            case let error?:
+                state.lastError = "\(error)"
+            }
+        }
+    }
+}

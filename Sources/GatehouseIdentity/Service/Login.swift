@@ -1,0 +1,41 @@
+import Foundation
+import GatehouseCore
+
+/// How a person signs in.
+public enum LoginMethod: String, Sendable, Codable, CaseIterable {
+    /// Authorization code + PKCE with a loopback redirect (a browser on this machine).
+    case loopback
+    /// Device authorization grant (a browser anywhere; the user types a code).
+    case device
+}
+
+/// What the person must do to finish a sign-in.
+public struct LoginChallenge: Sendable, Codable, Equatable {
+    /// Identifies the sign-in for `loginStatus(id:)`.
+    public var id: String
+    public var method: LoginMethod
+    /// The page to open: the authorization URL, or the device verification URI.
+    public var url: String
+    /// The code to type on the verification page (device flow only).
+    public var userCode: String?
+    /// The verification URI with the code filled in, when the IdP gives one.
+    public var verificationURIComplete: String?
+    /// When the sign-in stops waiting.
+    public var expiresAt: Date
+}
+
+/// Where a sign-in stands.
+public enum LoginProgress: Sendable, Equatable {
+    case pending
+    case signedIn(Principal)
+    case failed(String)
+
+    /// `pending`, `signed_in` or `failed`, for RPC answers.
+    public var state: String {
+        switch self {
+        case .pending: "pending"
+        case .signedIn: "signed_in"
+        case .failed: "failed"
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Why an ID token was not accepted; each case names what to check.
+public enum IDTokenRejection: Error, CustomStringConvertible, Sendable, Equatable {
+    case malformed(String)
+    case unsupportedAlgorithm(String)
+    case unknownKeyID(String?)
+    case badSignature
+    case wrongIssuer(expected: String, found: String)
+    case wrongAudience(expected: String, found: [String])
+    case expired(at: Date)
+    case notYetValid(until: Date)
+    case issuedInFuture(at: Date)
+    case nonceMismatch
+    case missingClaim(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let detail): "malformed token: \(detail)"
+        case .unsupportedAlgorithm(let alg): "signing algorithm \(alg) is not accepted (only RS256 and ES256)"
+        case .unknownKeyID(let kid): "signing key \(kid ?? "(no kid)") is not in the issuer's JWKS, even after refetching it"
+        case .badSignature: "the signature does not verify against the issuer's key"
+        case .wrongIssuer(let expected, let found): "issuer is \(found), expected \(expected)"
+        case .wrongAudience(let expected, let found): "audience is \(found), expected it to include \(expected)"
+        case .expired(let at): "expired at \(at.ISO8601Format())"
+        case .notYetValid(let until): "not valid before \(until.ISO8601Format())"
+        case .issuedInFuture(let at): "issued in the future (\(at.ISO8601Format())); check the clock"
+        case .nonceMismatch: "nonce does not match the sign-in request"
+        case .missingClaim(let name): "the \(name) claim is missing"
+        }
+    }
+}
