@@ -21,9 +21,9 @@ enum JSONResponse {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    /// JSON text of `value` (never fails: JSONValue is always representable).
+    /// JSON text of `value` with sorted keys, so equal answers are equal bytes (never fails).
     static func encode(_ value: JSONValue) -> Data {
-        (try? JSONEncoder.gatehouse.encode(value)) ?? Data("null".utf8)
+        (try? JSONEncoder.canonical.encode(value)) ?? Data("null".utf8)
     }
 
     /// The request body bytes, up to 16 MiB.

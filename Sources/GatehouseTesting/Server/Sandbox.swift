@@ -52,7 +52,8 @@ public final class Sandbox: Sendable {
     /// Starts every upstream and the admin API; returns once all are listening.
     public static func start(_ configuration: SandboxConfiguration = SandboxConfiguration()) async throws -> Sandbox {
         var logger = Logger(label: "gatehouse.sandbox")
-        logger.logLevel = .warning
+        // Hummingbird logs cancelled accept loops as errors on every stop; real failures are thrown instead.
+        logger.logLevel = .critical
         let clock = SandboxClock(mode: configuration.clockMode)
         let faults = FaultBoard()
         let log = RequestLog()

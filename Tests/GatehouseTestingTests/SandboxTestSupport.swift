@@ -1,0 +1,48 @@
+import Foundation
+import GatehouseCore
+@testable import GatehouseTesting
+
+/// Runs `body` against a fresh in-process sandbox on ephemeral ports with a manual clock.
+func withSandbox<T>(
+    _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
+) async throws -> T {
+    var configuration = SandboxConfiguration()
+    configuration.clockMode = .manual
+    configure(&configuration)
+    let sandbox = try await Sandbox.start(configuration)
+    do {
+        let result = try await body(sandbox)
+        await sandbox.stop()
+        return result
+    } catch {
+        await sandbox.stop()
+        throw error
+    }
+}
+
+extension Sandbox {
+    var jobsPath: String { "/v1/projects/demo-project/regions/europe-west1/jobs" }
+
+    func bearer() -> [String: String] { ["Authorization": "Bearer \(issueAccessToken().token)"] }
+
+    /// A valid pyspark submit body.
+    static func submitBody(requestId: String?, jobId: String? = nil, main: String = "gs://bucket/main.py") -> JSONValue {
+        var job: [String: JSONValue] = [
+            "placement": ["clusterName": "analytics-cluster"], "pysparkJob": ["mainPythonFileUri": .string(main)],
+            "labels": ["env": "staging"],
+        ]
+        if let jobId { job["reference"] = ["jobId": .string(jobId)] }
+        var body: [String: JSONValue] = ["job": .object(job)]
+        if let requestId { body["requestId"] = .string(requestId) }
+        return .object(body)
+    }
+
+    /// Logs in to Looker with a user's API credentials and returns the header to send.
+    func lookerAuth(clientId: String, secret: String) async throws -> [String: String] {
+        let response = try await LoopbackHTTP.send(
+            "POST", lookerURL.with("/api/4.0/login"), headers: ["Content-Type": "application/x-www-form-urlencoded"],
+            body: Data("client_id=\(clientId)&client_secret=\(secret)".utf8))
+        let token = response.json?["access_token"]?.stringValue ?? ""
+        return ["Authorization": "token \(token)"]
+    }
+}
