@@ -18,9 +18,20 @@ struct TokenStore: Sendable {
     static func principalKey(_ principal: Principal) -> String { principal.issuer + "#" + principal.subject }
 
     func loadSession() async throws -> Session? {
-        let row = try await store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")
-        }
+        let row = try await store.pool.read { db in try Self.sessionRow(db) }
+        return try session(from: row)
+    }
+
+    /// The same, blocking: for start-up, before any request is served.
+    func loadSessionNow() throws -> Session? {
+        try session(from: try store.pool.read { db in try Self.sessionRow(db) })
+    }
+
+    private static func sessionRow(_ db: Database) throws -> Row? {
+        try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")
+    }
+
+    private func session(from row: Row?) throws -> Session? {
         guard let row else { return nil }
         let principal = try JSONDecoder().decode(Principal.self, from: Data((row["principal_json"] as String).utf8))
         let sealed: Data? = row["refresh_sealed"]

@@ -52,9 +52,9 @@ public final class IdentityService: Sendable {
         exchange = GoogleTokenExchange(configuration: configuration, http: http)
     }
 
-    /// Loads the session a previous run left in the database.
-    public func restore() async throws {
-        let session = try await tokens.loadSession()
+    /// Loads the session a previous run left in the database (at start-up, before serving).
+    public func restore() throws {
+        let session = try tokens.loadSessionNow()
         state.withLock { $0.principal = session?.principal }
     }
 

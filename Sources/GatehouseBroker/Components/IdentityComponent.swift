@@ -1,0 +1,131 @@
+import Foundation
+import GatehouseCore
+import GatehouseIdentity
+import GatehouseRPC
+import GatehouseStore
+
+/// Sign-in and tokens over RPC: `auth.login.start`, `auth.login.status`, `auth.status`,
+/// `auth.logout` and `token.get`. Other components ask `service` who the signed-in person is.
+public struct IdentityComponent: BrokerComponent {
+    /// The identity service; nil when `identity.issuer` is not configured.
+    public let service: IdentityService?
+
+    /// Builds the service from the `identity.*` keys; without an issuer the methods explain how to configure one.
+    public init(context: BrokerContext) throws {
+        guard let configuration = try IdentitySettings.configuration(from: context.config) else {
+            service = nil
+            return
+        }
+        let service = try IdentityService(
+            configuration: configuration, store: context.store, http: context.http,
+            keySource: IdentitySettings.keySource(context.config, databasePath: context.store.path), logger: context.logger)
+        try service.restore()
+        self.service = service
+    }
+
+    public var methods: [RPCMethod] {
+        [
+            RPCMethod(
+                "auth.login.start", summary: "Starts a sign-in (loopback PKCE or device flow); returns the URL to open and, for device, the code.",
+                params: ["type": "object", "properties": ["method": ["enum": ["loopback", "device"]]], "additionalProperties": false],
+                handler: .async { call in
+                    let params: LoginStartParams = try call.decodeParams()
+                    let challenge = try await identity().startLogin(params.method ?? .loopback)
+                    return try JSONValue(encoding: challenge)
+                }),
+            RPCMethod(
+                "auth.login.status", summary: "Whether the sign-in `id` is pending, signed in (with the principal) or failed (with why).",
+                params: ["type": "object", "properties": ["id": ["type": "string"]], "required": ["id"], "additionalProperties": false],
+                handler: .async { call in
+                    let params: LoginStatusParams = try call.decodeParams()
+                    let progress = try identity().loginStatus(id: params.id)
+                    var result: [String: JSONValue] = ["state": .string(progress.state)]
+                    switch progress {
+                    case .pending: break
+                    case .signedIn(let principal):
+                        result["principal"] = try JSONValue(encoding: principal)
+                        call.annotations.update { $0.principal = principal.displayName }
+                    case .failed(let reason): result["error"] = .string(reason)
+                    }
+                    return .object(result)
+                }),
+            RPCMethod(
+                "auth.status", summary: "Who is signed in, groups, token expiries and whether the IdP is reachable.",
+                handler: .async { call in
+                    guard let service else { return ["signedIn": false, "configured": false, "summary": "identity.issuer is not configured"] }
+                    let status = try await service.status()
+                    if let principal = status.principal { call.annotations.update { $0.principal = principal.displayName } }
+                    return try JSONValue(encoding: status)
+                }),
+            RPCMethod(
+                "auth.logout", summary: "Revokes the session at the IdP where possible and forgets every cached token.",
+                handler: .async { call in
+                    let service = try identity()
+                    if let principal = service.currentPrincipal() { call.annotations.update { $0.principal = principal.displayName } }
+                    return ["revoked": .bool(try await service.logout())]
+                }),
+            RPCMethod(
+                "token.get", summary: "A valid token for an audience (oidc, idp, google, looker); only for the daemon's own uid. Audited by fingerprint.",
+                params: [
+                    "type": "object",
+                    "properties": [
+                        "audience": ["enum": .array(TokenAudience.names.map(JSONValue.string))],
+                        "scopes": ["type": "array", "items": ["type": "string"]],
+                    ],
+                    "required": ["audience"], "additionalProperties": false,
+                ],
+                handler: .async { call in try await tokenGet(call) }),
+        ]
+    }
+
+    public func run() async {
+        await service?.run()
+    }
+
+    public func status() async -> [String: JSONValue] {
+        guard let service, let status = try? await service.status() else { return ["configured": .bool(service != nil)] }
+        return [
+            "signedIn": .bool(status.signedIn), "offline": .bool(status.offline), "summary": .string(status.summary),
+            "cachedTokens": .int(Int64(status.tokens.count)),
+        ]
+    }
+
+    private func tokenGet(_ call: RPCCall) async throws -> JSONValue {
+        // A token is a credential: only processes of the user who runs the daemon may take one,
+        // even when rpc.allowed_uids lets others call the rest of the API.
+        guard call.peer.uid == getuid() else {
+            throw RPCError(.denied, reason: "token_owner_only", message: "tokens are handed out only to uid \(getuid()), the daemon's own user")
+        }
+        let params: TokenGetParams = try call.decodeParams()
+        guard let audience = TokenAudience(name: params.audience, scopes: params.scopes ?? []) else {
+            throw RPCError.invalidParams("params.audience must be one of \(TokenAudience.names.joined(separator: ", "))")
+        }
+        let service = try identity()
+        if let principal = service.currentPrincipal() { call.annotations.update { $0.principal = principal.displayName } }
+        let token = try await service.accessToken(for: audience)
+        call.annotations.update {
+            $0.detail["tokenFingerprint"] = .string(token.fingerprint)
+            $0.detail["audience"] = .string(audience.description)
+            $0.detail["chain"] = .string(token.chainDescription)
+        }
+        return [
+            "token": .string(token.value), "tokenType": .string(token.tokenType),
+            "expiresAt": .string(token.expiresAt.ISO8601Format()), "expiresAtUnix": .int(Int64(token.expiresAt.timeIntervalSince1970)),
+            "chain": .array(token.chain.map(JSONValue.string)), "fingerprint": .string(token.fingerprint),
+        ]
+    }
+
+    private func identity() throws(RPCError) -> IdentityService {
+        guard let service else {
+            throw RPCError(.unauthorized, reason: "identity_not_configured", message: "sign-in is not configured: set identity.issuer (and identity.client_id)")
+        }
+        return service
+    }
+}
+
+private struct LoginStartParams: Decodable { var method: LoginMethod? }
+private struct LoginStatusParams: Decodable { var id: String }
+private struct TokenGetParams: Decodable {
+    var audience: String
+    var scopes: [String]?
+}

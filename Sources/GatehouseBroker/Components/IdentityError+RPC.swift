@@ -1,0 +1,23 @@
+import GatehouseIdentity
+import GatehouseRPC
+
+extension IdentityError: RPCErrorConvertible {
+    /// The error as RPC callers see it, with a stable reason to branch on.
+    public var rpcError: RPCError {
+        switch self {
+        case .notSignedIn: RPCError(.unauthorized, reason: "not_signed_in", message: description)
+        case .offline: RPCError(.upstreamUnavailable, reason: "idp_offline", message: description)
+        case .upstreamRejected: RPCError(.upstreamError, reason: "upstream_rejected", message: description)
+        case .invalidIDToken: RPCError(.unauthorized, reason: "invalid_id_token", message: description)
+        case .notConfigured: RPCError(.conflict, reason: "identity_not_configured", message: description)
+        case .loginFailed: RPCError(.unauthorized, reason: "login_failed", message: description)
+        case .unknownLogin: RPCError(.notFound, reason: "unknown_login", message: description)
+        case .unexpectedResponse: RPCError(.upstreamError, reason: "unexpected_response", message: description)
+        }
+    }
+}
+
+extension SealingError: RPCErrorConvertible {
+    /// A sealing failure as RPC callers see it.
+    public var rpcError: RPCError { RPCError(.conflict, reason: "sealing_key", message: description) }
+}
