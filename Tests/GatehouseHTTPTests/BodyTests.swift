@@ -97,4 +97,18 @@ struct BodyTests {
         }
         #expect(recorder.all.map(\.body) == ["HEAD", "DELETE"])
     }
+
+    @Test("Redirects are returned, not followed, so credentials never travel to another location")
+    func redirectsNotFollowed() async throws {
+        let recorder = RequestRecorder()
+        let response = try await withScriptedServer(routes: { router in
+            router.get("/moved") { _, _ in Response(status: .found, headers: [.location: "/elsewhere"]) }
+            router.get("/elsewhere") { _, _ -> Response in recorder.record(); return Response(status: .ok) }
+        }) { base in
+            try await makeTestClient().send(.get("\(base)/moved", upstream: "idp", headers: HTTPHeaders([("Authorization", "Bearer abcd1234")])))
+        }
+        #expect(response.status == 302)
+        #expect(response.headers["location"] == "/elsewhere")
+        #expect(recorder.count == 0)
+    }
 }
