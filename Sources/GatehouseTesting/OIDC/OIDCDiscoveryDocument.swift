@@ -1,20 +1,36 @@
 /// The OpenID Provider metadata served at `/.well-known/openid-configuration`.
 public struct OIDCDiscoveryDocument: Codable, Sendable, Equatable {
+    /// The `issuer` metadata field.
     public var issuer: String
+    /// The `authorization_endpoint` metadata field.
     public var authorization_endpoint: String
+    /// The `token_endpoint` metadata field.
     public var token_endpoint: String
+    /// The `jwks_uri` metadata field.
     public var jwks_uri: String
+    /// The `userinfo_endpoint` metadata field.
     public var userinfo_endpoint: String
+    /// The `device_authorization_endpoint` metadata field.
     public var device_authorization_endpoint: String
+    /// The `revocation_endpoint` metadata field.
     public var revocation_endpoint: String
+    /// The `end_session_endpoint` metadata field.
     public var end_session_endpoint: String
+    /// The `response_types_supported` metadata field.
     public var response_types_supported: [String]
+    /// The `subject_types_supported` metadata field.
     public var subject_types_supported: [String]
+    /// The `id_token_signing_alg_values_supported` metadata field.
     public var id_token_signing_alg_values_supported: [String]
+    /// The `grant_types_supported` metadata field.
     public var grant_types_supported: [String]
+    /// The `code_challenge_methods_supported` metadata field.
     public var code_challenge_methods_supported: [String]
+    /// The `token_endpoint_auth_methods_supported` metadata field.
     public var token_endpoint_auth_methods_supported: [String]
+    /// The `scopes_supported` metadata field.
     public var scopes_supported: [String]
+    /// The `claims_supported` metadata field.
     public var claims_supported: [String]
 
     /// The document for a provider at `issuer` whose routes sit at the issuer's root.

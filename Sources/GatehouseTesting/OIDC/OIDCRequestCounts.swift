@@ -1,6 +1,23 @@
 /// The provider's endpoints, named for request counting.
 public enum OIDCEndpoint: String, Sendable, Codable, CaseIterable {
-    case discovery, jwks, authorize, token, userinfo, deviceAuthorization, device, revoke, logout
+    /// `GET /.well-known/openid-configuration`.
+    case discovery
+    /// `GET /jwks`.
+    case jwks
+    /// `GET` and `POST /authorize`.
+    case authorize
+    /// `POST /token`.
+    case token
+    /// `GET` and `POST /userinfo`.
+    case userinfo
+    /// `POST /device_authorization`.
+    case deviceAuthorization
+    /// `GET` and `POST /device` (the verification page).
+    case device
+    /// `POST /revoke`.
+    case revoke
+    /// `GET /logout`.
+    case logout
 }
 
 /// How many requests each endpoint and each token grant type has served, for tests that check
