@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+
+/// `gatehouse login`: signs in through the daemon (loopback PKCE, or `--device`) and waits for it to finish.
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sign in at the IdP: opens (or with --no-browser prints) the sign-in URL; --device prints a code to type elsewhere.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Use the device flow: print the verification URL and code instead of a local redirect.") var device = false
+    @Flag(help: "Print the URL instead of opening a browser.") var noBrowser = false
+
+    func run() throws {
+        let challenge = try global.call("auth.login.start", ["method": .string(device ? "device" : "loopback")])
+        guard let id = challenge["id"]?.stringValue, let url = challenge["url"]?.stringValue else {
+            throw CLIFailure("the daemon's answer to auth.login.start has no id/url")
+        }
+        if device {
+            print("Open \(url) and enter the code: \(challenge["userCode"]?.stringValue ?? "?")")
+            if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(complete))") }
+        } else {
+            print("Open this URL to sign in:\n\(url)")
+            if !noBrowser { BrowserOpener.open(url) }
+        }
+        while true {
+            let status = try global.call("auth.login.status", ["id": .string(id)])
+            switch status["state"]?.stringValue {
+            case "signed_in":
+                if global.json { return Output.json(status) }
+                print("signed in as \(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?")")
+                return
+            case "failed":
+                throw CLIFailure(status["error"]?.stringValue ?? "sign-in failed", code: .denied)
+            default:
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+}
+
+/// Opens a URL with the desktop's handler; a missing opener is not an error (the URL is printed).
+enum BrowserOpener {
+    static func open(_ url: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xdg-open", url]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+    }
+}
