@@ -153,6 +153,7 @@ let package = Package(
             name: "gatehouse-bench",
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC",
+                "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -162,6 +163,17 @@ let package = Package(
 
         // MARK: tests
         .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore"]),
+        .testTarget(
+            name: "GatehouseCatalogTests",
+            dependencies: [
+                "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "GatehousePolicyTests",
+            dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+        ),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseAudit"]),
         .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore"]),
         .testTarget(
