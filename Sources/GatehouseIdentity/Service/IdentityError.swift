@@ -25,7 +25,7 @@ public enum IdentityError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notSignedIn:
             "not signed in; run `gatehouse login`"
         case .offline(let upstream, let detail):
-            "\(upstream) is unreachable and no valid token is cached: \(detail)"
+            "\(upstream) is unreachable (\(detail)); cached tokens are served until they expire"
         case .upstreamRejected(let upstream, let error, let description):
             "\(upstream) refused: \(error)" + (description.map { " (\($0))" } ?? "")
                 + (error == "invalid_grant" ? "; sign in again with `gatehouse login`" : "")
