@@ -15,6 +15,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var closing = false
     /// The client shut its writing side (`echo … | socat`): answer what came, then close.
     private var inputClosed = false
+    /// Frames are answered in the order they arrived, like pipelined HTTP/1.1, even when a later one finishes first.
+    private var nextFrame = 0
+    private var nextToWrite = 0
+    private var finished: [Int: [UInt8]?] = [:]
 
     init(peer: PeerCredentials, dispatcher: Dispatcher, state: ServerState, configuration: RPCServerConfiguration) {
         self.peer = peer
@@ -77,16 +81,22 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         }
         inFlight += 1
         state.requestStarted()
+        let sequence = nextFrame
+        nextFrame += 1
         let handler = NIOLoopBound(self, eventLoop: eventLoop)
         answer.whenComplete { result in
             let connection = handler.value
             connection.inFlight -= 1
             connection.state.requestFinished()
-            let written: EventLoopFuture<Void>
-            if case .success(let bytes?) = result {
-                written = Self.write(bytes, to: channel)
+            if case .success(let bytes) = result {
+                connection.finished[sequence] = bytes
             } else {
-                written = eventLoop.makeSucceededVoidFuture()
+                connection.finished[sequence] = .some(nil)
+            }
+            var written = eventLoop.makeSucceededVoidFuture()
+            while let ready = connection.finished.removeValue(forKey: connection.nextToWrite) {
+                connection.nextToWrite += 1
+                if let bytes = ready { written = Self.write(bytes, to: channel) }
             }
             if connection.inputClosed && connection.inFlight == 0 {
                 written.whenComplete { _ in channel.close(promise: nil) }

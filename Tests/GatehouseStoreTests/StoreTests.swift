@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import Testing
+@testable import GatehouseStore
+
+@Suite("Store")
+struct StoreTests {
+    @Test func everySchemaFileIsEmbeddedInOrder() throws {
+        let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schema")
+        let files = try FileManager.default.contentsOfDirectory(atPath: schema.path).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(files == SchemaMigrations.all.map(\.fileName))
+        #expect(SchemaMigrations.all.map(\.version) == Array(1...SchemaMigrations.all.count))
+        for migration in SchemaMigrations.all {
+            let text = try String(contentsOf: schema.appendingPathComponent(migration.fileName), encoding: .utf8)
+            #expect(text == migration.sql, "\(migration.fileName) differs from the embedded copy; rebuild")
+        }
+    }
+
+    @Test func opensInWALWithPrivateFilesAndRecordsMigrations() throws {
+        let temp = try TemporaryStore()
+        let mode = try temp.store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let foreignKeys = try temp.store.pool.read { try Int.fetchOne($0, sql: "PRAGMA foreign_keys") }
+        #expect(foreignKeys == 1)
+        #expect(try temp.store.schemaVersion() == SchemaMigrations.latestVersion)
+        var info = stat()
+        #expect(stat(temp.path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(temp.directory, &info) == 0 && info.st_mode & 0o777 == 0o700)
+        let recorded = try temp.store.pool.read { try Int.fetchAll($0, sql: "SELECT version FROM schema_migrations ORDER BY version") }
+        #expect(recorded == SchemaMigrations.all.map(\.version))
+    }
+
+    @Test func reopeningDoesNotReapplyMigrations() throws {
+        let temp = try TemporaryStore()
+        temp.store.close()
+        let again = try Store(path: temp.path)
+        #expect(try again.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM schema_migrations") } == SchemaMigrations.all.count)
+    }
+
+    @Test func aDatabaseFromANewerGatehouseIsRefused() throws {
+        let temp = try TemporaryStore()
+        try temp.store.pool.write { db in
+            try db.execute(sql: "INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'future', 'x')")
+        }
+        temp.store.close()
+        #expect {
+            _ = try Store(path: temp.path)
+        } throws: { error in
+            guard case StoreError.newerSchema(_, let found, let known) = error else { return false }
+            return found == 999 && known == SchemaMigrations.latestVersion
+                && "\(error)".contains("newer Gatehouse")
+        }
+        #expect(throws: StoreError.self) { _ = try Store.openReadOnly(path: temp.path) }
+    }
+
+    @Test func aFailingMigrationRollsBackAlone() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-mig-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let queue = try DatabaseQueue(path: directory + "/m.db")
+        let good = Migration(1, "good", Array("CREATE TABLE a(x);".utf8))
+        let bad = Migration(2, "bad", Array("CREATE TABLE b(x); INSERT INTO nowhere VALUES (1);".utf8))
+        #expect(throws: StoreError.self) { try Migrator.migrate(queue, path: "m.db", migrations: [good, bad]) }
+        let tables = try queue.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name") }
+        #expect(tables.contains("a") && !tables.contains("b"))
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT MAX(version) FROM schema_migrations") } == 1)
+    }
+
+    @Test func batchedWritesCommitTogetherAndAFailingWriteRollsBackAlone() async throws {
+        let temp = try TemporaryStore()
+        try await temp.store.writer.write { db in try db.execute(sql: "CREATE TABLE t(x INTEGER UNIQUE)") }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for value in 0..<200 {
+                group.addTask {
+                    do {
+                        // 7 is written twice: exactly one of the two must fail, without taking its batch down.
+                        try await temp.store.writer.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value == 100 ? 7 : value]) }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            var failures = 0
+            for try await ok in group where !ok { failures += 1 }
+            #expect(failures == 1)
+        }
+        let count = try await temp.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") }
+        #expect(count == 199)
+    }
+
+    @Test func writesAfterStopAreRefused() async throws {
+        let temp = try TemporaryStore()
+        temp.store.close()
+        await #expect(throws: StoreError.self) {
+            try await temp.store.writer.write { db in try db.execute(sql: "SELECT 1") }
+        }
+    }
+}
