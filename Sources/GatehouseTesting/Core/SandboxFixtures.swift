@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import Synchronization
 
 /// Where the sandbox finds the published contracts (spec files) and the Backstage example entities.
 ///
@@ -76,9 +77,19 @@ public struct SandboxFixtures: Sendable {
     }
 
     /// A spec file of the contracts folder parsed as JSON (or YAML), nil when absent.
+    ///
+    /// Parsed once per process: the Looker spec is megabytes, and tests start many sandboxes.
     public func spec(named name: String) -> JSONValue? {
-        guard let url = contractsDirectory?.appendingPathComponent(name), let data = try? Data(contentsOf: url) else { return nil }
-        if name.hasSuffix(".json") { return try? JSONDecoder().decode(JSONValue.self, from: data) }
-        return (try? YAMLDocuments.load(String(decoding: data, as: UTF8.self)))?.first
+        guard let url = contractsDirectory?.appendingPathComponent(name) else { return nil }
+        if let cached = Self.parsedSpecs.withLock({ $0[url.path] }) { return cached }
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        let parsed: JSONValue? =
+            name.hasSuffix(".json")
+            ? try? JSONDecoder().decode(JSONValue.self, from: data)
+            : (try? YAMLDocuments.load(String(decoding: data, as: UTF8.self)))?.first
+        Self.parsedSpecs.withLock { $0[url.path] = parsed }
+        return parsed
     }
+
+    private static let parsedSpecs = Mutex<[String: JSONValue?]>([:])
 }

@@ -173,11 +173,14 @@ public final class LookerSandbox: Sendable {
         else {
             throw SandboxHTTPError.badRequest("target_url is required and must be a full Looker embed URL such as https://host/embed/dashboards/12.")
         }
-        let host = request.head.authority ?? "127.0.0.1"
-        var components = URLComponents()
-        components.scheme = "http"
-        components.percentEncodedHost = host
-        components.path = "/login/embed/" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        // The Host header is client input: parse it leniently (nil on junk) rather than assigning it to a URL field that traps.
+        var components = URLComponents(string: "http://\(request.head.authority ?? "")") ?? URLComponents()
+        if components.host?.isEmpty ?? true {
+            components = URLComponents()
+            components.scheme = "http"
+            components.host = "127.0.0.1"
+        }
+        components.percentEncodedPath = "/login/embed/" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         components.queryItems = [
             URLQueryItem(name: "nonce", value: RandomText.token(bytes: 8)),
             URLQueryItem(name: "time", value: String(Int(clock.now.timeIntervalSince1970))),
