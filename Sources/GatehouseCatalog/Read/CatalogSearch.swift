@@ -47,7 +47,7 @@ public struct CatalogSearch: Sendable, Codable, Equatable {
             arguments += [match]
         }
         arguments += [min(max(limit ?? 100, 1), 1000)]
-        return ("SELECT e.* FROM catalog_entities e WHERE \(clauses.joined(separator: " AND ")) ORDER BY e.ref LIMIT ?", arguments)
+        return ("SELECT e.* FROM catalog_entities e WHERE \(clauses.joined(separator: " AND ")) ORDER BY +e.ref LIMIT ?", arguments)
     }
 
     /// User text as an FTS5 query: each word quoted (so no FTS syntax leaks through) and matched as a prefix.

@@ -29,6 +29,8 @@ public struct Owners: Sendable, Codable, Equatable {
 ///
 /// Ownership flows down the group tree: a user owns what their groups own and what every ancestor
 /// of their groups owns. The closure table (group → ancestors) is computed once per sync.
+/// `ORDER BY +column` keeps SQLite (which has no table statistics) on the equality index rather
+/// than walking a whole snapshot in index order to save sorting a few rows (80 ms → 0.9 ms for `mine`).
 struct OwnershipGraph {
     let db: Database
     let snapshot: Int64
@@ -38,8 +40,8 @@ struct OwnershipGraph {
         var direct: [Membership.DirectGroup] = []
         if let user {
             for group in try String.fetchAll(db, sql: """
-                SELECT DISTINCT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'memberof' ORDER BY target
-                """, arguments: [snapshot, user])
+                SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'memberof' ORDER BY +target
+                """, arguments: [snapshot, user]) where !direct.contains(where: { $0.group == group })
             {
                 direct.append(.init(group: group, source: "memberOf"))
             }
@@ -69,7 +71,7 @@ struct OwnershipGraph {
         let owners = Array(membership.groups.keys) + (membership.user.map { [$0] } ?? [])
         guard !owners.isEmpty else { return [] }
         let entities = try CatalogEntity.fetchAll(db, sql: """
-            SELECT * FROM catalog_entities WHERE snapshot_id = ? AND owner IN (\(Self.placeholders(owners.count))) ORDER BY ref LIMIT ?
+            SELECT * FROM catalog_entities WHERE snapshot_id = ? AND owner IN (\(Self.placeholders(owners.count))) ORDER BY +ref LIMIT ?
             """, arguments: StatementArguments([snapshot] + owners + [limit]))
         return entities.map { OwnedEntity(entity: $0, via: $0.owner ?? "") }
     }
@@ -88,7 +90,7 @@ struct OwnershipGraph {
         var users = try String.fetchAll(db, sql: """
             SELECT DISTINCT source FROM catalog_relations
             WHERE snapshot_id = ? AND type = 'memberof' AND target IN (SELECT grp FROM catalog_group_closure WHERE snapshot_id = ? AND ancestor = ?)
-            ORDER BY source LIMIT ?
+            ORDER BY +source LIMIT ?
             """, arguments: [snapshot, snapshot, owner, limit + 1])
         if owner.hasPrefix("user:") { users = [owner] }
         let truncated = users.count > limit
@@ -104,7 +106,7 @@ struct OwnershipGraph {
         guard let owner = entity.owner else { return facts }
         if membership.includes(owner) { facts.ownedThrough = owner }
         let parents = try String.fetchAll(db, sql: """
-            SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY target
+            SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
             """, arguments: [snapshot, owner])
         if let parent = parents.first(where: { membership.groups[$0] != nil }) {
             facts.parentEdge = .init(owner: owner, parent: parent)
@@ -128,7 +130,7 @@ struct OwnershipGraph {
         var remaining = depth
         while current != group, remaining > 0 {
             let parents = try String.fetchAll(db, sql: """
-                SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY target
+                SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
                 """, arguments: [snapshot, current])
             guard let next = try parents.first(where: { try $0 == group || distance(from: $0, to: group) == remaining - 1 }) else { break }
             facts.append("\(current) childOf \(next)")
@@ -153,7 +155,7 @@ struct OwnershipGraph {
         }
         guard let email = principal.email?.lowercased() else { return nil }
         return try String.fetchOne(
-            db, sql: "SELECT ref FROM catalog_entities WHERE snapshot_id = ? AND email = ? AND kind = 'user' ORDER BY ref LIMIT 1",
+            db, sql: "SELECT ref FROM catalog_entities WHERE snapshot_id = ? AND email = ? AND kind = 'user' ORDER BY +ref LIMIT 1",
             arguments: [snapshot, email])
     }
 

@@ -1,0 +1,95 @@
+import Foundation
+import GatehouseCatalog
+import GatehouseCore
+import GatehouseHTTP
+import GatehouseStore
+import GatehouseTesting
+
+/// Catalog sync and ownership-query benchmark: a synthetic catalog served by an in-process
+/// sandbox, synced into a fresh database, then `catalog.mine` timed for a user 8 levels deep.
+enum CatalogBenchmark {
+    /// The measurements.
+    struct Report: Sendable, CustomStringConvertible {
+        var entities: Int
+        var syncSeconds: Double
+        var entitiesPerSecond: Double
+        /// Peak RSS of the whole process (the sandbox holding the catalog included).
+        var peakRSSBytes: Int
+        /// RSS before the sync started (sandbox and its catalog already in memory).
+        var rssBeforeSyncBytes: Int
+        var mineUser: String
+        var mineGroupDepth: Int
+        var mineOwned: Int
+        var mineMedianMilliseconds: Double
+        var mineP99Milliseconds: Double
+
+        var description: String {
+            """
+            catalog sync: \(entities) entities in \(String(format: "%.2f", syncSeconds)) s (\(Int(entitiesPerSecond)) entities/s)
+            peak RSS: \(peakRSSBytes >> 20) MiB (before sync, sandbox loaded: \(rssBeforeSyncBytes >> 20) MiB; sync added ≤ \((peakRSSBytes - rssBeforeSyncBytes) >> 20) MiB)
+            catalog.mine for \(mineUser) (group \(mineGroupDepth + 1) levels deep, owns \(mineOwned)): median \(String(format: "%.3f", mineMedianMilliseconds)) ms, p99 \(String(format: "%.3f", mineP99Milliseconds)) ms
+            """
+        }
+    }
+
+    /// Runs the benchmark; `entities` synthetic entities, 20% groups in a hierarchy `groupDepth` deep.
+    static func run(entities: Int = 100_000, groupDepth: Int = 8, pageSize: Int = 500, mineIterations: Int = 200) async throws -> Report {
+        var configuration = SandboxConfiguration()
+        configuration.includeExamples = false
+        configuration.syntheticEntities = entities
+        configuration.syntheticGroupDepth = groupDepth
+        let sandbox = try await Sandbox.start(configuration)
+        defer { Task { await sandbox.stop() } }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-bench-\(UUID().uuidString)")
+        let store = try Store(path: directory.appendingPathComponent("gatehouse.db").path)
+        defer {
+            store.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let rssBefore = residentBytes("VmRSS")
+        let client = BackstageClient(http: HTTPClient(), baseURL: sandbox.backstageURL.absoluteString)
+        let report = try await CatalogSync(client: client, store: store, pageSize: pageSize).run()
+        let peak = residentBytes("VmHWM")
+
+        let reader = CatalogReader(store: store)
+        let (user, depth) = try await deepestUser(reader, groupDepth: groupDepth)
+        let principal = Principal(subject: user, issuer: "bench")
+        var samples: [Double] = []
+        var owned = 0
+        for _ in 0..<mineIterations {
+            let start = ContinuousClock.now
+            owned = try await reader.owned(by: principal).0.count
+            samples.append(milliseconds(ContinuousClock.now - start))
+        }
+        samples.sort()
+        return Report(
+            entities: report.entities, syncSeconds: report.elapsedSeconds, entitiesPerSecond: report.entitiesPerSecond,
+            peakRSSBytes: peak, rssBeforeSyncBytes: rssBefore, mineUser: user, mineGroupDepth: depth, mineOwned: owned,
+            mineMedianMilliseconds: samples[samples.count / 2], mineP99Milliseconds: samples[min(samples.count - 1, samples.count * 99 / 100)])
+    }
+
+    /// The first synthetic user whose group sits at the bottom of the hierarchy.
+    private static func deepestUser(_ reader: CatalogReader, groupDepth: Int) async throws -> (String, Int) {
+        var best = ("user-000000", -1)
+        for index in 0..<5000 {
+            let name = "user-" + String(repeating: "0", count: max(0, 6 - String(index).count)) + String(index)
+            let depth = try await reader.membership(of: Principal(subject: name, issuer: "bench")).0.groups.values.max() ?? -1
+            if depth > best.1 { best = (name, depth) }
+            if depth >= groupDepth - 1 { break }
+        }
+        return best
+    }
+
+    private static func residentBytes(_ field: String) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+            let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
+        return kilobytes * 1024
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
