@@ -34,6 +34,7 @@ public final class Store: Sendable {
     public let pool: DatabasePool
     /// Every write of the daemon goes through this one writer (group commit).
     public let writer: BatchWriter
+    private let checkpointer: Checkpointer
 
     /// Opens (creating if needed, mode 0600 in a 0700 directory) and migrates the database at `path`.
     public init(path: String, options: StoreOptions = .init()) throws {
@@ -46,6 +47,8 @@ public final class Store: Sendable {
         let synchronous = options.durability == .full ? "FULL" : "NORMAL"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            // Checkpoints happen on the Checkpointer's thread, never inside a request's commit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -54,6 +57,7 @@ public final class Store: Sendable {
         }
         try Migrator.migrate(pool, path: path)
         writer = BatchWriter(pool: pool, maxBatch: options.maxBatch)
+        checkpointer = try Checkpointer(path: path)
     }
 
     /// Opens an existing database read-only, without migrating: for `gatehouse audit` with the daemon stopped.
@@ -91,6 +95,7 @@ public final class Store: Sendable {
     /// Stops the writer after it has committed everything queued, then checkpoints the WAL.
     public func close() {
         writer.stop()
+        checkpointer.stop()
         pool.writeWithoutTransaction { db in _ = try? db.checkpoint(.truncate) }
     }
 }
