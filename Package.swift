@@ -186,6 +186,7 @@ let package = Package(
         ),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseAudit"]),
         .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore"]),
+        .testTarget(name: "GatehouseBrokerTests", dependencies: ["GatehouseBroker"]),
         .testTarget(
             name: "GatehouseHTTPTests",
             dependencies: ["GatehouseHTTP", "GatehouseTesting", .product(name: "Hummingbird", package: "hummingbird")]

@@ -43,10 +43,12 @@ public struct Config: Sendable {
                 try config.validateAndSet(key.path, value, source: key.environmentName)
             }
         }
-        // A misspelt variable would otherwise be silently ignored.
-        for name in environment.keys where name.hasPrefix("GATEHOUSE_") && !Self.nonConfigVariables.contains(name) {
-            if !ConfigKeys.all.contains(where: { $0.environmentName == name }) {
-                throw .unknownKey(name, source: "the environment", suggestion: Self.closest(to: name, in: ConfigKeys.all.map(\.environmentName)))
+        // A misspelt variable would otherwise be silently ignored; tools' own GATEHOUSE_* variables
+        // (not near any key) are left alone.
+        let known = ConfigKeys.all.map(\.environmentName)
+        for name in environment.keys where name.hasPrefix("GATEHOUSE_") && !known.contains(name) {
+            if let suggestion = Self.closest(to: name, in: known) {
+                throw .unknownKey(name, source: "the environment", suggestion: suggestion)
             }
         }
         for (path, value) in flags {
@@ -54,9 +56,6 @@ public struct Config: Sendable {
         }
         return config
     }
-
-    /// Variables with the prefix that are not config keys (read elsewhere by design).
-    static let nonConfigVariables: Set<String> = ["GATEHOUSE_SANDBOX_FIXTURES", "GATEHOUSE_BIN_DIR", "GATEHOUSE_CONFIG", "GATEHOUSE_KEY"]
 
     /// The text value of `path`, if set.
     public func string(_ path: String) -> String? { values[path] }

@@ -1,12 +1,21 @@
+import GatehouseCatalog
 import GatehouseCore
+import GatehouseIdentity
+import GatehousePolicy
 
 extension Daemon {
     /// Builds the broker's components in dependency order. Each module's owner adds its line here;
     /// later components take earlier ones as arguments (e.g. policy takes catalog and identity).
     static func makeComponents(_ context: BrokerContext) throws -> [any BrokerComponent] {
         var components: [any BrokerComponent] = []
-        // identity:  components.append(identity)
+        let identity = try IdentityComponent(context: context)
+        components.append(identity)
         // catalog + policy
+        let catalogReader = CatalogReader(store: context.store)
+        let signedIn: @Sendable () async -> Principal? = { identity.service?.currentPrincipal() }
+        let policy = try PolicyComponent(context: context, catalog: catalogReader, principal: signedIn)
+        let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in policy.policy.invalidate() })
+        components += [catalog, policy]
         // looker
         // dataproc
         _ = context

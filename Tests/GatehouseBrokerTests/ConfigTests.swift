@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import GatehouseBroker
+
+@Suite("Configuration")
+struct ConfigTests {
+    func file(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-config-\(UUID().uuidString.prefix(8)).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func layersDefaultsFileEnvironmentAndFlagsInThatOrder() throws {
+        let path = try file("rpc:\n  max_connections: 10\n  threads: 3\nstore:\n  durability: full\n")
+        let config = try Config.load(
+            file: path, environment: ["GATEHOUSE_RPC_THREADS": "4"], flags: ["socket": "/tmp/x.sock", "rpc.max_batch": "7"])
+        #expect(config.int("rpc.max_connections") == 10)
+        #expect(config.int("rpc.threads") == 4)
+        #expect(config.string("store.durability") == "full")
+        #expect(config.string("socket") == "/tmp/x.sock")
+        #expect(config.int("rpc.max_batch") == 7)
+        #expect(config.int("rpc.max_frame_bytes") == 1 << 20)
+        #expect(config.sources["rpc.threads"] == "GATEHOUSE_RPC_THREADS")
+        #expect(config.sources["rpc.max_connections"] == path)
+    }
+
+    @Test func unknownKeysAreNamedWithTheNearestKnownOne() throws {
+        let path = try file("rpc:\n  max_conections: 10\n")
+        #expect {
+            _ = try Config.load(file: path, environment: [:])
+        } throws: { error in
+            "\(error)".contains("`rpc.max_conections`") && "\(error)".contains("rpc.max_connections")
+        }
+        #expect(throws: ConfigError.self) { _ = try Config.load(file: nil, environment: ["GATEHOUSE_RPC_MAX_CONECTIONS": "1"]) }
+        // Tools' own variables, nowhere near a key, are not config.
+        #expect(throws: Never.self) { _ = try Config.load(file: nil, environment: ["GATEHOUSE_OIDC_MOCK_BIN": "/x"]) }
+    }
+
+    @Test(arguments: [
+        ("rpc.max_frame_bytes", "lots"), ("rpc.max_connections", "0"), ("store.durability", "sometimes"),
+        ("log_level", "loud"), ("rpc.allowed_uids", "1000,bob"),
+    ])
+    func badValuesSayWhatTheKeyTakes(key: String, value: String) {
+        #expect {
+            _ = try Config.load(file: nil, environment: [:], flags: [key: value])
+        } throws: { error in
+            "\(error)".contains(key) && "\(error)".contains(value) && "\(error)".contains("expected")
+        }
+    }
+
+    @Test func aFileThatIsNotAMappingIsRefused() throws {
+        #expect(throws: ConfigError.self) { _ = try Config.load(file: try file("- just\n- a list\n"), environment: [:]) }
+        #expect(throws: ConfigError.self) { _ = try Config.load(file: "/nonexistent/gatehouse.yaml", environment: [:]) }
+    }
+
+    @Test func everyKeyIsDocumentedInTheREADME() throws {
+        let readme = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let text = try String(contentsOf: readme, encoding: .utf8)
+        let missing = ConfigKeys.all.filter { !text.contains("`\($0.path)`") }.map(\.path)
+        #expect(missing.isEmpty, "README lacks \(missing); paste `gatehouse config keys` into it")
+    }
+}
