@@ -54,14 +54,25 @@ final class OAuthClient: Sendable {
         return response.isSuccess
     }
 
-    /// A form POST with the client's credentials: in the body for public and confidential clients
-    /// alike (`client_secret_post`), which both the sandbox and oidc-provider-mock accept.
+    /// A form POST with the client's credentials: `client_secret_basic` for a confidential client
+    /// (the method every server must support, RFC 6749 §2.3.1), `client_id` in the body for a public one.
     private func form(_ url: String, _ fields: [(String, String)]) -> HTTPRequest {
-        var all = fields + [("client_id", configuration.clientID)]
-        if let secret = configuration.clientSecret { all.append(("client_secret", secret)) }
-        var request = HTTPRequest.form(url, upstream: Self.upstream, fields: all)
+        var headers = HTTPHeaders()
+        var all = fields
+        if let secret = configuration.clientSecret {
+            let pair = Self.formComponent(configuration.clientID) + ":" + Self.formComponent(secret)
+            headers.add("Authorization", "Basic " + Data(pair.utf8).base64EncodedString())
+        } else {
+            all.append(("client_id", configuration.clientID))
+        }
+        var request = HTTPRequest.form(url, upstream: Self.upstream, fields: all, headers: headers)
         request.secrets = fields.filter { Redaction.isSecret(name: $0.0) }.map(\.1) + [configuration.clientSecret].compactMap { $0 }
         return request
+    }
+
+    /// `application/x-www-form-urlencoded` encoding of one credential, as Basic client auth requires.
+    private static func formComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 
     private func send(_ request: HTTPRequest) async throws -> HTTPResponse {

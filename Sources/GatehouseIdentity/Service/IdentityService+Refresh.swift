@@ -29,10 +29,14 @@ extension IdentityService {
             guard let audience = TokenAudience(name: summary.audience, scopes: summary.scopes.split(separator: " ").map(String.init)),
                 let token = try? await cachedToken(principal, audience)
             else { continue }
-            guard now >= refreshPoint(of: token), renewed.insert(flightKey(audience)).inserted else { continue }
+            let skip = state.withLock { $0.unrenewable.contains(token.fingerprint) }
+            guard !skip, token.expiresAt > now, now >= refreshPoint(of: token), renewed.insert(flightKey(audience)).inserted else { continue }
             do {
                 try await renew(audience, for: principal)
                 logger.info("refreshed ahead of expiry", metadata: ["audience": "\(audience)"])
+            } catch IdentityError.loginFailed(let reason) where reason.contains("carried no usable") {
+                state.withLock { _ = $0.unrenewable.insert(token.fingerprint) }
+                logger.notice("the IdP does not renew this token on refresh", metadata: ["audience": "\(audience)"])
             } catch {
                 // Still-valid tokens keep being served; status reports the failure and offline state.
                 logger.warning("refresh ahead failed", metadata: ["audience": "\(audience)", "error": "\(error)"])

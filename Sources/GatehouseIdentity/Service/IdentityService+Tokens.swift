@@ -50,7 +50,7 @@ extension IdentityService {
         case .idToken, .idpAccess:
             try await refreshSession(principal)
             guard let fresh = try await cachedToken(principal, audience), isUsable(fresh) else {
-                throw IdentityError.loginFailed("the IdP's refresh answer carried no usable \(audience) token; sign in again")
+                throw IdentityError.loginFailed("the IdP's refresh answer carried no usable \(audience) token (some IdPs send no new ID token on refresh); sign in again with `gatehouse login`")
             }
             return fresh
         case .google(let scopes):

@@ -17,6 +17,9 @@ public final class IdentityService: Sendable {
         var logins: [String: LoginProgress] = [:]
         /// Decrypted tokens of the current principal, so a cached `token.get` costs no SQLite read.
         var memory: [TokenAudience: IssuedToken] = [:]
+        /// Fingerprints of tokens a renewal did not replace (e.g. IdPs that send no new ID token
+        /// on refresh): refresh-ahead leaves them alone instead of asking again every tick.
+        var unrenewable: Set<String> = []
     }
 
     let configuration: IdentityConfiguration

@@ -22,7 +22,7 @@ struct IDTokenVerifier: Sendable {
         // jwt-kit falls back to its default key for an unknown kid; insisting on a known kid keeps
         // rotation explicit (one refetch) and the failure reason exact.
         let (keys, known) = try await jwks.keys(for: header.kid, jwksURI: jwksURI)
-        guard known, header.kid != nil else { throw IdentityError.invalidIDToken(.unknownKeyID(header.kid)) }
+        guard known else { throw IdentityError.invalidIDToken(.unknownKeyID(header.kid)) }
         let claims: IDTokenClaims
         do {
             claims = try await keys.verify(token, as: IDTokenClaims.self)

@@ -26,12 +26,17 @@ final class JWKSCache: Sendable {
     }
 
     /// The key collection that knows `kid`, refetching the JWKS at most once when it does not.
+    /// A token without `kid` is only matched when the set holds exactly one key (OIDC Core §10.1).
     func keys(for kid: String?, jwksURI: @escaping @Sendable () async throws -> String) async throws -> (JWTKeyCollection, Bool) {
-        if let current = try await cached(), kid.map(current.kids.contains) ?? true {
+        if let current = try await cached(), Self.identifies(kid, in: current) {
             return (current.keys, true)
         }
         let fresh = try await flight.run(key: "jwks") { [self] in try await fetch(try await jwksURI()) }
-        return (fresh.keys, kid.map(fresh.kids.contains) ?? true)
+        return (fresh.keys, Self.identifies(kid, in: fresh))
+    }
+
+    private static func identifies(_ kid: String?, in entry: Entry) -> Bool {
+        kid.map(entry.kids.contains) ?? (entry.kids.count == 1)
     }
 
     private func cached() async throws -> Entry? {
