@@ -86,3 +86,17 @@ enum SpecMethods {
         ]
     }
 }
+
+/// Runs blocking socket I/O on a thread of its own. Blocking a cooperative-pool thread (two on a
+/// 2-core machine) could starve the in-process server's async handlers and deadlock the test.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// Lets a client that one thread at a time uses cross into `offPool`.
+final class Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
