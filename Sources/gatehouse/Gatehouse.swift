@@ -10,7 +10,10 @@ struct Gatehouse: AsyncParsableCommand {
         abstract: "Per-host access broker: short-lived credentials, catalog-driven policy, audited.",
         discussion: "Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 denied.",
         version: GatehouseVersion.current,
-        subcommands: [Serve.self, Status.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self]
+        subcommands: [
+            Serve.self, Status.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
+            CatalogCommand.self, PolicyCommand.self,
+        ]
     )
 
     /// Runs the command and maps failures to the documented exit codes (ArgumentParser's usage code is 64; ours is 2).
