@@ -127,13 +127,6 @@ final class LockedQueue<Element>: @unchecked Sendable {
         return batch
     }
 
-    /// True once closed.
-    var isClosed: Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        return closed
-    }
-
     /// Closes the queue; true the first time.
     func close() -> Bool {
         condition.lock()

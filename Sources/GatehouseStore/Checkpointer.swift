@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// Copies the WAL back into the database file from a connection of its own, off the write path.
 ///
@@ -11,7 +12,7 @@ final class Checkpointer: Sendable {
     private let queue: DatabaseQueue
     private let walPath: String
     private let thresholdBytes: Int
-    private let stopped = LockedQueue<Bool>()
+    private let stopped = Atomic<Bool>(false)
 
     init(path: String, thresholdBytes: Int = 8 << 20) throws {
         var configuration = Configuration()
@@ -25,11 +26,11 @@ final class Checkpointer: Sendable {
     }
 
     func stop() {
-        _ = stopped.close()
+        stopped.store(true, ordering: .relaxed)
     }
 
     private func run() {
-        while !stopped.isClosed {
+        while !stopped.load(ordering: .relaxed) {
             Thread.sleep(forTimeInterval: 0.25)
             let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? NSNumber)?.intValue ?? 0
             if size > thresholdBytes {

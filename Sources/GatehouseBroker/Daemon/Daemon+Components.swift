@@ -18,7 +18,6 @@ extension Daemon {
         components += [catalog, policy]
         // looker
         // dataproc
-        _ = context
         return components
     }
 }
