@@ -196,6 +196,14 @@ let package = Package(
             dependencies: ["GatehouseTesting", "GatehouseHTTP", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(
+            name: "GatehouseLookerTests",
+            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+        ),
+        .testTarget(
+            name: "GatehouseDataprocTests",
+            dependencies: ["GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+        ),
+        .testTarget(
             name: "GatehouseIntegrationTests",
             dependencies: ["GatehouseCore", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"]
         ),

@@ -1,0 +1,63 @@
+import GatehouseCore
+import GatehousePolicy
+import GatehouseRPC
+
+/// The seam between components that do sensitive things (jobs, clusters) and human oversight.
+///
+/// A component asks `requireApproval` after policy allowed the action and before anything goes
+/// upstream. `nil` means go ahead; a `PendingApproval` means park the work (e.g. outbox state
+/// `PENDING_APPROVAL`) and answer the caller with the approval id. When a person decides, the
+/// oversight component calls the follow-up the component registered for that action.
+public protocol ApprovalGate: Sendable {
+    /// nil when the action may proceed now; otherwise the approval it must wait for (already recorded and audited).
+    func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval?
+    /// Registers what to do when an approval for `action` is decided (released, denied or expired).
+    func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void)
+}
+
+/// An approval the work waits for.
+public struct PendingApproval: Sendable, Equatable {
+    /// The approval id people use with `gatehouse approve ID`.
+    public let id: String
+    /// ISO 8601 time after which the approval expires and the work is never sent.
+    public let expiresAt: String
+
+    /// An approval handle.
+    public init(id: String, expiresAt: String) {
+        self.id = id
+        self.expiresAt = expiresAt
+    }
+}
+
+/// How a pending approval ended.
+public struct ApprovalResolution: Sendable, Equatable {
+    /// The three ends.
+    public enum Outcome: String, Sendable {
+        case approved, denied, expired
+    }
+
+    public let approvalID: String
+    public let outcome: Outcome
+    /// Who decided (display name) or nil on expiry.
+    public let decidedBy: String?
+    /// The reason given on deny, or a sentence on expiry.
+    public let reason: String?
+
+    /// A resolution.
+    public init(approvalID: String, outcome: Outcome, decidedBy: String?, reason: String?) {
+        self.approvalID = approvalID
+        self.outcome = outcome
+        self.decidedBy = decidedBy
+        self.reason = reason
+    }
+}
+
+/// The gate when oversight is not wired: nothing needs approval.
+public struct NoApprovals: ApprovalGate {
+    /// A gate that always lets work proceed.
+    public init() {}
+    /// Always nil.
+    public func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval? { nil }
+    /// Nothing ever resolves.
+    public func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void) {}
+}
