@@ -30,6 +30,7 @@ public enum SchemaMigrations {
         Migration(3, "catalog", PackageResources._003_catalog_sql),
         Migration(4, "looker", PackageResources._004_looker_sql),
         Migration(5, "dataproc", PackageResources._005_dataproc_sql),
+        Migration(6, "approvals", PackageResources._006_approvals_sql),
     ]
 
     /// The highest schema version this binary can read and write.

@@ -60,7 +60,12 @@ public struct PolicyRule: Sendable, Codable, Equatable {
 /// The document `policy.rules_file` holds.
 public struct PolicyRuleSet: Sendable, Codable, Equatable {
     public var rules: [PolicyRule]
+    /// Which allowed actions wait for a person's approval, by caller class (absent: none from the file).
+    public var approvals: [ApprovalRule]?
 
     /// A rule set.
-    public init(rules: [PolicyRule]) { self.rules = rules }
+    public init(rules: [PolicyRule], approvals: [ApprovalRule]? = nil) {
+        self.rules = rules
+        self.approvals = approvals
+    }
 }
