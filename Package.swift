@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "GatehouseLooker",
-            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -197,7 +197,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting"]
         ),
         .testTarget(
             name: "GatehouseDataprocTests",
