@@ -17,6 +17,9 @@ extension Daemon {
         let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in policy.policy.invalidate() })
         components += [catalog, policy]
         // looker
+        // oversight (before dataproc: the jobs component takes it as its ApprovalGate)
+        let oversight = try OversightComponent(context: context, catalog: catalogReader, principal: signedIn)
+        components.append(oversight)
         // dataproc
         return components
     }

@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import GatehouseCore
+import GatehouseRPC
+import GatehouseStore
+
+/// Where an approval stands.
+public enum ApprovalState: String, Sendable, Codable, CaseIterable {
+    case pending, approved, denied, expired
+}
+
+/// One row of `approvals`: who asked for what, and how it ended.
+struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "approvals"
+
+    var id: String
+    var state: ApprovalState
+    var action: String
+    var entity: String
+    var rule: String
+    /// Canonical JSON of what would run.
+    var summary: String
+    var principal: String?
+    var requesterUID: Int64
+    var requesterPID: Int64
+    var requesterExe: String?
+    var requesterSHA256: String?
+    var requesterClass: String
+    /// Canonical JSON array of `PeerAncestor`.
+    var requesterParents: String
+    var createdAt: String
+    var expiresAt: String
+    var decidedAt: String?
+    var decidedBy: String?
+    var deciderPID: Int64?
+    var deciderExe: String?
+    var deciderClass: String?
+    var reason: String?
+    var deliveredAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, action, entity, rule, summary, principal, reason
+        case requesterUID = "requester_uid", requesterPID = "requester_pid", requesterExe = "requester_exe"
+        case requesterSHA256 = "requester_sha256", requesterClass = "requester_class", requesterParents = "requester_parents"
+        case createdAt = "created_at", expiresAt = "expires_at", decidedAt = "decided_at", decidedBy = "decided_by"
+        case deciderPID = "decider_pid", deciderExe = "decider_exe", deciderClass = "decider_class", deliveredAt = "delivered_at"
+    }
+
+    /// A new pending approval for the process `peer`.
+    init(
+        id: String, action: String, entity: String, rule: String, summary: JSONValue, principal: String?,
+        peer: PeerCredentials, sha256: String?, callerClass: String, createdAt: Date, expiresAt: Date
+    ) {
+        self.id = id
+        state = .pending
+        self.action = action
+        self.entity = entity
+        self.rule = rule
+        self.summary = summary.canonicalString
+        self.principal = principal
+        requesterUID = Int64(peer.uid)
+        requesterPID = Int64(peer.pid)
+        requesterExe = peer.executable
+        requesterSHA256 = sha256
+        requesterClass = callerClass
+        requesterParents = ((try? JSONValue(encoding: peer.parents)) ?? .array([])).canonicalString
+        self.createdAt = Timestamp.string(createdAt)
+        self.expiresAt = Timestamp.string(expiresAt)
+    }
+
+    /// The resolution follow-ups receive.
+    var resolution: ApprovalResolution? {
+        let outcome: ApprovalResolution.Outcome
+        switch state {
+        case .pending: return nil
+        case .approved: outcome = .approved
+        case .denied: outcome = .denied
+        case .expired: outcome = .expired
+        }
+        return ApprovalResolution(approvalID: id, outcome: outcome, decidedBy: decidedBy, reason: reason)
+    }
+
+    /// What `approval.get` and `approval.list` answer.
+    var json: JSONValue {
+        func parsed(_ text: String) -> JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text) }
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return [
+            "id": .string(id), "state": .string(state.rawValue), "action": .string(action), "entity": .string(entity),
+            "rule": .string(rule), "summary": parsed(summary), "principal": text(principal),
+            "requester": [
+                "uid": .int(requesterUID), "pid": .int(requesterPID), "executable": text(requesterExe),
+                "sha256": text(requesterSHA256), "callerClass": .string(requesterClass), "parents": parsed(requesterParents),
+            ],
+            "createdAt": .string(createdAt), "expiresAt": .string(expiresAt), "decidedAt": text(decidedAt),
+            "decidedBy": text(decidedBy),
+            "decider": deciderPID.map { ["pid": .int($0), "executable": text(deciderExe), "callerClass": text(deciderClass)] } ?? .null,
+            "reason": text(reason), "followUpDelivered": .bool(deliveredAt != nil),
+        ]
+    }
+}

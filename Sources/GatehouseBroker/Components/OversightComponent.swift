@@ -1,0 +1,141 @@
+import Foundation
+import GatehouseAudit
+import GatehouseCatalog
+import GatehouseCore
+import GatehousePolicy
+import GatehouseRPC
+import Logging
+import Synchronization
+
+/// Human oversight of automated callers: classifies every caller it sees, holds sensitive actions
+/// for a person's approval (`ApprovalGate`), serves `approval.*`, expires what nobody decided and
+/// runs each action's follow-up once per resolution, also across a daemon restart.
+public final class OversightComponent: BrokerComponent, ApprovalGate {
+    /// How callers are classified (`oversight.caller_classes`).
+    public let classifier: CallerClassifier
+    /// Which allowed actions wait for approval.
+    public let approvalPolicy: ApprovalPolicy
+    /// How long a pending approval lives.
+    public let ttl: TimeInterval
+    let approvals: ApprovalStore
+    let audit: AuditLog
+    let followUps = ApprovalFollowUps()
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let principal: @Sendable () async -> Principal?
+    /// Set when something was settled, so the delivery loop looks now instead of at its next tick.
+    private let doorbell = Atomic<Bool>(false)
+
+    /// Builds oversight from the `oversight.*` keys and the `approvals:` of `policy.rules_file`.
+    public init(
+        context: BrokerContext, catalog: CatalogReader, principal: @escaping @Sendable () async -> Principal? = { nil },
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        classifier = try CallerClassifier(entries: context.config.list("oversight.caller_classes"))
+        var rules: [ApprovalRule] = []
+        for entry in context.config.list("oversight.require_approval") {
+            do {
+                rules.append(try ApprovalRule(shorthand: entry))
+            } catch {
+                throw OversightError.badApprovalRule(error.description)
+            }
+        }
+        rules += try context.config.string("policy.rules_file").map(PolicyRulesFile.load)?.approvals ?? []
+        approvalPolicy = ApprovalPolicy(rules: rules, catalog: catalog)
+        ttl = TimeInterval(context.config.int("oversight.approval_ttl_seconds") ?? 900)
+        approvals = ApprovalStore(store: context.store)
+        audit = context.audit
+        logger = context.logger
+        self.now = now
+        self.principal = principal
+    }
+
+    public var methods: [RPCMethod] { OversightMethods(component: self).all }
+
+    // MARK: ApprovalGate
+
+    public func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval? {
+        let caller = classify(call)
+        guard let rule = await approvalPolicy.requirement(action: action, entity: entity, callerClass: caller.name) else { return nil }
+        return try await request(call, caller: caller, action: action, entity: entity, rule: rule.name, policyRule: decision.rule, summary: summary)
+    }
+
+    public func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void) {
+        followUps.register(action, followUp)
+    }
+
+    // MARK: background work
+
+    /// Delivers resolutions a previous run left owed, then expires and delivers as approvals are settled.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                do {
+                    try await expireOverdue()
+                    for record in try await approvals.undelivered() where followUps.claim(record.id) {
+                        group.addTask { await self.deliver(record) }
+                    }
+                } catch {
+                    logger.error("oversight round failed; retrying", metadata: ["error": "\(error)"])
+                }
+                await nap()
+            }
+        }
+    }
+
+    public func status() async -> [String: JSONValue] {
+        let pending = (try? await approvals.list(states: [.pending], limit: 10_000).count) ?? 0
+        return ["pendingApprovals": .int(Int64(pending)), "approvalTTLSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) })]
+    }
+
+    /// The caller's class, recorded on the call for its audit record.
+    @discardableResult
+    func classify(_ call: RPCCall) -> CallerClassification {
+        let caller = classifier.classify(call.peer)
+        call.annotations.update {
+            $0.callerClass = caller.name
+            $0.detail["callerClassBecause"] = .string(caller.because)
+        }
+        return caller
+    }
+
+    /// Wakes the delivery loop.
+    func ring() { doorbell.store(true, ordering: .releasing) }
+
+    /// Sleeps up to a second, less when rung or when the next approval is due.
+    private func nap() async {
+        let due = (try? await approvals.nextExpiry()).map { $0.timeIntervalSince(now()) } ?? 1
+        let slices = max(1, min(10, Int((due * 10).rounded(.up))))
+        for _ in 0..<slices {
+            if doorbell.exchange(false, ordering: .acquiringAndReleasing) || Task.isCancelled { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func expireOverdue() async throws {
+        for record in try await approvals.overdue(at: now()) {
+            do {
+                _ = try await resolve(
+                    record, to: .expired, by: ApprovalStore.Decider(),
+                    reason: "nobody approved it within \(Int(ttl)) s (oversight.approval_ttl_seconds); it was not carried out", call: nil)
+            } catch OversightError.alreadyDecided {
+                continue  // a person decided just before the clock ran out
+            }
+        }
+    }
+
+    /// Runs the action's follow-ups, then records the delivery. A crash in between runs them again
+    /// after restart, so follow-ups must be idempotent (jobs derive Dataproc's requestId from their own id).
+    private func deliver(_ record: ApprovalRecord) async {
+        defer { followUps.release(record.id) }
+        guard let resolution = record.resolution else { return }
+        for followUp in followUps.followUps(for: record.action) {
+            await followUp(resolution)
+        }
+        do {
+            try await approvals.markDelivered(record.id, at: now())
+        } catch {
+            logger.error("could not record an approval follow-up as delivered; it will run again", metadata: ["approval": "\(record.id)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import GatehouseCore
+import GatehouseRPC
+
+/// Why oversight refused or could not do something; each message says what to do instead.
+public enum OversightError: Error, CustomStringConvertible, Equatable {
+    case badCallerClass(String)
+    case reservedCallerClass(String)
+    case badApprovalRule(String)
+    case notFound(id: String)
+    case alreadyDecided(id: String, state: String)
+    /// The approver is not at a terminal (automation or a named class such as an AI agent).
+    case approverNotInteractive(callerClass: String, because: String)
+    /// The approver is the process that asked, or runs under it.
+    case approverIsRequester(id: String, pid: Int32)
+
+    public var description: String {
+        switch self {
+        case .badCallerClass(let text):
+            "oversight.caller_classes entry \"\(text)\" is not NAME=GLOB or NAME=sha256:<64 hex digits>"
+        case .reservedCallerClass(let name):
+            "oversight.caller_classes cannot define \"\(name)\": interactive and automation come from whether the caller has a terminal"
+        case .badApprovalRule(let detail):
+            "oversight.require_approval: \(detail)"
+        case .notFound(let id):
+            "no approval \(id); `gatehouse approvals` lists the pending ones"
+        case .alreadyDecided(let id, let state):
+            "approval \(id) is already \(state); nothing was changed"
+        case .approverNotInteractive(let callerClass, let because):
+            "approvals must come from a person at a terminal; this caller is \(callerClass) (\(because)). Run `gatehouse approve` in your own terminal"
+        case .approverIsRequester(let id, let pid):
+            "approval \(id) was requested by process \(pid), which cannot approve or deny its own request; a person must decide from another terminal"
+        }
+    }
+}
+
+extension OversightError: RPCErrorConvertible {
+    /// The failure as the caller sees it, with a stable reason.
+    public var rpcError: RPCError {
+        switch self {
+        case .badCallerClass, .reservedCallerClass, .badApprovalRule:
+            RPCError(.conflict, reason: "not_configured", message: description)
+        case .notFound(let id):
+            RPCError(.notFound, reason: "approval_not_found", message: description, extra: ["approvalId": .string(id)])
+        case .alreadyDecided(let id, let state):
+            RPCError(.conflict, reason: "approval_already_decided", message: description, extra: ["approvalId": .string(id), "state": .string(state)])
+        case .approverNotInteractive(let callerClass, _):
+            RPCError(.denied, reason: "approver_not_interactive", message: description, extra: ["callerClass": .string(callerClass)])
+        case .approverIsRequester(let id, _):
+            RPCError(.denied, reason: "approver_is_requester", message: description, extra: ["approvalId": .string(id)])
+        }
+    }
+}
