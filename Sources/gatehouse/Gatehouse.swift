@@ -12,7 +12,7 @@ struct Gatehouse: AsyncParsableCommand {
         version: GatehouseVersion.current,
         subcommands: [
             Serve.self, Status.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
-            CatalogCommand.self, PolicyCommand.self, ApprovalsCommand.self, ApproveCommand.self, DenyCommand.self,
+            CatalogCommand.self, PolicyCommand.self, ApprovalsCommand.self, ApproveCommand.self, DenyCommand.self, DashboardCommand.self,
         ]
     )
 

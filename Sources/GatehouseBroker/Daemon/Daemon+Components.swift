@@ -17,6 +17,7 @@ extension Daemon {
         let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in policy.policy.invalidate() })
         components += [catalog, policy]
         // looker
+        components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader))
         // oversight (before dataproc: the jobs component takes it as its ApprovalGate)
         let oversight = try OversightComponent(context: context, catalog: catalogReader, principal: signedIn)
         components.append(oversight)
