@@ -1,5 +1,6 @@
 import GatehouseCatalog
 import GatehouseCore
+import GatehouseDataproc
 import GatehouseIdentity
 import GatehousePolicy
 
@@ -22,6 +23,11 @@ extension Daemon {
         let oversight = try OversightComponent(context: context, catalog: catalogReader, principal: signedIn)
         components.append(oversight)
         // dataproc
+        let googleToken: DataprocClient.TokenProvider = {
+            guard let service = identity.service else { throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc") }
+            return try await service.accessToken(for: .google(scopes: [DataprocClient.scope])).value
+        }
+        components.append(DataprocComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken))
         return components
     }
 }

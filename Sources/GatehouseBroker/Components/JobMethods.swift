@@ -1,0 +1,180 @@
+import Foundation
+import GatehouseCatalog
+import GatehouseCore
+import GatehouseDataproc
+import GatehouseRPC
+
+/// The `job.*` RPC methods.
+struct JobMethods {
+    /// The policy action (and approval action) of a submission.
+    static let submitAction = "job.submit"
+
+    let component: DataprocComponent
+
+    private struct JobParams: Decodable { var jobId: String }
+
+    var all: [RPCMethod] {
+        let component = component
+        let jobID: JSONValue = ["type": "string", "description": "the local job id (gh-…)"]
+        return [
+            RPCMethod(
+                "job.submit",
+                summary: "Queues a Dataproc job (PySpark, Spark, SparkSql or Hive `Job` shape) for an entity; answers {jobId, state: QUEUED} once the job and its audit record are committed, online or offline.",
+                params: CatalogMethods.schema(["entity": ["type": "string"], "job": ["type": "object"]], required: ["entity", "job"]),
+                handler: .async { call in try await component.submit(call) }),
+            RPCMethod(
+                "job.status", summary: "A job, every state it entered, and its outbox attempts and last error.",
+                params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
+                handler: .async { call in
+                    let params: JobParams = try call.decodeParams()
+                    let (job, transitions, entries) = try await component.service.status(params.jobId)
+                    try await component.authorizeView(call, job)
+                    return Self.statusJSON(job, transitions, entries)
+                }),
+            RPCMethod(
+                "job.list", summary: "Jobs, newest first: the signed-in person's (`mine`), an entity's, or in a state.",
+                params: CatalogMethods.schema([
+                    "entity": ["type": "string"], "state": ["type": "string"], "mine": ["type": "boolean"],
+                    "limit": ["type": "integer", "minimum": 1, "maximum": 10000],
+                ]),
+                handler: .async { call in try await component.list(call) }),
+            RPCMethod(
+                "job.cancel", summary: "Cancels a job: withdrawn locally when not sent yet, else Dataproc's jobs.cancel is queued.",
+                params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
+                handler: .async { call in try await component.cancel(call) }),
+            RPCMethod(
+                "job.watch", summary: "Streams job.state notifications {jobId, state, detail, updatedAt} until the job ends; answers with the final job.",
+                params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
+                handler: .async { call in try await component.watch(call) }),
+        ]
+    }
+
+    static func jobJSON(_ job: JobRecord) -> JSONValue {
+        (try? JSONValue(encoding: job)) ?? .null
+    }
+
+    static func statusJSON(_ job: JobRecord, _ transitions: [JobTransition], _ entries: [OutboxEntry]) -> JSONValue {
+        var members = jobJSON(job).objectValue ?? [:]
+        members["transitions"] = (try? JSONValue(encoding: transitions)) ?? .array([])
+        members["outbox"] = .array(entries.map { entry in
+            [
+                "kind": .string(entry.kind), "state": .string(entry.state.rawValue), "attempts": .int(Int64(entry.attempts)),
+                "requestId": .string(entry.requestID), "lastError": entry.lastError.map(JSONValue.string) ?? .null,
+            ]
+        })
+        members["lastError"] = entries.last(where: { $0.lastError != nil })?.lastError.map(JSONValue.string) ?? .null
+        return .object(members)
+    }
+
+    /// The notification a watcher gets for each state.
+    static func stateNotification(_ job: JobRecord) -> JSONValue {
+        ["jobId": .string(job.jobId), "state": .string(job.state), "detail": job.detail.map(JSONValue.string) ?? .null, "updatedAt": .string(job.updatedAt)]
+    }
+}
+
+extension DataprocComponent {
+    func submit(_ call: RPCCall) async throws -> JSONValue {
+        struct Params: Decodable { var entity: String; var job: JSONValue }
+        let params: Params = try call.decodeParams()
+        let spec = try JobSpec(params.job)
+        let ref = try EntityRef(parsing: params.entity).description
+        let decision = try await policy.authorize(call, action: JobMethods.submitAction, entity: ref)
+        let (entity, _, _) = try await catalog.entity(try EntityRef(parsing: ref))
+        let location = try DataprocLocation(annotations: entity.annotations, entity: ref)
+        let principal = call.annotations.fields.principal ?? "unknown"
+        let summary: JSONValue = [
+            "entity": .string(ref), "project": .string(location.project), "region": .string(location.region),
+            "cluster": .string(location.cluster), "type": .string(spec.type.rawValue), "job": spec.job,
+        ]
+        let approval = try await approvals.requireApproval(for: call, action: JobMethods.submitAction, entity: ref, decision: decision, summary: summary)
+        let (job, work) = service.prepareSubmit(spec, entity: ref, location: location, principal: principal, approvalID: approval?.id)
+        call.annotations.update {
+            // Committed with this call's audit record: the answer leaves only once both are durable.
+            $0.attachment = work
+            $0.detail["jobId"] = .string(job.jobId)
+            if let approval { $0.detail["approvalId"] = .string(approval.id) }
+        }
+        var answer: [String: JSONValue] = [
+            "jobId": .string(job.jobId), "state": .string(job.state), "entity": .string(ref),
+            "project": .string(location.project), "region": .string(location.region), "cluster": .string(location.cluster),
+        ]
+        if let approval {
+            answer["approvalId"] = .string(approval.id)
+            answer["expiresAt"] = .string(approval.expiresAt)
+        }
+        return .object(answer)
+    }
+
+    func list(_ call: RPCCall) async throws -> JSONValue {
+        struct Params: Decodable { var entity: String?; var state: String?; var mine: Bool?; var limit: Int? }
+        let params: Params = try call.decodeParams()
+        var filter = JobStore.Filter(state: params.state, limit: min(max(params.limit ?? 100, 1), 10_000))
+        if let entity = params.entity {
+            let ref = try EntityRef(parsing: entity).description
+            try await policy.authorize(call, action: "job.view", entity: ref)
+            filter.entity = ref
+        }
+        if params.mine == true {
+            guard let who = await policy.resolve(nil) else {
+                throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`) to list your jobs")
+            }
+            call.annotations.update { $0.principal = who.displayName }
+            filter.principal = who.displayName
+        }
+        let jobs = try await service.jobs.list(filter)
+        return ["jobs": .array(jobs.map(JobMethods.jobJSON)), "count": .int(Int64(jobs.count))]
+    }
+
+    func cancel(_ call: RPCCall) async throws -> JSONValue {
+        struct Params: Decodable { var jobId: String }
+        let params: Params = try call.decodeParams()
+        guard let job = try await service.jobs.job(params.jobId) else { throw DataprocError.unknownJob(params.jobId) }
+        try await policy.authorize(call, action: "job.cancel", entity: job.entity)
+        let work = try service.prepareCancel(job)
+        call.annotations.update {
+            $0.attachment = work
+            $0.detail["jobId"] = .string(job.jobId)
+        }
+        let local = JobState.local.contains(job.state)
+        return [
+            "jobId": .string(job.jobId), "previousState": .string(job.state),
+            "cancel": local ? "withdrawn before sending" : "jobs.cancel queued for Dataproc",
+        ]
+    }
+
+    func authorizeView(_ call: RPCCall, _ job: JobRecord) async throws {
+        try await policy.authorize(call, action: "job.view", entity: job.entity)
+    }
+
+    func watch(_ call: RPCCall) async throws -> JSONValue {
+        struct Params: Decodable { var jobId: String }
+        let params: Params = try call.decodeParams()
+        // Subscribe before reading, so no change between the read and the first wait is missed.
+        let updates = service.events.subscribe(to: params.jobId)
+        guard let current = try await service.jobs.job(params.jobId) else { throw DataprocError.unknownJob(params.jobId) }
+        try await authorizeView(call, current)
+        let notifier = call.notifier
+        notifier.notify(method: "job.state", params: JobMethods.stateNotification(current))
+        if current.isTerminal { return JobMethods.jobJSON(current) }
+        let final = await withTaskGroup(of: JobRecord?.self) { group in
+            group.addTask {
+                var last = current
+                for await job in updates where job.state != last.state || job.detail != last.detail {
+                    last = job
+                    notifier.notify(method: "job.state", params: JobMethods.stateNotification(job))
+                    if job.isTerminal { return job }
+                }
+                return nil
+            }
+            group.addTask {
+                await notifier.waitUntilDisconnected()
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if let final { return JobMethods.jobJSON(final) }
+        return JobMethods.jobJSON(try await service.jobs.job(params.jobId) ?? current)
+    }
+}
