@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehouseRPC
+import Synchronization
+
+/// `gatehouse job`: Dataproc jobs through the durable outbox.
+struct JobCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "job", abstract: "Submit and follow Dataproc jobs for catalog entities (queued offline, sent exactly once).",
+        subcommands: [Submit.self, List.self, JobStatus.self, Cancel.self, Watch.self])
+
+    struct Submit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a job for an entity; it runs on the cluster its dataproc.googleapis.com annotations name.",
+            discussion: "Exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec. --args takes every remaining word, so put it last.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Entity ref, e.g. component:default/engagement-reports") var entity: String
+        @Option(help: "PySpark driver, e.g. gs://bucket/main.py") var pyspark: String?
+        @Option(name: .customLong("spark-class"), help: "Spark main class (add its jar with --jar)") var sparkClass: String?
+        @Option(name: .customLong("spark-jar"), help: "Spark main jar (gs://…)") var sparkJar: String?
+        @Option(help: "A Spark SQL query") var sql: String?
+        @Option(help: "A Hive query") var hive: String?
+        @Option(help: "A file holding a Dataproc Job object (JSON), e.g. {\"pysparkJob\": {...}}") var spec: String?
+        @Option(help: "Extra jars (gs://…), repeatable") var jar: [String] = []
+        @Option(help: "Job property KEY=VALUE, repeatable") var property: [String] = []
+        @Option(help: "Job label KEY=VALUE, repeatable") var label: [String] = []
+        @Option(parsing: .remaining, help: "Arguments passed to the driver (everything after --args)") var args: [String] = []
+
+        func run() throws {
+            let job = try JobSpecBuilder(submit: self).job()
+            let answer = try global.call("job.submit", ["entity": .string(entity), "job": job])
+            if global.json { return Output.json(answer) }
+            let state = Output.cell(answer["state"])
+            print("\(Output.cell(answer["jobId"])) \(state) for \(Output.cell(answer["entity"])) on \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))/\(Output.cell(answer["cluster"]))")
+            if let approval = answer["approvalId"]?.stringValue {
+                print("waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approve \(approval)`")
+            } else {
+                print("follow it with `gatehouse job watch \(Output.cell(answer["jobId"]))`")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Your jobs, newest first (or an entity's, or all with --all).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this entity's jobs") var entity: String?
+        @Option(help: "Only jobs in this state (QUEUED, RUNNING, DONE, …)") var state: String?
+        @Flag(help: "Every job in this daemon, not only yours") var all = false
+        @Option var limit: Int = 50
+        func run() throws {
+            var params: [String: JSONValue] = ["mine": .bool(!all && entity == nil), "limit": .int(Int64(limit))]
+            if let entity { params["entity"] = .string(entity) }
+            if let state { params["state"] = .string(state.uppercased()) }
+            let answer = try global.call("job.list", .object(params))
+            if global.json { return Output.json(answer) }
+            let rows = (answer["jobs"]?.arrayValue ?? []).map { job in
+                [job["jobId"], job["state"], job["entity"], job["type"], job["createdAt"]].map(Output.cell)
+            }
+            Output.table(["JOB", "STATE", "ENTITY", "TYPE", "CREATED"], rows)
+        }
+    }
+
+    struct JobStatus: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "A job, its state history and its last error.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        func run() throws {
+            let job = try global.call("job.status", ["jobId": .string(id)])
+            if global.json { return Output.json(job) }
+            print("\(Output.cell(job["jobId"]))  \(Output.cell(job["state"]))  \(Output.cell(job["type"]))  \(Output.cell(job["entity"]))")
+            print("  on \(Output.cell(job["project"]))/\(Output.cell(job["region"]))/\(Output.cell(job["cluster"])) for \(Output.cell(job["principal"]))")
+            if let detail = job["detail"]?.stringValue { print("  \(detail)") }
+            for step in job["transitions"]?.arrayValue ?? [] {
+                print("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \($0)" } ?? "")")
+            }
+            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { print("  last error: \(error)") }
+        }
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a job: withdrawn if not sent yet, else Dataproc is asked to stop it.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        func run() throws {
+            let answer = try global.call("job.cancel", ["jobId": .string(id)])
+            if global.json { return Output.json(answer) }
+            print("\(id): \(Output.cell(answer["cancel"]))")
+        }
+    }
+
+    struct Watch: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        func run() throws {
+            let client = try global.connect()
+            let progress = ProgressLine(jobID: id, live: !global.json && isatty(STDOUT_FILENO) == 1)
+            client.onNotification = { message in
+                guard let params = message["params"] else { return }
+                if global.json { Output.jsonLine(params) } else { progress.update(state: Output.cell(params["state"]), detail: params["detail"]?.stringValue) }
+            }
+            progress.start()
+            let final: JSONValue
+            do { final = try client.call("job.watch", params: ["jobId": .string(id)]) } catch {
+                progress.stop()
+                throw CLIFailure(error)
+            }
+            progress.stop()
+            let state = Output.cell(final["state"])
+            if !global.json { print("\(id) ended \(state)\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")") }
+            if state != "DONE" { throw CLIFailure("job \(id) ended \(state)") }
+        }
+    }
+
+    /// True while a job has not reached Dataproc.
+    static func waiting(_ state: JSONValue?) -> Bool {
+        state == "QUEUED" || state == "PENDING_APPROVAL"
+    }
+}
+
+/// Builds the `Job` object from `job submit`'s flags.
+struct JobSpecBuilder {
+    let submit: JobCommand.Submit
+
+    init(submit: JobCommand.Submit) { self.submit = submit }
+
+    func job() throws -> JSONValue {
+        let choices = [submit.pyspark, submit.sparkClass, submit.sparkJar, submit.sql, submit.hive, submit.spec].compactMap { $0 }
+        guard choices.count == 1 else {
+            throw CLIFailure("give exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec", code: .usage)
+        }
+        var members: [String: JSONValue] = [:]
+        if let path = submit.spec {
+            guard let data = FileManager.default.contents(atPath: path), case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+                throw CLIFailure("\(path) is not a JSON object (a Dataproc Job, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}})", code: .usage)
+            }
+            members = object
+        }
+        var typed: [String: JSONValue] = [:]
+        let properties = try Self.pairs(submit.property, flag: "--property")
+        if !properties.isEmpty { typed["properties"] = .object(properties) }
+        if !submit.args.isEmpty { typed["args"] = .array(submit.args.map(JSONValue.string)) }
+        if !submit.jar.isEmpty { typed["jarFileUris"] = .array(submit.jar.map(JSONValue.string)) }
+        if let main = submit.pyspark {
+            typed["mainPythonFileUri"] = .string(main)
+            members["pysparkJob"] = .object(typed)
+        } else if submit.sparkClass != nil || submit.sparkJar != nil {
+            if let main = submit.sparkClass { typed["mainClass"] = .string(main) }
+            if let jar = submit.sparkJar { typed["mainJarFileUri"] = .string(jar) }
+            members["sparkJob"] = .object(typed)
+        } else if let query = submit.sql ?? submit.hive {
+            typed["args"] = nil
+            typed["queryList"] = ["queries": [.string(query)]]
+            members[submit.sql != nil ? "sparkSqlJob" : "hiveJob"] = .object(typed)
+        }
+        let labels = try Self.pairs(submit.label, flag: "--label")
+        if !labels.isEmpty { members["labels"] = .object(labels) }
+        return .object(members)
+    }
+
+    private static func pairs(_ items: [String], flag: String) throws -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        for item in items {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw CLIFailure("\(flag) takes KEY=VALUE, not \(item)", code: .usage) }
+            result[parts[0]] = .string(parts[1])
+        }
+        return result
+    }
+}
+
+/// The live line of `job watch`: a spinner, the state and the time since the watch began, redrawn in place.
+final class ProgressLine: Sendable {
+    private struct State {
+        var text = "waiting for the daemon"
+        var running = true
+        var frame = 0
+    }
+
+    private let jobID: String
+    private let live: Bool
+    private let state = Mutex(State())
+    private let started = Date()
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(jobID: String, live: Bool) {
+        self.jobID = jobID
+        self.live = live
+    }
+
+    func start() {
+        guard live else { return }
+        Thread.detachNewThread { [self] in
+            let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+            while let (text, frame) = state.withLock({ s -> (String, Int)? in
+                guard s.running else { return nil }
+                s.frame += 1
+                return (s.text, s.frame)
+            }) {
+                let elapsed = String(format: "%.1f s", Date().timeIntervalSince(started))
+                FileHandle.standardOutput.write(Data("\r\u{1B}[K\(frames[frame % frames.count]) \(jobID)  \(text)  \(elapsed)".utf8))
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            finished.signal()
+        }
+    }
+
+    func update(state newState: String, detail: String?) {
+        let text = newState + (detail.map { " (\($0))" } ?? "")
+        if live {
+            state.withLock { $0.text = text }
+        } else {
+            print(String(format: "%7.1f s  ", Date().timeIntervalSince(started)) + text)
+        }
+    }
+
+    func stop() {
+        let wasRunning = state.withLock { s -> Bool in
+            defer { s.running = false }
+            return s.running
+        }
+        if live && wasRunning { finished.wait() }
+    }
+}
