@@ -105,6 +105,17 @@ public final class DashboardCache: Sendable {
         }
     }
 
+    /// Drops the copy for `key` (Looker no longer shows it to this Looker user).
+    public func remove(_ key: DashboardCacheKey) async throws(LookerError) {
+        do {
+            try await store.writer.write { db in
+                try db.execute(sql: "DELETE FROM looker_dashboard_cache WHERE cache_key = ?", arguments: [key.description])
+            }
+        } catch {
+            throw .cache("cannot drop dashboard \(key.dashboardID): \(error)")
+        }
+    }
+
     /// Summaries of every cached entry, most recently used first.
     public func entries() async throws(LookerError) -> [CacheEntrySummary] {
         do {

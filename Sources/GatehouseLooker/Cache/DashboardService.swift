@@ -72,7 +72,9 @@ public final class DashboardService: Sendable {
     /// An SSO embed URL; the dashboard's model comes from the cache when known.
     public func embedURL(_ id: String, for principal: Principal, sessionSeconds: Int) async throws(LookerError) -> String {
         let key = DashboardCacheKey(lookerUser: client.lookerUser, dashboardID: id)
-        let model = try await cache.read(key, now: clock.now)?.dashboard.model
+        // SSO embedding grants models by name: take the dashboard's from the cache, else fetch it (which caches it).
+        var model = try await cache.read(key, now: clock.now)?.dashboard.model
+        if model == nil { model = try await dashboard(id, for: principal).dashboard.model }
         return try await track { () async throws(LookerError) in
             try await client.embedURL(dashboardID: id, model: model, for: principal, sessionSeconds: sessionSeconds)
         }
@@ -98,8 +100,13 @@ public final class DashboardService: Sendable {
     private func refreshInBackground(_ key: DashboardCacheKey, for principal: Principal) {
         guard !flights.isRunning(key) else { return }
         flights.start(key: key) { [self] in
-            do {
+            do throws(LookerError) {
                 return try await fetchNow(key, for: principal)
+            } catch .dashboardNotFound, .forbidden {
+                // Looker no longer shows it to this Looker user: serving the old copy would outlive the revocation.
+                logger.notice("dashboard no longer visible in Looker; dropped from the cache", metadata: ["dashboard": "\(key.dashboardID)"])
+                try await cache.remove(key)
+                throw LookerError.dashboardNotFound(id: key.dashboardID)
             } catch {
                 logger.warning("dashboard refresh failed; serving the cached copy", metadata: ["dashboard": "\(key.dashboardID)", "error": "\(error)"])
                 throw error
