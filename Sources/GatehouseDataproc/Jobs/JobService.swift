@@ -93,7 +93,7 @@ public final class JobService: Sendable {
                 try JobStore.transition(job.jobId, to: JobState.cancelled, detail: "cancelled before it was sent", in: db)
             } else {
                 let alreadyAsked = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state IN ('pending', 'delivered'))",
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
                     arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
                 if !alreadyAsked { try Outbox.enqueue(JobRequests.cancel(current), in: db) }
             }

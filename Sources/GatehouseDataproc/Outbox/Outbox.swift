@@ -54,11 +54,14 @@ public struct Outbox: Sendable {
             arguments: [error, next, Timestamp.now(), id])
     }
 
-    /// Ends an entry (delivered or rejected); false when it was no longer pending.
-    static func finish(_ id: Int64, as state: OutboxEntry.State, error: String?, in db: Database) throws -> Bool {
+    /// Ends an entry (delivered or rejected) if it is still in one of `from`; false when it was not.
+    static func finish(_ id: Int64, as state: OutboxEntry.State, error: String?, from: [OutboxEntry.State] = [.pending], in db: Database) throws -> Bool {
+        let marks = from.map { _ in "?" }.joined(separator: ",")
+        var arguments: StatementArguments = [state.rawValue, error, Timestamp.now(), id]
+        arguments += StatementArguments(from.map(\.rawValue))
         try db.execute(
-            sql: "UPDATE dataproc_outbox SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
-            arguments: [state.rawValue, error, Timestamp.now(), id])
+            sql: "UPDATE dataproc_outbox SET state = ?, attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ? AND state IN (\(marks))",
+            arguments: arguments)
         return db.changesCount == 1
     }
 

@@ -157,7 +157,8 @@ public final class OutboxSender: Sendable {
             switch outcome {
             case .success(let response):
                 let ended = try await store.writer.write { db in
-                    guard try Outbox.finish(entry.id, as: .delivered, error: nil, in: db) else { return false }
+                    // Withdrawn while this attempt was in flight: Dataproc has it anyway, so the record must say so.
+                    guard try Outbox.finish(entry.id, as: .delivered, error: nil, from: [.pending, .cancelled], in: db) else { return false }
                     try handler.delivered(entry, response: response, in: db)
                     return true
                 }
