@@ -72,20 +72,27 @@ public struct Outbox: Sendable {
 
     // MARK: reads
 
-    /// Pending entries due at `now`, oldest first.
-    func due(now: TimeInterval, limit: Int) async throws -> [OutboxEntry] {
-        try await store.pool.read { db in
+    /// Pending entries of `kinds` due at `now`, oldest first.
+    func due(now: TimeInterval, limit: Int, kinds: [String]) async throws -> [OutboxEntry] {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        var arguments: StatementArguments = [now]
+        arguments += StatementArguments(kinds)
+        arguments += [limit]
+        return try await store.pool.read { [arguments] db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                arguments: [now, limit]
+                db, sql: "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND next_attempt_at <= ? AND kind IN (\(marks)) ORDER BY id LIMIT ?",
+                arguments: arguments
             ).map(OutboxEntry.init(row:))
         }
     }
 
-    /// When the earliest pending entry becomes due, if any is pending.
-    func earliestDue() async throws -> TimeInterval? {
-        try await store.pool.read { db in
-            try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_attempt_at) FROM dataproc_outbox WHERE state = 'pending'")
+    /// When the earliest pending entry of `kinds` becomes due, if any is pending.
+    func earliestDue(kinds: [String]) async throws -> TimeInterval? {
+        let marks = kinds.map { _ in "?" }.joined(separator: ",")
+        return try await store.pool.read { db in
+            try TimeInterval.fetchOne(
+                db, sql: "SELECT MIN(next_attempt_at) FROM dataproc_outbox WHERE state = 'pending' AND kind IN (\(marks))",
+                arguments: StatementArguments(kinds))
         }
     }
 

@@ -76,19 +76,24 @@ public final class OutboxSender: Sendable {
             let now = Date().timeIntervalSince1970
             let due: [OutboxEntry]
             do {
-                due = try await outbox.due(now: now, limit: settings.concurrency * 8)
+                due = try await outbox.due(now: now, limit: settings.concurrency * 8, kinds: Array(handlers.keys))
             } catch {
                 logger.error("outbox read failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
             if due.isEmpty {
-                let next = (try? await outbox.earliestDue()) ?? nil
+                let next = (try? await outbox.earliestDue(kinds: Array(handlers.keys))) ?? nil
                 let wait = next.map { min(max($0 - now, 0.001), settings.idleWake) } ?? settings.idleWake
                 await doorbell.wait(timeout: .milliseconds(Int(wait * 1000)))
                 continue
             }
             let results = await send(due, failures: failures)
+            if results.allSatisfy({ if case .interrupted = $0 { true } else { false } }) {
+                // Nothing could be recorded (store trouble, or shutting down): do not spin.
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
             let succeeded = results.contains { if case .delivered = $0 { true } else if case .rejected = $0 { true } else { false } }
             let retries = results.compactMap { if case .retry(let error) = $0 { error } else { nil } }
             if succeeded {

@@ -1,0 +1,187 @@
+import Foundation
+import GatehouseCore
+import GatehouseDataproc
+import GatehouseTesting
+import Testing
+
+@Suite("Outbox, sender and tracker against the sandbox")
+struct OutboxTests {
+    /// Runs `body` with a fresh harness whose sender and tracker are running.
+    private func withRunningHarness(
+        requestTimeout: Duration = .seconds(3), _ body: (DataprocHarness) async throws -> Void
+    ) async throws {
+        let harness = try await DataprocHarness.start(requestTimeout: requestTimeout)
+        do {
+            try await harness.running { try await body(harness) }
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
+    @Test func everyJobReachesDataprocExactlyOnceThroughResetsErrorsAndRateLimits() async throws {
+        try await withRunningHarness { harness in
+            // Faults first, so the first sends meet them.
+            try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 15), on: .dataproc)
+            try await harness.sandbox.setFault(SandboxFault(kind: .status, count: 10, status: 503), on: .dataproc)
+            try await harness.sandbox.setFault(SandboxFault(kind: .ratelimit, count: 3, retryAfter: 0), on: .dataproc)
+            let ids = try await harness.submit(60)
+            let allSent = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            let counts = try await harness.counts()
+            #expect(allSent, "still queued: \(counts)")
+            let upstream = harness.upstreamCopies()
+            #expect(upstream.count == 60)
+            #expect(Set(upstream.keys) == Set(ids))
+            #expect(upstream.values.allSatisfy { $0 == 1 })
+            let requestIDs = harness.sandbox.dataproc.jobs.all.compactMap(\.requestId)
+            #expect(Set(requestIDs) == Set(ids), "requestId is derived from the local job id")
+            let log = harness.sandbox.requestLog.recent(upstream: .dataproc, limit: 10_000)
+            #expect(log.contains { $0.fault == "reset-after-body" }, "the reset fault was exercised")
+        }
+    }
+
+    @Test func trackerFollowsJobsToTheEndAndStoresTransitions() async throws {
+        try await withRunningHarness { harness in
+            let ids = try await harness.submit(3)
+            let ok1 = try await harness.eventually { (try await harness.counts()["PENDING"] ?? 0) == 3 }
+            #expect(ok1)
+            harness.sandbox.clock.advance(by: 2.5)
+            let ok2 = try await harness.eventually { (try await harness.counts()["RUNNING"] ?? 0) == 3 }
+            #expect(ok2)
+            harness.sandbox.clock.advance(by: 2.5)
+            let ok3 = try await harness.eventually { (try await harness.counts()[JobState.done] ?? 0) == 3 }
+            #expect(ok3)
+            let (job, transitions, entries) = try await harness.service.status(ids[0])
+            #expect(transitions.map(\.state) == ["QUEUED", "PENDING", "RUNNING", "DONE"])
+            #expect(job.finishedAt != nil && job.jobUuid != nil && job.submittedAt != nil)
+            #expect(entries.map(\.state) == [.delivered])
+        }
+    }
+
+    @Test func permanentRefusalEndsTheJobAsRejectedWithTheUpstreamMessage() async throws {
+        try await withRunningHarness { harness in
+            let bad = DataprocLocation(project: "Not_A_Project", region: "europe-west1", cluster: "c")
+            let ids = try await harness.submit(1, location: bad)
+            let ok4 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.rejected }
+            #expect(ok4)
+            let job = try #require(try await harness.service.jobs.job(ids[0]))
+            #expect(job.detail?.contains("Invalid project id") == true)
+            #expect(harness.sandbox.dataproc.jobs.all.isEmpty)
+        }
+    }
+
+    @Test func offlineJobsStayQueuedWithTheirLastErrorThenGoWhenDataprocReturns() async throws {
+        try await withRunningHarness { harness in
+            try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+            let ids = try await harness.submit(10)
+            let failedOnce = try await harness.eventually {
+                try await harness.service.outbox.entries(for: ids[0]).first?.lastError != nil
+            }
+            #expect(failedOnce)
+            let (job, _, entries) = try await harness.service.status(ids[0])
+            #expect(job.state == JobState.queued)
+            #expect(entries.first?.lastError?.contains("Dataproc is unreachable") == true)
+            #expect(harness.sandbox.dataproc.jobs.all.isEmpty)
+
+            try await harness.sandbox.clearFaults(on: .dataproc)
+            let recovered = ContinuousClock.now
+            let drained = try await harness.eventually(timeout: .seconds(10)) { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            #expect(drained)
+            #expect(ContinuousClock.now - recovered < .seconds(10))
+            #expect(harness.upstreamCopies().count == 10)
+        }
+    }
+
+    @Test func timeoutsAreResentWithTheSameRequestIDAndCreateOneJob() async throws {
+        try await withRunningHarness(requestTimeout: .milliseconds(400)) { harness in
+            try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 600), on: .dataproc)
+            let ids = try await harness.submit(4)
+            let timedOut = try await harness.eventually {
+                try await harness.service.outbox.entries(for: ids[0]).first?.lastError?.contains("did not answer") == true
+            }
+            #expect(timedOut)
+            try await harness.sandbox.clearFaults(on: .dataproc)
+            let ok5 = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            #expect(ok5)
+            #expect(harness.upstreamCopies() == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
+        }
+    }
+
+    @Test func cancellingAQueuedJobMeansItIsNeverSent() async throws {
+        try await withRunningHarness { harness in
+            try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+            let ids = try await harness.submit(2)
+            let job = try #require(try await harness.service.jobs.job(ids[0]))
+            let cancel = try harness.service.prepareCancel(job)
+            try await harness.store.writer.write(cancel)
+            #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
+            try await harness.sandbox.clearFaults(on: .dataproc)
+            let ok6 = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            #expect(ok6)
+            #expect(Set(harness.upstreamCopies().keys) == [ids[1]])
+            let cancelled = try #require(try await harness.service.jobs.job(ids[0]))
+            #expect(throws: DataprocError.self) { try harness.service.prepareCancel(cancelled) }
+        }
+    }
+
+    @Test func cancellingASubmittedJobAsksDataproc() async throws {
+        try await withRunningHarness { harness in
+            let ids = try await harness.submit(1)
+            let ok7 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            #expect(ok7)
+            let job = try #require(try await harness.service.jobs.job(ids[0]))
+            try await harness.store.writer.write(try harness.service.prepareCancel(job))
+            let ok8 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
+            #expect(ok8)
+            let upstream = try #require(harness.sandbox.dataproc.jobs.all.first)
+            #expect(upstream.cancelledAt != nil)
+        }
+    }
+
+    @Test func jobsWaitingForApprovalAreNeverSentUntilApproved() async throws {
+        try await withRunningHarness { harness in
+            let service = harness.service
+            let spec = try DataprocHarness.pyspark()
+            let (held, work) = service.prepareSubmit(spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-1")
+            let (expiring, work2) = service.prepareSubmit(spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-2")
+            try await harness.store.writer.write(work)
+            try await harness.store.writer.write(work2)
+            #expect(held.state == JobState.pendingApproval)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(harness.sandbox.dataproc.jobs.all.isEmpty)
+
+            #expect(try await service.resolveApproval("ap-2", .expired) == [expiring.jobId])
+            #expect(try await service.resolveApproval("ap-1", .approved) == [held.jobId])
+            let ok9 = try await harness.eventually { try await service.jobs.job(held.jobId)?.state == "PENDING" }
+            #expect(ok9)
+            #expect(try await service.jobs.job(expiring.jobId)?.state == JobState.expired)
+            #expect(Set(harness.upstreamCopies().keys) == [held.jobId])
+            // A second resolution changes nothing.
+            #expect(try await service.resolveApproval("ap-1", .denied(reason: "late")) == [])
+        }
+    }
+
+    @Test func watchersHearEveryStateChange() async throws {
+        try await withRunningHarness { harness in
+            try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+            let ids = try await harness.submit(1)
+            let stream = harness.service.events.subscribe(to: ids[0])
+            let collector = Task {
+                var seen: [String] = []
+                for await job in stream {
+                    seen.append(job.state)
+                    if job.isTerminal { break }
+                }
+                return seen
+            }
+            try await harness.sandbox.clearFaults(on: .dataproc)
+            let ok10 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            #expect(ok10)
+            harness.sandbox.clock.advance(by: 10)
+            let seen = await collector.value
+            #expect(seen.first == "PENDING")
+            #expect(seen.last == JobState.done)
+        }
+    }
+}
