@@ -71,15 +71,29 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 do {
-                    try await expireOverdue()
-                    for record in try await approvals.undelivered() where followUps.claim(record.id) {
-                        group.addTask { await self.deliver(record) }
-                    }
+                    try await round(&group)
                 } catch {
                     logger.error("oversight round failed; retrying", metadata: ["error": "\(error)"])
                 }
                 await nap()
             }
+        }
+    }
+
+    /// One pass that waits for the follow-ups it started; for tests and tools (`run()` loops over `round`).
+    func oneRound() async throws {
+        var failure: (any Error)?
+        await withDiscardingTaskGroup { group in
+            do { try await round(&group) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// One pass: expire what is overdue, start the follow-ups still owed (each in `group`, so a slow one holds up nothing else).
+    func round(_ group: inout DiscardingTaskGroup) async throws {
+        try await expireOverdue()
+        for record in try await approvals.undelivered() where followUps.claim(record.id) {
+            group.addTask { await self.deliver(record) }
         }
     }
 

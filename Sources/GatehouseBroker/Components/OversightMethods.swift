@@ -78,8 +78,8 @@ struct OversightMethods {
         return record
     }
 
-    /// Polls the row rather than keeping in-memory waiters: it also sees decisions made by another
-    /// daemon instance's restart, and the wait is bounded by the approval's expiry.
+    /// Polls the row rather than keeping in-memory waiters: the table stays the one source of truth
+    /// whoever settled it (a person, the expiry loop), and the wait is bounded by the approval's expiry.
     private static func wait(for id: String, call: RPCCall, _ component: OversightComponent) async throws -> JSONValue {
         var record = try await record(id, component)
         call.annotations.update { $0.entity = record.entity }
