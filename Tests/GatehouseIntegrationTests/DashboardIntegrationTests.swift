@@ -1,0 +1,122 @@
+import Foundation
+import GatehouseCore
+import GatehouseRPC
+import GatehouseTesting
+import Testing
+
+/// Dashboards end to end: the real daemon against the in-process sandbox (OIDC, Backstage, Looker).
+@Suite("Dashboards through the daemon", .serialized)
+struct DashboardIntegrationTests {
+    static let owned = "component:default/analytics-pipeline"
+    static let notOwned = "component:default/backstage-existing"
+
+    @Test func ownedServedDeniedAuditedAndStaleOfflineWhenLookerIsDown() async throws {
+        let sandbox = try await Sandbox.start()
+        let daemon = try await Self.daemon(for: sandbox)
+        defer { daemon.stop() }
+        try await Self.signIn(daemon, sandbox: sandbox, as: "alice")
+        _ = try await Self.call(daemon, "catalog.sync")
+
+        // Owned entity: fetched from Looker, as the configured Looker user.
+        let first = try await Self.call(daemon, "dashboard.get", ["entity": .string(Self.owned)])
+        #expect(first["title"] == "Artist engagement")
+        #expect(first["id"] == "12")
+        #expect(first["stale"] == false && first["offline"] == false)
+        #expect(first["lookerUser"] == "looker:looker-admin-id")
+        #expect(first["tiles"]?.arrayValue?.first?["rows"]?.arrayValue?.first?["artists.name"] == "artists-1")
+
+        // The CLI renders the tiles as tables.
+        let shown = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.owned]) }
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("## Artist engagement by name") && shown.stdout.contains("artists-1"))
+
+        // Not owned: denied by policy before Looker is asked, and the denial is audited.
+        let denied = try await Self.failure(daemon, "dashboard.get", ["entity": .string(Self.notOwned)])
+        #expect(denied?.code == RPCErrorCode.denied.rawValue)
+        let audit = try await Self.call(daemon, "audit.query", ["method": "dashboard.get", "decision": "deny"])
+        let records = audit["records"]?.arrayValue ?? []
+        #expect(records.count == 1)
+        #expect(records.first?["entity"] == .string(Self.notOwned))
+        #expect(records.first?["principal"] == "alice@example.com")
+        let allowed = try await Self.call(daemon, "audit.query", ["method": "dashboard.get", "decision": "allow"])
+        #expect(allowed["records"]?.arrayValue?.first?["detail"]?["lookerUser"] == "looker:looker-admin-id")
+
+        // Looker down: the same dashboard, stale and offline, with the data of the first fetch.
+        try await sandbox.setFault(SandboxFault(kind: .down), on: .looker)
+        try await Task.sleep(for: .milliseconds(1200))  // past looker.fresh_ttl (1 s)
+        var offline: JSONValue = .null
+        for _ in 0..<100 {
+            offline = try await Self.call(daemon, "dashboard.get", ["entity": .string(Self.owned)])
+            if offline["offline"] == true { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(offline["stale"] == true && offline["offline"] == true)
+        #expect(offline["fetchedAt"] == first["fetchedAt"])
+        #expect(offline["tiles"] == first["tiles"])
+
+        // Never fetched and Looker down: a clear "not available offline".
+        let never = try await Self.failure(daemon, "dashboard.get", ["entity": "system:default/analytics", "id": "34"])
+        #expect(never?.code == RPCErrorCode.upstreamUnavailable.rawValue)
+        #expect(never?.reason == "not_available_offline")
+        await sandbox.stop()
+    }
+
+    // MARK: helpers
+
+    static func daemon(for sandbox: Sandbox) async throws -> TestDaemon {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
+        try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let daemon = try TestDaemon(config: """
+            identity:
+              issuer: \(sandbox.oidcIssuerURL.absoluteString)
+              client_id: gatehouse
+            catalog:
+              base_url: \(sandbox.backstageURL.absoluteString)
+              sync_interval_seconds: 0
+            looker:
+              base_url: \(sandbox.lookerURL.absoluteString)
+              client_id: looker-admin-id
+              client_secret_file: \(secret)
+              fresh_ttl: 1
+            """)
+        try await daemon.start()
+        return daemon
+    }
+
+    /// Device flow: the daemon starts it, the sandbox provider approves it as `subject`, the daemon's poll finishes it.
+    static func signIn(_ daemon: TestDaemon, sandbox: Sandbox, as subject: String) async throws {
+        let challenge = try await call(daemon, "auth.login.start", ["method": "device"])
+        let userCode = try #require(challenge["userCode"]?.stringValue)
+        let id = try #require(challenge["id"]?.stringValue)
+        try sandbox.oidc.approveDevice(userCode: userCode, subject: subject)
+        for _ in 0..<300 {
+            let status = try await call(daemon, "auth.login.status", ["id": .string(id)])
+            if status["state"] == "signed_in" { return }
+            try #require(status["state"] == "pending", "sign-in failed: \(status)")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("sign-in did not finish in 30 s")
+    }
+
+    /// One call on a fresh connection, off the cooperative pool (the client blocks; the sandbox runs on the pool).
+    static func call(_ daemon: TestDaemon, _ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
+        try await offPool { try daemon.client().call(method, params: params) }
+    }
+
+    /// The RPC error a call fails with, or nil when it succeeds.
+    static func failure(_ daemon: TestDaemon, _ method: String, _ params: JSONValue) async throws -> RPCError? {
+        do {
+            _ = try await call(daemon, method, params)
+            return nil
+        } catch RPCClientError.rpc(let error) {
+            return error
+        }
+    }
+
+    /// Runs blocking work on a thread of its own, so it never holds one of the two cooperative threads.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+}
