@@ -10,7 +10,8 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
         abstract: "Local stand-ins for Backstage, Looker, Dataproc, Google STS/IAM Credentials and an OIDC provider.",
         discussion: """
             Prints one line per upstream, `name url`, once every listener is up. The admin API \
-            (/admin/faults, /admin/clock/advance, /admin/dataproc/jobs, /admin/requests, /admin/tokens, \
+            (/admin/faults, /admin/clock/advance, /admin/dataproc/jobs, /admin/dataproc/clusters, /admin/dataproc/operations, \
+            /admin/routes, /admin/requests, /admin/tokens, \
             /admin/reset) controls faults, time and state while it runs.
             """)
 
@@ -22,6 +23,9 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
 
     @Option(help: "Write the URLs as a JSON object {name: url} to this file once listening.")
     var portsFile: String?
+
+    @Option(help: "Append every request and answer (secrets redacted) as JSON Lines to this file, for scripts/contract. Default: $GATEHOUSE_SANDBOX_EXCHANGES, else off.")
+    var recordExchanges: String?
 
     @Option(help: "Clock mode: real (wall-clock time) or manual (moves only via POST /admin/clock/advance).")
     var clock: String = "real"
@@ -44,7 +48,7 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(help: "Require this Bearer token on every Backstage request.")
     var backstageToken: String?
 
-    @Option(help: "Seconds each of Dataproc's PENDING and RUNNING states lasts on the sandbox clock.")
+    @Option(help: "Seconds each of Dataproc's job states PENDING and RUNNING, and cluster states CREATING and DELETING, lasts on the sandbox clock.")
     var dataprocStepSeconds: Double = 2
 
     @Option(help: "Workload identity provider resource name the STS accepts as audience.")
@@ -73,6 +77,7 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
         configuration.includeExamples = !noExamples
         configuration.backstageToken = backstageToken
         configuration.dataprocStepSeconds = dataprocStepSeconds
+        configuration.exchangeLog = recordExchanges
         if let workloadAudience { configuration.workloadProviderAudience = workloadAudience }
         if let seed { configuration.seed = try SandboxSeed.load(path: seed) }
         configuration.faults = try fault.map { try SandboxFault.parse($0) }

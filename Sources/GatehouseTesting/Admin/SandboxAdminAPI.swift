@@ -6,14 +6,18 @@ import Synchronization
 /// The sandbox's admin HTTP API (its own port), for tests and the demo:
 ///
 /// - `GET  /admin/urls` → `{backstage, looker, dataproc, sts, iamcredentials, oidc, admin}`
+/// - `GET  /admin/routes` → `{routes: [{upstream, method, path}]}`, every route of every upstream's router
 /// - `GET  /admin/faults` → `{<upstream>: [fault]}`
 /// - `POST /admin/faults/{upstream}` body `{"kind": "status", "status": 503, "count": 2}` (see `SandboxFault`) → the upstream's faults
 /// - `DELETE /admin/faults/{upstream}[?kind=K]`, `DELETE /admin/faults` → clears (a downed listener comes back on its port)
 /// - `GET  /admin/clock` → `{now, mode}`; `POST /admin/clock/advance` body `{"seconds": N}` → `{now, mode}`
 /// - `GET  /admin/dataproc/jobs` → `{jobs: [{projectId, region, jobId, requestId, state, submittedAt, job}]}`
+/// - `GET  /admin/dataproc/clusters` → `{clusters: [{projectId, region, clusterName, clusterUuid, state, createdAt, requestId,
+///   labels, lifecycleConfig, deletion: {start, reason}|null, cluster}]}`, deleted clusters included (state `DELETED`)
+/// - `GET  /admin/dataproc/operations` → `{operations: [Operation]}`, oldest first
 /// - `GET  /admin/requests[?upstream=U&limit=N]` → `{requests: [{upstream, method, path, status, time, sandboxTime, fault}]}`
 /// - `POST /admin/tokens` body `{subject?, email?, scopes?, lifetimeSeconds?}` → `{access_token, token_type, expires_in}` (accepted by Dataproc)
-/// - `POST /admin/reset` → clears faults, jobs, sessions, minted tokens and the request log
+/// - `POST /admin/reset` → clears faults, jobs, clusters, operations, sessions, minted tokens and the request log
 final class SandboxAdminAPI: Sendable {
     private struct WeakSandbox: @unchecked Sendable {
         weak var value: Sandbox?
@@ -47,12 +51,13 @@ final class SandboxAdminAPI: Sendable {
     }
 
     private func clockBody(_ sandbox: Sandbox) -> Response {
-        JSONResponse.make(["now": .string(DataprocJob.timestamp(sandbox.clock.now)), "mode": .string(sandbox.clock.mode.rawValue)])
+        JSONResponse.make(["now": .string(GoogleTime.timestamp(sandbox.clock.now)), "mode": .string(sandbox.clock.mode.rawValue)])
     }
 
     func addRoutes(to router: Router<SandboxRequestContext>) {
         let admin = router.group("admin")
         admin.get("urls") { _, _ in JSONResponse.make(.object(try self.sandbox().urls.mapValues { .string($0) })) }
+        admin.get("routes") { _, _ in try Self.encoded(["routes": try self.sandbox().routes]) }
         admin.get("faults") { _, _ in try self.faultsBody(try self.sandbox()) }
         admin.post("faults/{upstream}") { request, context in
             let sandbox = try self.sandbox()
@@ -100,10 +105,32 @@ final class SandboxAdminAPI: Sendable {
                 [
                     "projectId": .string(job.projectId), "region": .string(job.region), "jobId": .string(job.jobId),
                     "requestId": job.requestId.map { .string($0) } ?? .null, "state": .string(job.state(at: now, stepSeconds: step)),
-                    "submittedAt": .string(DataprocJob.timestamp(job.submittedAt)), "job": job.resource(at: now, stepSeconds: step),
+                    "submittedAt": .string(GoogleTime.timestamp(job.submittedAt)), "job": job.resource(at: now, stepSeconds: step),
                 ]
             }
             return JSONResponse.make(["jobs": .array(jobs)])
+        }
+        admin.get("dataproc/clusters") { _, _ in
+            let dataproc = try self.sandbox().dataproc
+            let now = dataproc.clock.now
+            let clusters: [JSONValue] = dataproc.clusters.all.map { cluster in
+                let observed = dataproc.clusters.observe(cluster, at: now)
+                let resource = cluster.resource(observed.snapshot)
+                return [
+                    "projectId": .string(cluster.projectId), "region": .string(cluster.region), "clusterName": .string(cluster.clusterName),
+                    "clusterUuid": .string(cluster.clusterUuid), "state": .string(observed.snapshot.state ?? "DELETED"),
+                    "createdAt": .string(GoogleTime.timestamp(cluster.createdAt)), "requestId": cluster.requestId.map { .string($0) } ?? .null,
+                    "labels": resource["labels"] ?? .null, "lifecycleConfig": resource.value(at: ["config", "lifecycleConfig"]) ?? .null,
+                    "deletion": observed.snapshot.deletion.map { ["start": .string(GoogleTime.timestamp($0.start)), "reason": .string($0.reason.rawValue)] } ?? .null,
+                    "cluster": resource,
+                ]
+            }
+            return JSONResponse.make(["clusters": .array(clusters)])
+        }
+        admin.get("dataproc/operations") { _, _ in
+            let dataproc = try self.sandbox().dataproc
+            let now = dataproc.clock.now
+            return JSONResponse.make(["operations": .array(dataproc.clusters.operations.map { dataproc.clusters.resource(of: $0, at: now) })])
         }
         admin.get("requests") { request, _ in
             let sandbox = try self.sandbox()

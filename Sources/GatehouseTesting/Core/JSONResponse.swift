@@ -69,6 +69,9 @@ extension Request {
     /// Query items in order, percent-decoded.
     var sandboxQueryItems: [(name: String, value: String)] { JSONResponse.queryItems(uri.query) }
 
+    /// The last value of a query parameter (a repeat overrides, as in Google's front ends).
+    func lastQueryValue(_ name: String) -> String? { sandboxQueryItems.last { $0.name == name }?.value }
+
     /// The `Authorization` header split into scheme (lowercased) and credentials.
     var authorizationCredentials: (scheme: String, credentials: String)? {
         guard let header = headers[.authorization] else { return nil }

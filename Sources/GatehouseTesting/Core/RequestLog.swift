@@ -47,10 +47,14 @@ public final class RequestLog: Sendable {
 
     /// Path plus query with secret parameter values replaced, so the log never holds secrets.
     static func loggablePath(path: String, query: String?) -> String {
-        guard let query, !query.isEmpty else { return path }
-        let items = JSONResponse.queryItems(query).map { item in
+        let redacted = redactedQuery(query)
+        return redacted.isEmpty ? path : path + "?" + redacted
+    }
+
+    /// The query, decoded, with secret parameter values replaced.
+    static func redactedQuery(_ query: String?) -> String {
+        JSONResponse.queryItems(query).map { item in
             "\(item.name)=\(Redaction.isSecret(name: item.name) ? Redaction.placeholder : item.value)"
-        }
-        return path + "?" + items.joined(separator: "&")
+        }.joined(separator: "&")
     }
 }

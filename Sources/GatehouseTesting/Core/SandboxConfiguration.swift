@@ -21,12 +21,19 @@ public struct SandboxConfiguration: Sendable {
     public var backstageToken: String?
     /// Users the OIDC provider signs in and Looker knows.
     public var users: [SandboxUser] = SandboxUser.demoUsers
-    /// Seconds each of Dataproc's PENDING and RUNNING states lasts.
+    /// Seconds each of Dataproc's job states PENDING and RUNNING, and cluster states CREATING and DELETING, lasts.
     public var dataprocStepSeconds: TimeInterval = 2
     /// Workload identity provider resource name the STS accepts as `audience`.
     public var workloadProviderAudience = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gatehouse/providers/sandbox"
+    /// Service accounts IAM Credentials lets signed-in users impersonate (`generateAccessToken`).
+    public var serviceAccounts: [ServiceAccountImpersonation] = [
+        ServiceAccountImpersonation(serviceAccount: "dataproc-runner@demo-project.iam.gserviceaccount.com", groups: ["team-a", "team-b"])
+    ]
     /// Faults set at start.
     public var faults: [(SandboxUpstream, SandboxFault)] = []
+    /// JSON Lines file every exchange is appended to, for the contract check; nil also checks
+    /// `GATEHOUSE_SANDBOX_EXCHANGES`, and records nothing when that is unset.
+    public var exchangeLog: String?
     /// Extra data merged over the defaults.
     public var seed: SandboxSeed?
 

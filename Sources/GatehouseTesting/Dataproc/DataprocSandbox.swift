@@ -2,16 +2,20 @@ import Foundation
 import GatehouseCore
 import Hummingbird
 
-/// The Dataproc v1 stand-in: `projects.regions.jobs` (submit, get, list, cancel, delete).
+/// The Dataproc v1 stand-in: `projects.regions.jobs` (submit, get, list, cancel, delete),
+/// `projects.regions.clusters` (create, get, list, patch, delete) and
+/// `projects.regions.operations` (get, list).
 ///
 /// Requests are checked against the discovery document (`google-dataproc.v1.json`): query
-/// parameters and body fields by name and type. Clusters and operations are not served yet; they
-/// would add their own `add…Routes` beside `addJobRoutes` and their own store.
+/// parameters and body fields by name and type, plus the rules its descriptions add (names,
+/// labels, `requestId`, lifecycle durations). Every state follows the sandbox clock.
 public final class DataprocSandbox: Sendable {
     /// Seconds each of PENDING and RUNNING lasts on the sandbox clock.
     public let stepSeconds: TimeInterval
     /// The jobs held.
     public let jobs = DataprocJobStore()
+    /// The clusters held (deleted ones too) and their operations.
+    public let clusters: DataprocClusterStore
     let clock: SandboxClock
     let authorize: @Sendable (String) -> SandboxAccessToken?
     let discovery: JSONValue?
@@ -25,22 +29,31 @@ public final class DataprocSandbox: Sendable {
         self.validator = DiscoverySchemaValidator(discovery: discovery)
         self.stepSeconds = stepSeconds
         self.authorize = authorize
+        let jobs = jobs
+        self.clusters = DataprocClusterStore(stepSeconds: stepSeconds) { cluster in
+            jobs.all.filter { job in
+                job.projectId == cluster.projectId && job.region == cluster.region
+                    && job.submitted.value(at: ["placement", "clusterName"])?.stringValue == cluster.clusterName
+            }.map { $0.activeInterval(stepSeconds: stepSeconds) }
+        }
     }
 
     /// Adds the Dataproc routes to `router`.
     public func addRoutes(to router: Router<SandboxRequestContext>) {
         addJobRoutes(to: router)
+        addClusterRoutes(to: router)
+        addOperationRoutes(to: router)
     }
 
-    /// The discovery method description for `jobs.<name>`.
-    func method(_ name: String) -> JSONValue? {
-        discovery?.value(at: ["resources", "projects", "resources", "regions", "resources", "jobs", "methods", name])
+    /// The discovery method description for `<resource>.<name>` under `projects.regions`.
+    func method(_ name: String, of resource: String) -> JSONValue? {
+        discovery?.value(at: ["resources", "projects", "resources", "regions", "resources", resource, "methods", name])
     }
 
     /// Checks the query against the method's parameters and the Bearer token; returns the token.
     @discardableResult
-    func admit(_ request: Request, method name: String) throws(SandboxHTTPError) -> SandboxAccessToken {
-        try QueryParameterRules.discovery(method(name))?.check(request.sandboxQueryItems)
+    func admit(_ request: Request, resource: String = "jobs", method name: String) throws(SandboxHTTPError) -> SandboxAccessToken {
+        try QueryParameterRules.discovery(method(name, of: resource))?.check(request.sandboxQueryItems)
         guard let (scheme, token) = request.authorizationCredentials else {
             throw .unauthorized("Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
         }
@@ -66,6 +79,9 @@ public final class DataprocSandbox: Sendable {
         return (project, region)
     }
 
-    /// Forgets every job.
-    public func reset() { jobs.reset() }
+    /// Forgets every job, cluster and operation.
+    public func reset() {
+        jobs.reset()
+        clusters.reset()
+    }
 }

@@ -14,14 +14,42 @@ struct UpstreamMiddleware: RouterMiddleware {
     /// Called when an `expire-tokens` fault fires, so upstreams holding sessions can drop them.
     let onTokensExpired: @Sendable () -> Void
 
+    /// Records full exchanges for the contract check, when enabled.
+    let recorder: ExchangeRecorder?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let style = UpstreamErrorStyle.of(upstream)
         var entry = LoggedRequest(
             upstream: upstream, method: request.method.rawValue,
             path: RequestLog.loggablePath(path: request.uri.path, query: request.uri.query),
             status: nil, time: Date(), sandboxTime: clock.now, fault: nil)
         defer { log.append(entry) }
+        guard let recorder else { return try await respond(request, context: context, entry: &entry, next: next) }
 
+        var request = request
+        let requestBody = Data(try await request.collectBody(upTo: 16 << 20).readableBytesView)
+        var response = try await respond(request, context: context, entry: &entry, next: next)
+        let responseBody = try await ResponseBodyCollector.collect(response.body)
+        response.body = ResponseBody(byteBuffer: responseBody)
+        let responseData = Data(responseBody.readableBytesView)
+        let responseType = response.headers[.contentType]
+        let truncated = responseData.count > ExchangeRecorder.bodyLimit
+        recorder.record(
+            RecordedExchange(
+                upstream: upstream, route: context.endpointPath, method: request.method.rawValue, path: request.uri.path,
+                query: RequestLog.redactedQuery(request.uri.query), requestContentType: request.headers[.contentType],
+                authorizationScheme: request.authorizationCredentials?.scheme,
+                requestBody: ExchangeRecorder.redactedBody(requestBody, contentType: request.headers[.contentType]),
+                status: entry.status, responseContentType: responseType,
+                responseBody: truncated ? "" : ExchangeRecorder.redactedBody(responseData, contentType: responseType),
+                responseTruncated: truncated, fault: entry.fault))
+        return response
+    }
+
+    /// Applies the faults and runs the route; notes the status and fault in `entry`.
+    private func respond(
+        _ request: Request, context: Context, entry: inout LoggedRequest, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let style = UpstreamErrorStyle.of(upstream)
         if let slow = faults.peek(.slow, on: upstream) {
             entry.fault = "slow"
             try await Task.sleep(for: .milliseconds(slow.milliseconds ?? 1000))
@@ -81,6 +109,30 @@ struct UpstreamMiddleware: RouterMiddleware {
         }
         return nil
     }
+}
+
+/// Reads a response body into one buffer, so it can be both recorded and sent.
+private struct ResponseBodyCollector: ResponseBodyWriter {
+    private final class Storage: @unchecked Sendable {
+        // Only touched by the one task writing the body, before `collect` reads it.
+        var buffer = ByteBuffer()
+    }
+
+    private let storage = Storage()
+
+    static func collect(_ body: ResponseBody) async throws -> ByteBuffer {
+        let collector = ResponseBodyCollector()
+        let storage = collector.storage
+        try await body.write(collector)
+        return storage.buffer
+    }
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var incoming = buffer
+        storage.buffer.writeBuffer(&incoming)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
 }
 
 /// Thrown by a route to have the connection closed without an answer (e.g. `drop-on-page`).

@@ -29,12 +29,15 @@ public final class Sandbox: Sendable {
     public let oidc: OIDCProviderSandbox
     /// STS and IAM Credentials.
     public let sts: STSSandbox
+    /// Every route each upstream serves, as its router lists them.
+    public let routes: [SandboxRoute]
     private let servers: [SandboxUpstream: UpstreamServer]
     private let host: String
 
     private init(
         clock: SandboxClock, faults: FaultBoard, requestLog: RequestLog, tokens: SandboxTokenRegistry, backstage: BackstageCatalogSandbox,
-        looker: LookerSandbox, dataproc: DataprocSandbox, oidc: OIDCProviderSandbox, sts: STSSandbox, servers: [SandboxUpstream: UpstreamServer], host: String
+        looker: LookerSandbox, dataproc: DataprocSandbox, oidc: OIDCProviderSandbox, sts: STSSandbox, routes: [SandboxRoute],
+        servers: [SandboxUpstream: UpstreamServer], host: String
     ) {
         self.clock = clock
         self.faults = faults
@@ -45,6 +48,7 @@ public final class Sandbox: Sendable {
         self.dataproc = dataproc
         self.oidc = oidc
         self.sts = sts
+        self.routes = routes
         self.servers = servers
         self.host = host
     }
@@ -65,15 +69,18 @@ public final class Sandbox: Sendable {
             users.removeAll { $0.subject == user.subject }
             users.append(user)
         }
+        let recorder = try configuration.exchangeLog.map { try ExchangeRecorder(path: $0) } ?? ExchangeRecorder.fromEnvironment()
         var servers: [SandboxUpstream: UpstreamServer] = [:]
-        func makeServer(_ upstream: SandboxUpstream, onTokensExpired: @escaping @Sendable () -> Void = {}, routes: (Router<SandboxRequestContext>) -> Void) -> UpstreamServer {
+        var routes: [SandboxRoute] = []
+        func makeServer(_ upstream: SandboxUpstream, onTokensExpired: @escaping @Sendable () -> Void = {}, register: (Router<SandboxRequestContext>) -> Void) -> UpstreamServer {
             let router = Router(context: SandboxRequestContext.self)
             if upstream != .admin {
-                router.add(middleware: UpstreamMiddleware(upstream: upstream, faults: faults, log: log, clock: clock, onTokensExpired: onTokensExpired))
+                router.add(middleware: UpstreamMiddleware(upstream: upstream, faults: faults, log: log, clock: clock, onTokensExpired: onTokensExpired, recorder: recorder))
             } else {
                 router.add(middleware: AdminErrorMiddleware())
             }
-            routes(router)
+            register(router)
+            routes.append(contentsOf: router.routes.map { SandboxRoute(upstream: upstream, method: $0.method.rawValue, path: $0.path.description) })
             let server = UpstreamServer(upstream: upstream, host: configuration.host, port: configuration.port(for: upstream), router: router, logger: logger)
             servers[upstream] = server
             return server
@@ -86,9 +93,9 @@ public final class Sandbox: Sendable {
         oidc.updateIssuer("http://\(configuration.host):\(oidcPort)")
         let sts = STSSandbox(clock: clock, trustedIssuers: [
             TrustedIssuer(provider: oidc, audience: configuration.workloadProviderAudience, allowedAudiences: [configuration.workloadProviderAudience, "https:" + configuration.workloadProviderAudience, "gatehouse"]),
-        ])
+        ], options: STSOptions(impersonation: configuration.serviceAccounts))
         _ = makeServer(.sts) { sts.addRoutes(to: $0) }
-        _ = makeServer(.iamcredentials) { sts.addRoutes(to: $0) }
+        _ = makeServer(.iamcredentials) { sts.addIAMCredentialsRoutes(to: $0) }
 
         var entities: [JSONValue] = []
         if configuration.includeExamples {
@@ -115,8 +122,9 @@ public final class Sandbox: Sendable {
 
         let sandbox = Sandbox(
             clock: clock, faults: faults, requestLog: log, tokens: tokens, backstage: backstage, looker: looker, dataproc: dataproc,
-            oidc: oidc, sts: sts, servers: servers, host: configuration.host)
+            oidc: oidc, sts: sts, routes: routes, servers: servers, host: configuration.host)
         admin.attach(sandbox)
+        recorder?.record(routes: routes)
         do {
             for upstream in SandboxUpstream.allCases where upstream != .oidc {
                 try await servers[upstream]?.start()
@@ -186,7 +194,7 @@ public final class Sandbox: Sendable {
         }
     }
 
-    /// Clears every fault, forgets jobs, sessions, minted tokens and the request log.
+    /// Clears every fault, forgets jobs, clusters, operations, sessions, minted tokens and the request log.
     public func reset() async throws {
         for upstream in SandboxUpstream.faultable { try await clearFaults(on: upstream) }
         dataproc.reset()

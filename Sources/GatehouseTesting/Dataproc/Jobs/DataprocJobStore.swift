@@ -42,6 +42,14 @@ public final class DataprocJobStore: Sendable {
         }
     }
 
+    /// The job an earlier submit with this `requestId` created, if any.
+    func replayed(projectId: String, region: String, requestId: String?) -> DataprocJob? {
+        guard let requestId else { return nil }
+        return state.withLock { state in
+            state.byRequest[Self.requestKey(projectId, region, requestId)].flatMap { state.byKey[Self.key(projectId, $0)] }.map { state.jobs[$0] }
+        }
+    }
+
     /// The job with this id in the project and region.
     func job(projectId: String, region: String, jobId: String) -> DataprocJob? {
         state.withLock { state in

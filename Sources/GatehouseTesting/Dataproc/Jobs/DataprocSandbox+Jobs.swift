@@ -27,9 +27,7 @@ extension DataprocSandbox {
         try validator.validate(body, as: "SubmitJobRequest")
         guard let job = body["job"], job.objectValue != nil else { throw SandboxHTTPError.badRequest("Job is required: the body must be {\"job\": {...}}.") }
         let requestId = body["requestId"]?.stringValue
-        if let requestId, requestId.range(of: #"^[a-zA-Z0-9_-]{1,40}$"#, options: .regularExpression) == nil {
-            throw SandboxHTTPError.badRequest("Invalid requestId '\(requestId)': at most 40 letters, digits, underscores or hyphens.")
-        }
+        try RequestIdRule.check(requestId)
         guard let cluster = job.value(at: ["placement", "clusterName"])?.stringValue, !cluster.isEmpty else {
             throw SandboxHTTPError.badRequest("Job placement.clusterName is required.")
         }
@@ -44,13 +42,17 @@ extension DataprocSandbox {
         if let clientJobId, clientJobId.range(of: #"^[a-zA-Z0-9_-]{1,100}$"#, options: .regularExpression) == nil {
             throw SandboxHTTPError.badRequest("Invalid reference.jobId '\(clientJobId)': at most 100 letters, digits, underscores or hyphens.")
         }
+        if let earlier = jobs.replayed(projectId: project, region: region, requestId: requestId) {
+            return JSONResponse.make(earlier.resource(at: clock.now, stepSeconds: stepSeconds))
+        }
+        let clusterUuid = try clusterUuid(forJobOn: cluster, projectId: project, region: region)
         let typed = job[types[0]] ?? .null
         let mainFile = typed["mainPythonFileUri"]?.stringValue ?? typed["mainJarFileUri"]?.stringValue ?? typed["mainRFileUri"]?.stringValue ?? ""
         let fails = mainFile.hasSuffix("fail.py") || typed.value(at: ["properties", "sandbox.fail"])?.stringValue == "true"
         let candidate = DataprocJob(
             projectId: project, region: region, jobId: clientJobId ?? UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
             requestId: requestId, submittedAt: clock.now, cancelledAt: nil, submitted: job,
-            jobUuid: UUID().uuidString.lowercased(), clusterUuid: CatalogEntity.deterministicUUID(for: "\(project)/\(region)/\(cluster)"),
+            jobUuid: UUID().uuidString.lowercased(), clusterUuid: clusterUuid,
             failsOnPurpose: fails)
         switch jobs.submit(candidate) {
         case .created(let stored), .replayed(let stored):
@@ -108,14 +110,6 @@ extension DataprocSandbox {
         let query = Dictionary(request.sandboxQueryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
         let filter = try DataprocJobFilter(query["filter"] ?? "")
         let matcher = query["jobStateMatcher"] ?? "ALL"
-        let pageSize = min(max(Int(query["pageSize"] ?? "") ?? 100, 1), 1000)
-        var offset = 0
-        if let token = query["pageToken"], !token.isEmpty {
-            guard let decoded = Data(base64Encoded: token).flatMap({ Int(String(decoding: $0, as: UTF8.self)) }), decoded >= 0 else {
-                throw SandboxHTTPError.badRequest("Invalid pageToken: pass back the nextPageToken of a previous page unchanged.")
-            }
-            offset = decoded
-        }
         let now = clock.now
         let matching = jobs.all.reversed().filter { job in
             guard job.projectId == project, job.region == region else { return false }
@@ -124,11 +118,9 @@ extension DataprocSandbox {
             if matcher == "ACTIVE" && !active || matcher == "NON_ACTIVE" && active { return false }
             return filter.matches(active: active, labels: job.submitted["labels"]?.objectValue ?? [:])
         }
-        let page = matching.dropFirst(offset).prefix(pageSize)
-        var body: [String: JSONValue] = ["jobs": .array(page.map { $0.resource(at: now, stepSeconds: stepSeconds) })]
-        if offset + page.count < matching.count {
-            body["nextPageToken"] = .string(Data(String(offset + page.count).utf8).base64EncodedString())
-        }
+        let page = try PageToken.page(matching, pageToken: query["pageToken"], pageSize: query["pageSize"])
+        var body: [String: JSONValue] = ["jobs": .array(page.items.map { $0.resource(at: now, stepSeconds: stepSeconds) })]
+        if let next = page.next { body["nextPageToken"] = .string(next) }
         return JSONResponse.make(.object(body))
     }
 }

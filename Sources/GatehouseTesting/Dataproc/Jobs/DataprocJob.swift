@@ -24,12 +24,6 @@ public struct DataprocJob: Sendable {
     /// Whether the job asked to fail (`fail.py` main file or the `sandbox.fail` property).
     var failsOnPurpose: Bool
 
-    /// One entry of the status timeline.
-    struct StatusEntry {
-        var state: String
-        var start: Date
-    }
-
     /// Every state the job has entered by `now`, oldest first.
     func timeline(at now: Date, stepSeconds: TimeInterval) -> [StatusEntry] {
         var entries = [StatusEntry(state: "PENDING", start: submittedAt)]
@@ -45,6 +39,13 @@ public struct DataprocJob: Sendable {
         return entries
     }
 
+    /// From submission to the moment the job ends (finishes or is cancelled), on the sandbox clock:
+    /// clusters count a job's cluster as busy during it.
+    func activeInterval(stepSeconds: TimeInterval) -> ClosedRange<Date> {
+        let finished = submittedAt.addingTimeInterval(2 * stepSeconds)
+        return submittedAt...max(submittedAt, min(cancelledAt ?? finished, finished))
+    }
+
     /// The current state at `now`.
     func state(at now: Date, stepSeconds: TimeInterval) -> String { timeline(at: now, stepSeconds: stepSeconds).last!.state }
 
@@ -55,7 +56,7 @@ public struct DataprocJob: Sendable {
     func resource(at now: Date, stepSeconds: TimeInterval) -> JSONValue {
         let timeline = timeline(at: now, stepSeconds: stepSeconds)
         let current = timeline.last!
-        var status: [String: JSONValue] = ["state": .string(current.state), "stateStartTime": .string(Self.timestamp(current.start))]
+        var status = current.json
         if current.state == "ERROR" { status["details"] = "Job failed with message [Sandbox: the job asked to fail]." }
         if current.state == "PENDING" { status["substate"] = "QUEUED" }
         var job = submitted.objectValue ?? [:]
@@ -64,19 +65,12 @@ public struct DataprocJob: Sendable {
         placement["clusterUuid"] = .string(clusterUuid)
         job["placement"] = .object(placement)
         job["status"] = .object(status)
-        job["statusHistory"] = .array(timeline.dropLast().map { ["state": .string($0.state), "stateStartTime": .string(Self.timestamp($0.start))] })
+        job["statusHistory"] = .array(timeline.dropLast().map { .object($0.json) })
         job["jobUuid"] = .string(jobUuid)
         let base = "gs://dataproc-staging-sandbox/google-cloud-dataproc-metainfo/\(clusterUuid)/jobs/\(jobId)"
         job["driverControlFilesUri"] = .string(base + "/")
         job["driverOutputResourceUri"] = .string(base + "/driveroutput")
         job["done"] = .bool(Self.terminal.contains(current.state))
         return .object(job)
-    }
-
-    /// RFC 3339 with microseconds, as Google APIs write timestamps.
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }
