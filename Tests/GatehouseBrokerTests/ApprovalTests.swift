@@ -43,7 +43,8 @@ struct ApprovalTests {
         sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
         sleeper.arguments = ["30"]
         try sleeper.run()
-        defer { sleeper.terminate(); sleeper.waitUntilExit() }
+        // SIGKILL: a child may inherit an ignored SIGTERM from the test process.
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
         let hasher = ExecutableHasher()
         let digest = try #require(hasher.sha256(ofFileAt: "/bin/sleep"))
         let classifier = try CallerClassifier(entries: ["ci=\(digest.uppercased())"], hasher: hasher)
@@ -142,6 +143,20 @@ struct ApprovalTests {
         #expect(resolutions.first { $0.approvalID == approved }?.outcome == .approved)
         #expect(resolutions.first { $0.approvalID == denied } == ApprovalResolution(approvalID: denied, outcome: .denied, decidedBy: "uid \(getuid())", reason: "not now"))
         #expect(try await harness.oversight.approvals.get(approved)?.deliveredAt != nil)
+    }
+
+    @Test func aScriptsOwnRequestRunsNoComponentsFollowUp() async throws {
+        let harness = try Harness()
+        let count = Atomic<Int>(0)
+        harness.oversight.onResolution(of: "cluster.create") { _ in count.add(1, ordering: .relaxed) }
+        let call = Harness.call(Self.automation)
+        let asked = try await harness.oversight.request(
+            call, caller: harness.oversight.classify(call), action: "cluster.create", entity: "component:default/pipeline",
+            rule: OversightComponent.requestedByCaller, policyRule: nil, summary: ["step": "drop table"])
+        _ = try await harness.oversight.decide(asked.id, approve: true, reason: nil, call: Harness.call(Self.person))
+        try await harness.oversight.oneRound()
+        #expect(count.load(ordering: .relaxed) == 0, "the approval was the script's own; no component work is attached")
+        #expect(try await harness.oversight.approvals.get(asked.id)?.deliveredAt != nil)
     }
 
     @Test func aResolutionOwedAtShutdownIsDeliveredAfterRestartAndOnlyThen() async throws {

@@ -113,6 +113,9 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         return caller
     }
 
+    /// The rule recorded for approvals a caller asked for itself (`approval.request`).
+    static let requestedByCaller = "requested-by-caller"
+
     /// Wakes the delivery loop.
     func ring() { doorbell.store(true, ordering: .releasing) }
 
@@ -143,7 +146,9 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     private func deliver(_ record: ApprovalRecord) async {
         defer { followUps.release(record.id) }
         guard let resolution = record.resolution else { return }
-        for followUp in followUps.followUps(for: record.action) {
+        // A script's own `approval.request` names an action but owns no component's work: nothing to follow up.
+        let owed = record.rule == Self.requestedByCaller ? [] : followUps.followUps(for: record.action)
+        for followUp in owed {
             await followUp(resolution)
         }
         do {

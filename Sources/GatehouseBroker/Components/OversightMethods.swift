@@ -58,7 +58,7 @@ struct OversightMethods {
                     guard !params.action.isEmpty, params.action.count <= 100 else { throw RPCError.invalidParams("params.action must be 1…100 characters") }
                     let caller = component.classify(call)
                     let pending = try await component.request(
-                        call, caller: caller, action: params.action, entity: params.entity, rule: "requested-by-caller", policyRule: nil,
+                        call, caller: caller, action: params.action, entity: params.entity, rule: OversightComponent.requestedByCaller, policyRule: nil,
                         summary: params.summary ?? .null)
                     return ["state": "PENDING_APPROVAL", "approvalId": .string(pending.id), "expiresAt": .string(pending.expiresAt)]
                 }),
