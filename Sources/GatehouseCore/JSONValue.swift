@@ -102,7 +102,7 @@ extension JSONValue {
     /// Converts any Encodable value (a record, a response) into a JSONValue.
     public init(encoding value: some Encodable) throws {
         let data = try JSONEncoder.gatehouse.encode(value)
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try JSONParser.parse(data)
     }
 
     /// Decodes this value as `T`, e.g. typed RPC params.

@@ -25,7 +25,7 @@ public struct CatalogReader: Sendable {
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM catalog_entities WHERE snapshot_id = ? AND ref = ?", arguments: [snapshot.id, ref.description])
             else { throw CatalogError.notFound(ref: ref.description) }
-            let document = (try? JSONDecoder().decode(JSONValue.self, from: Data((row["json"] as String).utf8))) ?? .null
+            let document = (try? JSONParser.parse((row["json"] as String).utf8)) ?? .null
             return (try CatalogEntity(row: row), document, snapshot)
         }
     }

@@ -71,7 +71,7 @@ public final class RPCClient {
     public func readMessage() throws(RPCClientError) -> JSONValue {
         let line = try readLine()
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(line))
+            return try JSONParser.parse(line)
         } catch {
             throw .protocolViolation("not JSON: \(String(decoding: line.prefix(200), as: UTF8.self))")
         }

@@ -32,10 +32,10 @@ public enum RPCMessageParser {
     public static func parse(_ bytes: some Collection<UInt8>) -> RPCFrame {
         let value: JSONValue
         do {
-            // Foundation's parser limits nesting depth and rejects invalid UTF-8, so hostile frames fail here cleanly.
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            // The parser limits nesting depth and rejects invalid UTF-8, so hostile frames fail here cleanly.
+            value = try JSONParser.parse(bytes)
         } catch {
-            return .unanswerable(.parseError(describe(error)))
+            return .unanswerable(.parseError(error.description))
         }
         switch value {
         case .array(let elements):
@@ -70,14 +70,6 @@ public enum RPCMessageParser {
         default: return .invalid(id: id ?? .null, error: .invalidRequest("params must be an array or an object"))
         }
         return .request(RPCRequest(id: id, method: method, params: params))
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "not valid JSON"
     }
 }
 
