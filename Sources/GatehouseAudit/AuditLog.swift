@@ -24,19 +24,47 @@ public final class AuditLog: Sendable {
     }
 
     /// Appends `entry` (and runs `change` in the same transaction, if given); `completion` gets the
-    /// record's sequence number once committed. If `change` throws, neither is kept.
+    /// record's sequence number once committed. If `change` throws, neither is kept. `inlineWhenIdle`:
+    /// see `BatchWriter.submit` (for callers that can afford a short commit on their own thread).
     public func append(
         _ entry: AuditEntry,
         alongside change: BatchWriter.Work? = nil,
+        inlineWhenIdle: Bool = false,
         completion: @escaping @Sendable (Result<Int64, any Error>) -> Void
     ) {
-        let seq = SeqBox()
-        writer.submit({ db in
-            try change?(db)
-            seq.value = try Self.insert(entry, in: db).seq
-        }) { outcome in
-            completion(outcome.map { seq.value })
+        append([Append(entry, alongside: change, completion: completion)], inlineWhenIdle: inlineWhenIdle)
+    }
+
+    /// One record to append, with its state change and completion.
+    public struct Append: Sendable {
+        let entry: AuditEntry
+        let change: BatchWriter.Work?
+        let completion: @Sendable (Result<Int64, any Error>) -> Void
+
+        /// See `AuditLog.append(_:alongside:inlineWhenIdle:completion:)`.
+        public init(_ entry: AuditEntry, alongside change: BatchWriter.Work? = nil, completion: @escaping @Sendable (Result<Int64, any Error>) -> Void) {
+            self.entry = entry
+            self.change = change
+            self.completion = completion
         }
+    }
+
+    /// Appends several records in one group commit, each in its own savepoint.
+    public func append(_ appends: [Append], inlineWhenIdle: Bool = false) {
+        // Everything but the chaining is done here, on the caller's thread, so the single writer
+        // spends its turn only on what must be serialized.
+        let items = appends.map { append in
+            let draft = Draft(append.entry)
+            let seq = SeqBox()
+            let change = append.change
+            return BatchWriter.Item({ db in
+                try change?(db)
+                seq.value = try draft.chain(in: db).seq
+            }, completion: { outcome in
+                append.completion(outcome.map { seq.value })
+            })
+        }
+        writer.submit(items, inlineWhenIdle: inlineWhenIdle)
     }
 
     /// Appends `entry` and returns its sequence number once committed.
@@ -48,46 +76,71 @@ public final class AuditLog: Sendable {
     }
 
     /// Inserts `entry` at the head of the chain inside the caller's transaction.
-    ///
-    /// The head is read from the database rather than cached, so a rolled-back savepoint can never
-    /// leave a stale head behind; with a cached statement on the primary key this costs a b-tree probe.
     @discardableResult
     public static func insert(_ entry: AuditEntry, in db: Database) throws -> AuditRecord {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
-        var record = AuditRecord(
-            seq: (head?["seq"] as Int64? ?? 0) + 1,
-            at: Timestamp.string(entry.at),
-            requestID: entry.requestID,
-            peerUID: entry.peer.map { Int64($0.uid) },
-            peerGID: entry.peer.map { Int64($0.gid) },
-            peerPID: entry.peer.map { Int64($0.pid) },
-            peerExe: entry.peer?.executable,
-            callerClass: entry.callerClass,
-            principal: entry.principal,
-            method: entry.method,
-            entity: entry.entity,
-            params: Redaction.redact(entry.params).canonicalString,
-            decision: entry.decision.rawValue,
-            rule: entry.rule,
-            outcome: entry.outcome.rawValue,
-            errorReason: entry.errorReason,
-            detail: entry.detail.map { Redaction.redact($0).canonicalString },
-            durationUS: entry.durationMicros,
-            prevHash: head?["hash"] as Data? ?? AuditRecord.genesisHash,
-            hash: Data())
-        record.hash = record.computedHash()
-        try db.cachedStatement(sql: """
-            INSERT INTO audit_log(seq, at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class,
-                principal, method, entity, params, decision, rule, outcome, error_reason, detail, duration_us,
-                prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                record.seq, record.at, record.requestID, record.peerUID, record.peerGID, record.peerPID,
-                record.peerExe, record.callerClass, record.principal, record.method, record.entity, record.params,
-                record.decision, record.rule, record.outcome, record.errorReason, record.detail, record.durationUS,
-                record.prevHash, record.hash,
-            ])
-        return record
+        try Draft(entry).chain(in: db)
+    }
+
+    /// A record whose columns and canonical bytes are ready, waiting for its place in the chain.
+    struct Draft: Sendable {
+        var record: AuditRecord
+        let template: CanonicalTemplate
+
+        init(_ entry: AuditEntry) {
+            record = AuditRecord(
+                seq: 0,
+                at: Timestamp.string(entry.at),
+                requestID: entry.requestID,
+                peerUID: entry.peer.map { Int64($0.uid) },
+                peerGID: entry.peer.map { Int64($0.gid) },
+                peerPID: entry.peer.map { Int64($0.pid) },
+                peerExe: entry.peer?.executable,
+                callerClass: entry.callerClass,
+                principal: entry.principal,
+                method: entry.method,
+                entity: entry.entity,
+                params: Redaction.redact(entry.params).canonicalString,
+                decision: entry.decision.rawValue,
+                rule: entry.rule,
+                outcome: entry.outcome.rawValue,
+                errorReason: entry.errorReason,
+                detail: entry.detail.map { Redaction.redact($0).canonicalString },
+                durationUS: entry.durationMicros,
+                prevHash: AuditRecord.genesisHash,
+                hash: Data())
+            template = record.canonicalTemplate()
+        }
+
+        /// Links the record to the current head and inserts it, inside the caller's transaction.
+        ///
+        /// The head is read from the database rather than cached, so a rolled-back savepoint can never
+        /// leave a stale head behind; with a cached statement on the primary key this costs a b-tree probe.
+        func chain(in db: Database) throws -> AuditRecord {
+            var record = self.record
+            let head = try Self.head(in: db)
+            record.seq = head.seq + 1
+            record.prevHash = head.hash
+            record.hash = template.hash(seq: record.seq, prevHash: record.prevHash)
+            try db.cachedStatement(sql: """
+                INSERT INTO audit_log(seq, at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class,
+                    principal, method, entity, params, decision, rule, outcome, error_reason, detail, duration_us,
+                    prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                    record.seq, record.at, record.requestID, record.peerUID, record.peerGID, record.peerPID,
+                    record.peerExe, record.callerClass, record.principal, record.method, record.entity, record.params,
+                    record.decision, record.rule, record.outcome, record.errorReason, record.detail, record.durationUS,
+                    record.prevHash, record.hash,
+                ])
+            return record
+        }
+
+        /// The chain's last (seq, hash), or (0, genesis) for an empty log.
+        private static func head(in db: Database) throws -> (seq: Int64, hash: Data) {
+            let statement = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            guard let row = try Row.fetchOne(statement) else { return (0, AuditRecord.genesisHash) }
+            return (row[0], row[1])
+        }
     }
 }
 

@@ -46,26 +46,38 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
     /// Stored columns are hashed as stored (params and detail are already canonical text), so a
     /// verifier recomputes the same bytes from the row alone.
     public func canonicalBytes() -> [UInt8] {
-        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        func number(_ value: Int64?) -> JSONValue { value.map(JSONValue.int) ?? .null }
-        let members: [String: JSONValue] = [
-            "seq": .int(seq), "at": .string(at), "request_id": text(requestID),
-            "peer_uid": number(peerUID), "peer_gid": number(peerGID), "peer_pid": number(peerPID),
-            "peer_exe": text(peerExe), "caller_class": text(callerClass), "principal": text(principal),
-            "method": .string(method), "entity": text(entity), "params": .string(params),
-            "decision": .string(decision), "rule": text(rule), "outcome": .string(outcome),
-            "error_reason": text(errorReason), "detail": text(detail), "duration_us": .int(durationUS),
-            "prev_hash": .string(prevHash.hexString),
-        ]
-        return JSONWriter.bytes(.object(members), sortedKeys: true)
+        canonicalTemplate().bytes(seq: seq, prevHash: prevHash)
     }
 
     /// SHA-256 over the previous hash and this record's canonical bytes.
     public func computedHash() -> Data {
-        var hasher = SHA256()
-        hasher.update(data: prevHash)
-        hasher.update(data: canonicalBytes())
-        return Data(hasher.finalize())
+        canonicalTemplate().hash(seq: seq, prevHash: prevHash)
+    }
+
+    /// The canonical bytes with the two chain columns (`prev_hash`, `seq`) left open.
+    ///
+    /// Building the JSON is most of an append's CPU; doing it before the record reaches the single
+    /// writer thread leaves that thread only the chaining (head lookup, hash, insert).
+    func canonicalTemplate() -> CanonicalTemplate {
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        func number(_ value: Int64?) -> JSONValue { value.map(JSONValue.int) ?? .null }
+        // Keys in code-point order, as `JSONWriter` sorts them; a test checks this against `JSONWriter`.
+        let beforePrevHash: [(String, JSONValue)] = [
+            ("at", .string(at)), ("caller_class", text(callerClass)), ("decision", .string(decision)),
+            ("detail", text(detail)), ("duration_us", .int(durationUS)), ("entity", text(entity)),
+            ("error_reason", text(errorReason)), ("method", .string(method)), ("outcome", .string(outcome)),
+            ("params", .string(params)), ("peer_exe", text(peerExe)), ("peer_gid", number(peerGID)),
+            ("peer_pid", number(peerPID)), ("peer_uid", number(peerUID)),
+        ]
+        let betweenPrevHashAndSeq: [(String, JSONValue)] = [
+            ("principal", text(principal)), ("request_id", text(requestID)), ("rule", text(rule)),
+        ]
+        var head: [UInt8] = [UInt8(ascii: "{")]
+        head.reserveCapacity(256 + params.utf8.count + (detail?.utf8.count ?? 0))
+        for (key, value) in beforePrevHash { CanonicalTemplate.member(key, value, into: &head) }
+        var middle: [UInt8] = []
+        for (key, value) in betweenPrevHashAndSeq { CanonicalTemplate.member(key, value, into: &middle) }
+        return CanonicalTemplate(head: head, middle: middle)
     }
 
     /// The record as JSON for `audit.query` and `audit export`.
@@ -73,7 +85,7 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         func parsed(_ value: String?) -> JSONValue {
             guard let value, let data = value.data(using: .utf8) else { return .null }
-            return (try? JSONDecoder().decode(JSONValue.self, from: data)) ?? .string(value)
+            return (try? JSONParser.parse(data)) ?? .string(value)
         }
         var members: [String: JSONValue] = [
             "seq": .int(seq), "at": .string(at), "method": .string(method), "params": parsed(params),
@@ -94,6 +106,39 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
             ])
         }
         return .object(members)
+    }
+}
+
+/// A record's canonical JSON around its chain columns: `head` "prev_hash":"…" `middle` "seq":N}.
+struct CanonicalTemplate: Sendable {
+    let head: [UInt8]
+    let middle: [UInt8]
+
+    /// The full canonical bytes once the record's place in the chain is known.
+    func bytes(seq: Int64, prevHash: Data) -> [UInt8] {
+        var out = head
+        out.reserveCapacity(head.count + middle.count + 100)
+        Self.member("prev_hash", .string(prevHash.hexString), into: &out)
+        out.append(contentsOf: middle)
+        Self.member("seq", .int(seq), into: &out)
+        out[out.count - 1] = UInt8(ascii: "}")
+        return out
+    }
+
+    /// SHA-256 over `prevHash` and the full canonical bytes.
+    func hash(seq: Int64, prevHash: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: prevHash)
+        hasher.update(data: bytes(seq: seq, prevHash: prevHash))
+        return Data(hasher.finalize())
+    }
+
+    /// Appends `"key":value,` (the last comma becomes the closing brace).
+    static func member(_ key: String, _ value: JSONValue, into out: inout [UInt8]) {
+        JSONWriter.writeString(key, into: &out)
+        out.append(UInt8(ascii: ":"))
+        JSONWriter.write(value, into: &out, sortedKeys: true)
+        out.append(UInt8(ascii: ","))
     }
 }
 

@@ -56,7 +56,7 @@ public final class Store: Sendable {
             throw StoreError.sqlite("cannot open \(path): \(error)")
         }
         try Migrator.migrate(pool, path: path)
-        writer = BatchWriter(pool: pool, maxBatch: options.maxBatch)
+        writer = BatchWriter(pool: pool, maxBatch: options.maxBatch, allowsInline: options.durability != .full)
         checkpointer = try Checkpointer(path: path)
     }
 

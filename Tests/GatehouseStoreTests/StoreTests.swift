@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import GatehouseStore
 
@@ -87,6 +88,48 @@ struct StoreTests {
         }
         let count = try await temp.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") }
         #expect(count == 199)
+    }
+
+    // Thread identity by pthread_self: libdispatch renames threads that run its queues, so names prove nothing.
+    static var thread: pthread_t { pthread_self() }
+
+    @Test func anIdleWriterCommitsInlineOnTheCallersThreadAndABusyOneQueues() throws {
+        let temp = try TemporaryStore()
+        let caller = Self.thread
+        let committedOn = Mutex<pthread_t?>(nil)
+        temp.store.writer.submit({ db in try db.execute(sql: "CREATE TABLE t(x INTEGER)") }, inlineWhenIdle: true) { outcome in
+            if case .success = outcome { committedOn.withLock { $0 = Self.thread } }
+        }
+        // Inline means committed before `submit` returns, on this very thread.
+        #expect(committedOn.withLock { $0 } == caller)
+
+        // While the writer thread holds the turn, an inline offer queues and that thread commits it afterwards.
+        let release = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        temp.store.writer.submit({ _ in holding.signal(); release.wait() }) { _ in }
+        holding.wait()
+        let queuedOn = Mutex<pthread_t?>(nil)
+        let committed = DispatchSemaphore(value: 0)
+        temp.store.writer.submit({ db in try db.execute(sql: "INSERT INTO t VALUES (2)") }, inlineWhenIdle: true) { _ in
+            queuedOn.withLock { $0 = Self.thread }
+            committed.signal()
+        }
+        #expect(queuedOn.withLock { $0 } == nil)
+        release.signal()
+        #expect(committed.wait(timeout: .now() + 10) == .success)
+        #expect(queuedOn.withLock { $0 } != caller)
+    }
+
+    @Test func durabilityFullNeverCommitsOnTheCallersThread() throws {
+        let temp = try TemporaryStore(options: StoreOptions(durability: .full))
+        let committedOn = Mutex<pthread_t?>(nil)
+        let committed = DispatchSemaphore(value: 0)
+        temp.store.writer.submit({ db in try db.execute(sql: "CREATE TABLE t(x INTEGER)") }, inlineWhenIdle: true) { _ in
+            committedOn.withLock { $0 = Self.thread }
+            committed.signal()
+        }
+        #expect(committed.wait(timeout: .now() + 10) == .success)
+        #expect(committedOn.withLock { $0 } != Self.thread)
     }
 
     @Test func writesAfterStopAreRefused() async throws {

@@ -12,25 +12,40 @@ struct AuditObserver: CallObserver {
     let logger: Logger
 
     func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
-        let entry = Self.entry(for: call)
-        let change = call.annotations.attachment as? BatchWriter.Work
-        audit.append(entry, alongside: change) { result in
-            switch result {
-            case .success:
-                done(.success(()))
-            case .failure(let error) where change != nil:
-                // The state change failed, so neither it nor its record was kept: record the failure instead.
-                logger.error("state change failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
-                var failed = entry
-                failed.outcome = .error
-                failed.errorReason = "state_change_failed"
-                audit.append(failed) { second in
-                    done(.failure(second.isSuccess ? .internalError(reason: "state_change_failed") : Self.unavailable))
-                }
-            case .failure(let error):
-                logger.critical("audit write failed; refusing to answer", metadata: ["error": "\(error)"])
-                done(.failure(Self.unavailable))
+        record(batch: [PendingRecord(call: call, done: done)])
+    }
+
+    func record(batch: [PendingRecord]) {
+        let appends = batch.map { pending in
+            let entry = Self.entry(for: pending.call)
+            let change = pending.call.annotations.attachment as? BatchWriter.Work
+            return AuditLog.Append(entry, alongside: change) { result in
+                outcome(of: result, entry: entry, changed: change != nil, method: pending.call.method, done: pending.done)
             }
+        }
+        // Inline when the writer is idle: the RPC thread commits its own turn's records.
+        audit.append(appends, inlineWhenIdle: true)
+    }
+
+    private func outcome(
+        of result: Result<Int64, any Error>, entry: AuditEntry, changed: Bool, method: String,
+        done: @escaping @Sendable (Result<Void, RPCError>) -> Void
+    ) {
+        switch result {
+        case .success:
+            done(.success(()))
+        case .failure(let error) where changed:
+            // The state change failed, so neither it nor its record was kept: record the failure instead.
+            logger.error("state change failed", metadata: ["method": "\(method)", "error": "\(error)"])
+            var failed = entry
+            failed.outcome = .error
+            failed.errorReason = "state_change_failed"
+            audit.append(failed) { second in
+                done(.failure(second.isSuccess ? .internalError(reason: "state_change_failed") : Self.unavailable))
+            }
+        case .failure(let error):
+            logger.critical("audit write failed; refusing to answer", metadata: ["error": "\(error)"])
+            done(.failure(Self.unavailable))
         }
     }
 

@@ -15,13 +15,34 @@ public struct CompletedCall: Sendable {
     public var annotations: CallAnnotations.Fields
 }
 
+/// A finished call waiting to be recorded, with what to do once it is (or is not).
+public struct PendingRecord: Sendable {
+    public let call: CompletedCall
+    public let done: @Sendable (Result<Void, RPCError>) -> Void
+
+    /// Pairs a call with its continuation.
+    public init(call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
+        self.call = call
+        self.done = done
+    }
+}
+
 /// Sees every call and every refused connection. The server holds each response until
 /// `record` completes, and answers with the observer's error instead if it fails: no record, no answer.
 public protocol CallObserver: Sendable {
     /// Records a finished call; call `done` once it is durable.
     func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void)
+    /// Records the calls one event-loop turn finished, together (one commit); each `done` once durable.
+    func record(batch: [PendingRecord])
     /// Records a connection the server refused (wrong uid, too many connections).
     func refused(peer: PeerCredentials, reason: String)
+}
+
+extension CallObserver {
+    /// One by one, for observers with nothing to gain from batches.
+    public func record(batch: [PendingRecord]) {
+        for pending in batch { record(pending.call, done: pending.done) }
+    }
 }
 
 /// An observer that records nothing: for tests of the protocol layer alone.

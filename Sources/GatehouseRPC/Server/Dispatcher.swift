@@ -8,6 +8,14 @@ struct Dispatcher: Sendable {
     let registry: MethodRegistry
     let observer: any CallObserver
     let logger: Logger
+    private let coalescers: RecordCoalescers
+
+    init(registry: MethodRegistry, observer: any CallObserver, logger: Logger) {
+        self.registry = registry
+        self.observer = observer
+        self.logger = logger
+        self.coalescers = RecordCoalescers(observer: observer)
+    }
 
     /// Serves one element of a frame; the future holds its response bytes, or nil for a notification.
     func dispatch(_ incoming: RPCIncoming, peer: PeerCredentials, channel: (any Channel)?, on eventLoop: any EventLoop)
@@ -61,18 +69,20 @@ struct Dispatcher: Sendable {
     }
 
     private func record(_ call: CompletedCall, respondTo id: RPCID?, on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]?> {
-        let promise = eventLoop.makePromise(of: [UInt8]?.self)
-        observer.record(call) { recorded in
-            guard let id else { return promise.succeed(nil) }
+        // The observer may complete on the audit writer's thread; the answer is encoded back on
+        // the event loop so that single thread only commits.
+        let recorded = eventLoop.makePromise(of: Result<Void, RPCError>.self)
+        coalescers.coalescer(for: eventLoop).add(PendingRecord(call: call) { recorded.succeed($0) })
+        return recorded.futureResult.map { recorded in
+            guard let id else { return nil }
             var bytes: [UInt8] = []
             switch (recorded, call.outcome) {
             case (.failure(let auditError), _): RPCResponseWriter.error(auditError, id: id, into: &bytes)
             case (.success, .success(let result)): RPCResponseWriter.result(result, id: id, into: &bytes)
             case (.success, .failure(let error)): RPCResponseWriter.error(error, id: id, into: &bytes)
             }
-            promise.succeed(bytes)
+            return bytes
         }
-        return promise.futureResult
     }
 
     private func rpcError(for error: any Error, method: String) -> RPCError {
