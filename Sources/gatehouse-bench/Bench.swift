@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-bench",
         abstract: "Benchmarks for Gatehouse (build with -c release).",
-        subcommands: [RPC.self, Catalog.self, Jobs.self, Dashboard.self, EchoServerCommand.self])
+        subcommands: [RPC.self, Catalog.self, Load.self, Dashboard.self, Jobs.self, EchoServerCommand.self])
 }
 
 extension Bench {
@@ -83,6 +83,23 @@ extension Bench {
 
         func run() async throws {
             print(try await CatalogBenchmark.run(entities: entities, groupDepth: depth))
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Closed-loop system.ping load against a running daemon's socket (for profiling with perf/strace).")
+        @Option var socket: String
+        @Option var clients: Int = 64
+        @Option var seconds: Double = 5
+        @Option(help: "The method to call (no params).") var method: String = "system.ping"
+
+        func run() throws {
+            let method = self.method
+            let result = try RPCLoad.run(socketPath: socket, clients: clients, seconds: seconds) { client, call in
+                Array(#"{"jsonrpc":"2.0","method":"\#(method)","id":\#(client * 1_000_000 + call)}"#.utf8)
+            }
+            RPC.printRow(method, result)
         }
     }
 
