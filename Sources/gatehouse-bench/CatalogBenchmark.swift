@@ -1,21 +1,22 @@
+import ArgumentParser
 import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseStore
-import GatehouseTesting
 
-/// Catalog sync and ownership-query benchmark: a synthetic catalog served by an in-process
-/// sandbox, synced into a fresh database, then `catalog.mine` timed for a user 8 levels deep.
+/// Catalog sync and ownership-query benchmark: a synthetic catalog served by a `gatehouse-sandbox`
+/// process, synced into a fresh database by this process (the daemon's own sync code), then
+/// `catalog.mine` timed for a user 8 levels deep.
 enum CatalogBenchmark {
     /// The measurements.
     struct Report: Sendable, CustomStringConvertible {
         var entities: Int
         var syncSeconds: Double
         var entitiesPerSecond: Double
-        /// Peak RSS of the whole process (the sandbox holding the catalog included).
+        /// Peak RSS of this process, which syncs (the sandbox runs in a process of its own).
         var peakRSSBytes: Int
-        /// RSS before the sync started (sandbox and its catalog already in memory).
+        /// RSS before the sync started.
         var rssBeforeSyncBytes: Int
         var mineUser: String
         var mineGroupDepth: Int
@@ -26,7 +27,7 @@ enum CatalogBenchmark {
         var description: String {
             """
             catalog sync: \(entities) entities in \(String(format: "%.2f", syncSeconds)) s (\(Int(entitiesPerSecond)) entities/s)
-            peak RSS: \(peakRSSBytes >> 20) MiB (before sync, sandbox loaded: \(rssBeforeSyncBytes >> 20) MiB; sync added ≤ \((peakRSSBytes - rssBeforeSyncBytes) >> 20) MiB)
+            peak RSS of the syncing process: \(peakRSSBytes >> 20) MiB (before the sync: \(rssBeforeSyncBytes >> 20) MiB; the sandbox runs in its own process)
             catalog.mine for \(mineUser) (group \(mineGroupDepth + 1) levels deep, owns \(mineOwned)): median \(String(format: "%.3f", mineMedianMilliseconds)) ms, p99 \(String(format: "%.3f", mineP99Milliseconds)) ms
             """
         }
@@ -34,20 +35,21 @@ enum CatalogBenchmark {
 
     /// Runs the benchmark; `entities` synthetic entities, 20% groups in a hierarchy `groupDepth` deep.
     static func run(entities: Int = 100_000, groupDepth: Int = 8, pageSize: Int = 500, mineIterations: Int = 200) async throws -> Report {
-        var configuration = SandboxConfiguration()
-        configuration.includeExamples = false
-        configuration.syntheticEntities = entities
-        configuration.syntheticGroupDepth = groupDepth
-        let sandbox = try await Sandbox.start(configuration)
-        defer { Task { await sandbox.stop() } }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-bench-\(UUID().uuidString)")
-        let store = try Store(path: directory.appendingPathComponent("gatehouse.db").path)
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let portsFile = work.appendingPathComponent("ports.json").path
+        let sandbox = try Child.start(
+            Bench.RPC.sibling("gatehouse-sandbox"),
+            ["--synthetic", String(entities), "--group-depth", String(groupDepth), "--no-examples", "--ports-file", portsFile])
+        defer { sandbox.kill() }
+        let backstageURL = try waitForURL("backstage", in: portsFile)
+        let store = try Store(path: work.appendingPathComponent("gatehouse.db").path)
         defer {
             store.close()
-            try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(at: work)
         }
         let rssBefore = residentBytes("VmRSS")
-        let client = BackstageClient(http: HTTPClient(), baseURL: sandbox.backstageURL.absoluteString)
+        let client = BackstageClient(http: HTTPClient(), baseURL: backstageURL)
         let report = try await CatalogSync(client: client, store: store, pageSize: pageSize).run()
         let peak = residentBytes("VmHWM")
 
@@ -66,6 +68,20 @@ enum CatalogBenchmark {
             entities: report.entities, syncSeconds: report.elapsedSeconds, entitiesPerSecond: report.entitiesPerSecond,
             peakRSSBytes: peak, rssBeforeSyncBytes: rssBefore, mineUser: user, mineGroupDepth: depth, mineOwned: owned,
             mineMedianMilliseconds: samples[samples.count / 2], mineP99Milliseconds: samples[min(samples.count - 1, samples.count * 99 / 100)])
+    }
+
+    /// The URL the sandbox wrote for `name` once it listens (it builds the synthetic catalog first).
+    private static func waitForURL(_ name: String, in portsFile: String, timeout: TimeInterval = 120) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let data = FileManager.default.contents(atPath: portsFile), !data.isEmpty,
+                let url = (try? JSONParser.parse(data))?[name]?.stringValue
+            {
+                return url
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw CleanExit.message("the sandbox did not start within \(Int(timeout)) s")
     }
 
     /// The first synthetic user whose group sits at the bottom of the hierarchy.
