@@ -6,8 +6,11 @@ import GatehouseCore
 public struct DataprocOperation: Sendable {
     /// What the operation does (`ClusterOperationMetadata.operationType`).
     public enum Kind: String, Sendable {
+        /// `clusters.create`.
         case create = "CREATE"
+        /// `clusters.delete`.
         case delete = "DELETE"
+        /// `clusters.patch`.
         case update = "UPDATE"
     }
 

@@ -1,0 +1,169 @@
+#!/usr/bin/env python3
+"""Starts ``gatehouse-sandbox`` with exchange recording on and calls every route it serves once
+with a request its spec allows, so the contract check sees every response shape at least once
+(the test suite's own exchanges add the requests Gatehouse's clients really send)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+REGION = "/v1/projects/demo-project/regions/europe-west1"
+CLOUD = "https://www.googleapis.com/auth/cloud-platform"
+AUDIENCE = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gatehouse/providers/sandbox"
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+class Client:
+    def __init__(self, urls: dict[str, str]):
+        self.urls = urls
+
+    def call(self, upstream: str, method: str, path: str, *, json_body=None, form=None, headers=None, expect=(200,)):
+        data, all_headers = None, dict(headers or {})
+        if json_body is not None:
+            data, all_headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
+        if form is not None:
+            data, all_headers["Content-Type"] = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+        request = urllib.request.Request(self.urls[upstream] + path, data=data, method=method, headers=all_headers)
+        try:
+            with OPENER.open(request, timeout=10) as response:
+                status, body, location = response.status, response.read(), response.headers.get("Location")
+        except urllib.error.HTTPError as error:
+            status, body, location = error.code, error.read(), error.headers.get("Location")
+        if status not in expect:
+            raise AssertionError(f"{method} {upstream}{path}: expected {expect}, got {status}: {body[:300]!r}")
+        parsed = None
+        if body[:1] in (b"{", b"["):
+            parsed = json.loads(body)
+        return status, parsed, location
+
+
+def drive(c: Client) -> None:
+    # Backstage catalog
+    page = c.call("backstage", "GET", "/api/catalog/entities/by-query?limit=2&filter=kind=component")[1]
+    entity = page["items"][0]
+    meta = entity["metadata"]
+    c.call("backstage", "GET", "/api/catalog/entities?limit=2")
+    c.call("backstage", "GET", f"/api/catalog/entities/by-name/{entity['kind']}/{meta.get('namespace', 'default')}/{meta['name']}")
+    c.call("backstage", "GET", f"/api/catalog/entities/by-uid/{meta['uid']}")
+    ref = f"{entity['kind'].lower()}:{meta.get('namespace', 'default')}/{meta['name']}"
+    c.call("backstage", "POST", "/api/catalog/entities/by-refs", json_body={"entityRefs": [ref, "component:default/missing"]})
+
+    # Looker
+    token = c.call("looker", "POST", "/api/4.0/login", form={"client_id": "looker-admin-id", "client_secret": "looker-admin-secret"})[1]["access_token"]
+    admin = {"Authorization": f"token {token}"}
+    sudo = c.call("looker", "POST", "/api/4.0/login/101", headers=admin)[1]["access_token"]
+    alice = {"Authorization": f"token {sudo}"}
+    c.call("looker", "GET", "/api/4.0/dashboards/12", headers=alice)
+    c.call("looker", "GET", "/api/4.0/queries/121/run/json", headers=alice)
+    c.call("looker", "GET", "/api/4.0/queries/121/run/csv", headers=alice)
+    host = urllib.parse.urlparse(c.urls["looker"]).netloc
+    c.call("looker", "POST", "/api/4.0/embed/sso_url", headers=admin,
+           json_body={"target_url": f"https://{host}/embed/dashboards/12", "external_user_id": "alice", "session_length": 300})
+    c.call("looker", "DELETE", "/api/4.0/logout", headers=alice, expect=(200, 204))
+
+    # OIDC provider: discovery, keys, device grant, code grant with PKCE, refresh, userinfo, revoke, logout
+    c.call("oidc", "GET", "/.well-known/openid-configuration")
+    c.call("oidc", "GET", "/jwks")
+    device = c.call("oidc", "POST", "/device_authorization", form={"client_id": "gatehouse", "scope": "openid email groups"})[1]
+    grant = {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device["device_code"], "client_id": "gatehouse"}
+    c.call("oidc", "POST", "/token", form=grant, expect=(400,))
+    c.call("oidc", "GET", "/device?user_code=" + urllib.parse.quote(device["user_code"]))
+    c.call("oidc", "POST", "/device", form={"user_code": device["user_code"], "sub": "alice"})
+    c.call("admin", "POST", "/admin/clock/advance", json_body={"seconds": device.get("interval", 5) + 1})  # polls must be spaced
+    tokens = c.call("oidc", "POST", "/token", form=grant)[1]
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    c.call("oidc", "GET", "/userinfo", headers=bearer)
+    c.call("oidc", "POST", "/userinfo", headers=bearer)
+    verifier = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    authorize = {"response_type": "code", "client_id": "gatehouse", "redirect_uri": REDIRECT, "scope": "openid email",
+                 "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256"}
+    c.call("oidc", "GET", "/authorize?" + urllib.parse.urlencode(authorize))
+    location = c.call("oidc", "POST", "/authorize", form={**authorize, "sub": "alice"}, expect=(302,))[2]
+    code = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["code"][0]
+    coded = c.call("oidc", "POST", "/token", form={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
+                                                  "client_id": "gatehouse", "code_verifier": verifier})[1]
+    refreshed = c.call("oidc", "POST", "/token", form={"grant_type": "refresh_token", "refresh_token": coded["refresh_token"], "client_id": "gatehouse"})[1]
+    c.call("oidc", "POST", "/revoke", form={"token": refreshed["refresh_token"], "client_id": "gatehouse"})
+    c.call("oidc", "GET", "/logout")
+
+    # STS and IAM Credentials
+    sts = c.call("sts", "POST", "/v1/token", form={
+        "grant_type": "urn:ietf:params:oauth:grant-type:token-exchange", "audience": AUDIENCE, "scope": CLOUD,
+        "requested_token_type": "urn:ietf:params:oauth:token-type:access_token", "subject_token": tokens["id_token"],
+        "subject_token_type": "urn:ietf:params:oauth:token-type:id_token"})[1]
+    federated = {"Authorization": f"Bearer {sts['access_token']}"}
+    c.call("iamcredentials", "POST", "/v1/projects/-/serviceAccounts/dataproc-runner@demo-project.iam.gserviceaccount.com:generateAccessToken",
+           headers=federated, json_body={"scope": [CLOUD], "lifetime": "600s"})
+
+    # Dataproc: clusters, operations, jobs
+    auth = federated
+    created = c.call("dataproc", "POST", REGION + "/clusters?requestId=contract-create", headers=auth, json_body={
+        "projectId": "demo-project", "clusterName": "contract", "labels": {"gatehouse-principal": "alice"},
+        "config": {"workerConfig": {"numInstances": 2}, "lifecycleConfig": {"idleDeleteTtl": "1800s", "autoDeleteTtl": "7200s"}}})[1]
+    c.call("admin", "POST", "/admin/clock/advance", json_body={"seconds": 5})
+    c.call("dataproc", "GET", "/v1/" + created["name"], headers=auth)
+    c.call("dataproc", "GET", REGION + "/operations?filter=" + urllib.parse.quote("clusterName = contract"), headers=auth)
+    c.call("dataproc", "GET", REGION + "/clusters/contract", headers=auth)
+    c.call("dataproc", "GET", REGION + "/clusters?filter=" + urllib.parse.quote("labels.gatehouse-principal = alice"), headers=auth)
+    c.call("dataproc", "PATCH", REGION + "/clusters/contract?updateMask=config.lifecycle_config.auto_delete_ttl", headers=auth,
+           json_body={"config": {"lifecycleConfig": {"autoDeleteTtl": "10800s"}}})
+    job = c.call("dataproc", "POST", REGION + "/jobs:submit", headers=auth, json_body={
+        "requestId": "contract-job", "job": {"placement": {"clusterName": "contract"}, "labels": {"env": "dev"},
+                                             "pysparkJob": {"mainPythonFileUri": "gs://bucket/main.py", "args": ["--day", "1"]}}})[1]
+    job_path = REGION + "/jobs/" + job["reference"]["jobId"]
+    c.call("dataproc", "GET", job_path, headers=auth)
+    c.call("dataproc", "GET", REGION + "/jobs?jobStateMatcher=ACTIVE&pageSize=10", headers=auth)
+    c.call("dataproc", "POST", job_path + ":cancel", headers=auth, json_body={})
+    c.call("dataproc", "DELETE", job_path, headers=auth)
+    c.call("dataproc", "DELETE", REGION + "/clusters/contract?requestId=contract-delete", headers=auth)
+    c.call("dataproc", "GET", REGION + "/clusters/never-created", headers=auth, expect=(404,))
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 3:
+        print("usage: drive_sandbox.py PATH/TO/gatehouse-sandbox EXCHANGES.jsonl", file=sys.stderr)
+        return 2
+    binary, exchanges = argv[1], argv[2]
+    with tempfile.TemporaryDirectory() as scratch:
+        ports = Path(scratch) / "ports.json"
+        process = subprocess.Popen([binary, "--clock", "manual", "--ports-file", str(ports), "--record-exchanges", exchanges],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):  # up to 20 s for the listeners
+                if ports.exists() and ports.stat().st_size > 0 or process.poll() is not None:
+                    break
+                time.sleep(0.1)
+            if not ports.exists():
+                print(f"gatehouse-sandbox did not start: {process.stderr.read().decode() if process.poll() is not None else 'timeout'}", file=sys.stderr)
+                return 1
+            drive(Client(json.loads(ports.read_text())))
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

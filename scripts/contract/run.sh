@@ -1,0 +1,25 @@
+#!/bin/sh
+# The spec-contract check (issue 3). Installs openapi-core and jsonschema into a venv, tests the
+# checker itself (it must catch wrong responses, requests and routes), drives every route of a
+# fresh gatehouse-sandbox, then checks those exchanges plus any recorded by the test suite
+# (GATEHOUSE_SANDBOX_EXCHANGES=FILE while `swift test` ran) against ../shared/contracts.
+#
+#   scripts/contract/run.sh [SUITE_EXCHANGES.jsonl]
+#
+# Needs a built .build/debug/gatehouse-sandbox (GATEHOUSE_SANDBOX_BIN overrides).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+venv=${GATEHOUSE_CONTRACT_VENV:-$repo/.build/contract-venv}
+if ! "$venv/bin/python" -c 'import openapi_core, jsonschema, yaml' 2>/dev/null; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet -r "$here/requirements.txt" >&2
+fi
+binary=${GATEHOUSE_SANDBOX_BIN:-$repo/.build/debug/gatehouse-sandbox}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$here"
+"$venv/bin/python" -m unittest -q test_contract_check
+"$venv/bin/python" drive_sandbox.py "$binary" "$work/driven.jsonl"
+if [ "$#" -gt 0 ] && [ -s "$1" ]; then cat "$1" >> "$work/driven.jsonl"; fi
+"$venv/bin/python" contract_check.py "$work/driven.jsonl"
