@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseHTTP
 
 /// Reads the Backstage catalog API page by page.
@@ -43,10 +44,13 @@ public struct BackstageClient: Sendable {
         guard response.isSuccess else {
             throw .upstream("Backstage answered HTTP \(response.status)" + (response.status == 401 ? "; check catalog.token_file" : ""))
         }
+        let body: JSONValue
         do {
-            return try response.decode(BackstagePage.self)
+            body = try response.json()
         } catch {
             throw .badPage(error.description)
         }
+        guard let page = BackstagePage(body) else { throw .badPage("the answer has no `items` array: not a by-query page") }
+        return page
     }
 }

@@ -47,7 +47,7 @@ public struct CatalogSync: Sendable {
         var pages = 1
         while true {
             let items = page.items
-            let nextCursor = page.pageInfo?.nextCursor.flatMap { items.isEmpty ? nil : $0 }
+            let nextCursor = page.nextCursor.flatMap { items.isEmpty ? nil : $0 }
             // Write this page while the next one is on the wire.
             async let written = store.writer.write { db in try SnapshotWriter.insert(items, into: snapshot, db) }
             let next = try await nextCursor.asyncMap { try await client.page(cursor: $0, limit: pageSize) }

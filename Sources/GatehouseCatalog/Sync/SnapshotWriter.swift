@@ -26,8 +26,6 @@ enum SnapshotWriter {
             sql: "INSERT INTO catalog_fts(rowid, name, title, description) VALUES (?, ?, ?, ?)")
         let relationStatement = try db.cachedStatement(
             sql: "INSERT INTO catalog_relations(snapshot_id, source, type, target) VALUES (?, ?, ?, ?)")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var relations = 0
         for entity in entities {
             let ref = entity.ref
@@ -39,13 +37,12 @@ enum SnapshotWriter {
                 snapshot, ref.description, entity.displayRef, ref.kind, namespace, entity.metadata.name, entity.metadata.uid,
                 entity.metadata.etag, entity.metadata.title, entity.metadata.description, entity.specText("type"),
                 owner?.description, system?.description, entity.specText("lifecycle")?.lowercased(), email,
-                try text(entity.metadata.annotations ?? [:], encoder), try text(entity.metadata.labels ?? [:], encoder),
-                try text(entity, encoder),
+                entity.annotations.canonicalString, entity.labels.canonicalString, entity.document.canonicalString,
             ])
             try searchStatement.execute(arguments: [
                 db.lastInsertedRowID, entity.metadata.name, entity.metadata.title ?? "", entity.metadata.description ?? "",
             ])
-            for relation in entity.relations ?? [] {
+            for relation in entity.relations {
                 guard let target = EntityRef.lenient(relation.targetRef, defaultKind: "component") else { continue }
                 try relationStatement.execute(arguments: [snapshot, ref.description, relation.type.lowercased(), target.description])
                 relations += 1
@@ -99,9 +96,5 @@ enum SnapshotWriter {
             try db.execute(sql: "DELETE FROM \(table) WHERE snapshot_id = ?", arguments: [snapshot])
         }
         try db.execute(sql: "UPDATE catalog_snapshots SET state = 'failed' WHERE id = ? AND state = 'building'", arguments: [snapshot])
-    }
-
-    private static func text(_ value: some Encodable, _ encoder: JSONEncoder) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// What an upstream answered. Any status is a response; only failures to get one throw.
 public struct HTTPResponse: Sendable {
@@ -30,6 +31,15 @@ public struct HTTPResponse: Sendable {
             throw .undecodable(upstream: upstream, detail: "status \(status), expected \(T.self): \(Self.summary(of: error))")
         } catch {
             throw .undecodable(upstream: upstream, detail: "status \(status), expected \(T.self): not valid JSON")
+        }
+    }
+
+    /// The body as an untyped JSON value (see `JSONParser`); the error gives the byte offset, never body text.
+    public func json() throws(HTTPError) -> JSONValue {
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw .undecodable(upstream: upstream, detail: "status \(status): not valid JSON (\(error.reason) at byte \(error.offset))")
         }
     }
 
