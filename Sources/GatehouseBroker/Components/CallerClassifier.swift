@@ -11,7 +11,9 @@ public struct CallerClassPattern: Sendable, Equatable {
         case sha256(String)
     }
 
+    /// The class name recorded as `callerClass`.
     public let name: String
+    /// What it matches.
     public let matcher: Matcher
 
     /// Parses one `NAME=GLOB` / `NAME=sha256:HEX` entry.
@@ -43,6 +45,7 @@ public enum CallerClass {
 
 /// A caller's class and the fact that decided it.
 public struct CallerClassification: Sendable, Equatable {
+    /// `interactive`, `automation` or a configured name.
     public let name: String
     /// Why, in words: which executable matched, or whether there is a terminal.
     public let because: String
@@ -56,6 +59,7 @@ public struct CallerClassification: Sendable, Equatable {
 /// terminal, else `automation`. Ancestors count so that an agent cannot become "a person" by
 /// running the CLI from a shell it spawned.
 public struct CallerClassifier: Sendable {
+    /// The named classes, tried in order.
     public let patterns: [CallerClassPattern]
     private let hasher: ExecutableHasher
 

@@ -50,16 +50,19 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         self.principal = principal
     }
 
+    /// `approval.list`, `approval.get`, `approval.wait`, `approval.approve`, `approval.deny`, `approval.request`.
     public var methods: [RPCMethod] { OversightMethods(component: self).all }
 
     // MARK: ApprovalGate
 
+    /// Classifies the caller and, when an approval rule covers it, records a pending approval instead of letting the action run.
     public func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval? {
         let caller = classify(call)
         guard let rule = await approvalPolicy.requirement(action: action, entity: entity, callerClass: caller.name) else { return nil }
         return try await request(call, caller: caller, action: action, entity: entity, rule: rule.name, policyRule: decision.rule, summary: summary)
     }
 
+    /// Registers `followUp` for approvals of `action`; it runs once per resolution (again after a restart if it had not finished).
     public func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void) {
         followUps.register(action, followUp)
     }
@@ -97,6 +100,7 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         }
     }
 
+    /// Pending approvals, the TTL and the configured class names.
     public func status() async -> [String: JSONValue] {
         let pending = (try? await approvals.list(states: [.pending], limit: 10_000).count) ?? 0
         return ["pendingApprovals": .int(Int64(pending)), "approvalTTLSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) })]

@@ -1,6 +1,7 @@
 /// One process above the caller in its parent chain, for the record and for caller classes
 /// that match an ancestor (an agent that spawned a shell that runs the CLI).
 public struct PeerAncestor: Sendable, Equatable, Codable {
+    /// Its process id when it was read (pids are reused; the chain is a snapshot).
     public var pid: Int32
     /// The kernel's short name (`comm`).
     public var name: String
