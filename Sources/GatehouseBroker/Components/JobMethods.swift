@@ -156,24 +156,22 @@ extension DataprocComponent {
         let notifier = call.notifier
         notifier.notify(method: "job.state", params: JobMethods.stateNotification(current))
         if current.isTerminal { return JobMethods.jobJSON(current) }
-        let final = await withTaskGroup(of: JobRecord?.self) { group in
-            group.addTask {
-                var last = current
-                for await job in updates where job.state != last.state || job.detail != last.detail {
-                    last = job
-                    notifier.notify(method: "job.state", params: JobMethods.stateNotification(job))
-                    if job.isTerminal { return job }
-                }
-                return nil
+        let following = Task {
+            var last = current
+            for await job in updates where job.state != last.state || job.detail != last.detail {
+                last = job
+                notifier.notify(method: "job.state", params: JobMethods.stateNotification(job))
+                if job.isTerminal { return Optional(job) }
             }
-            group.addTask {
-                await notifier.waitUntilDisconnected()
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
+            return nil
         }
+        // A caller that hangs up ends the watch. Not a child task: waiting for the close cannot be
+        // cancelled, so it outlives the watch until the connection closes, holding nothing else.
+        Task {
+            await notifier.waitUntilDisconnected()
+            following.cancel()
+        }
+        let final = await withTaskCancellationHandler { await following.value } onCancel: { following.cancel() }
         if let final { return JobMethods.jobJSON(final) }
         return JobMethods.jobJSON(try await service.jobs.job(params.jobId) ?? current)
     }

@@ -1,0 +1,176 @@
+import Foundation
+import GatehouseCore
+import GatehouseRPC
+import GatehouseTesting
+import Synchronization
+import Testing
+
+/// Dataproc jobs through the real daemon: exactly once under faults, offline and back, and kill -9.
+@Suite("Jobs through the daemon", .serialized)
+struct JobIntegrationTests {
+    @Test func thousandJobsReachDataprocExactlyOnceThroughResetsTimeoutsAnd503sAnd429s() async throws {
+        let env = try await JobEnvironment.start()
+        defer { Task { await env.stop() } }
+        let faults = env.sandbox
+        try await faults.setFault(SandboxFault(kind: .resetAfterBody, count: 60), on: .dataproc)
+        try await faults.setFault(SandboxFault(kind: .status, count: 60, status: 503), on: .dataproc)
+        try await faults.setFault(SandboxFault(kind: .ratelimit, count: 30, retryAfter: 1), on: .dataproc)
+        // Slower than the 2 s request deadline: the sandbox still creates the job, the daemon times out and resends.
+        try await faults.setFault(SandboxFault(kind: .slow, milliseconds: 2500), on: .dataproc)
+        let clearSlow = Task {
+            try await Task.sleep(for: .seconds(4))
+            try await faults.clearFaults(on: .dataproc, kind: .slow)
+        }
+
+        let acknowledged = try await env.submit(1000, clients: 16)
+        #expect(acknowledged.count == 1000)
+        #expect(Set(acknowledged).count == 1000)
+        try await clearSlow.value
+
+        let sent = try await env.eventually(timeout: .seconds(120)) { try await env.localCount("QUEUED") == 0 }
+        #expect(sent, "jobs still queued after 120 s")
+        env.sandbox.clock.advance(by: 10)
+        let done = try await env.eventually(timeout: .seconds(120)) { try await env.localCount("DONE") == 1000 }
+        let localDone = try await env.localCount("DONE")
+        #expect(done, "local DONE: \(localDone)")
+
+        let upstream = try await env.upstreamJobs()
+        #expect(upstream.count == 1000, "the sandbox holds exactly one job per acknowledged submission")
+        #expect(Set(upstream.map(\.jobId)) == Set(acknowledged))
+        #expect(Set(upstream.compactMap(\.requestId)).count == 1000, "one requestId per job, derived from its id")
+        #expect(upstream.allSatisfy { $0.state == "DONE" })
+        let log = env.sandbox.requestLog.recent(upstream: .dataproc, limit: 100_000)
+        #expect(Set(log.compactMap(\.fault)).isSuperset(of: ["reset-after-body", "status", "ratelimit", "slow"]), "every fault was met")
+    }
+
+    @Test func offlineJobsAreQueuedAndAllSentWithinTenSecondsOfRecovery() async throws {
+        let env = try await JobEnvironment.start()
+        defer { Task { await env.stop() } }
+        try await env.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+
+        let acknowledged = try await env.submit(100, clients: 4)
+        #expect(acknowledged.count == 100)
+        let first = try await env.call("job.status", ["jobId": .string(acknowledged[0])])
+        #expect(first["state"] == "QUEUED")
+        let failing = try await env.eventually(timeout: .seconds(15)) {
+            try await env.call("job.status", ["jobId": .string(acknowledged[0])])["lastError"]?.stringValue?.contains("unreachable") == true
+        }
+        #expect(failing, "a queued job shows why it has not gone yet")
+        try await Task.sleep(for: .seconds(3))  // long enough for the outbox to be deep in its backoff
+        #expect(try await env.upstreamJobs().isEmpty)
+        #expect(try await env.localCount("QUEUED") == 100)
+
+        try await env.sandbox.clearFaults(on: .dataproc)
+        let recovered = ContinuousClock.now
+        let allSent = try await env.eventually(timeout: .seconds(10), every: .milliseconds(100)) { try await env.upstreamJobs().count == 100 }
+        let elapsed = ContinuousClock.now - recovered
+        let sentCount = try await env.upstreamJobs().count
+        #expect(allSent, "only \(sentCount) of 100 sent within 10 s")
+        #expect(elapsed < .seconds(10))
+        #expect(Set(try await env.upstreamJobs().map(\.jobId)) == Set(acknowledged))
+    }
+
+    @Test func killNineWhileSubmittingLosesNoAcknowledgedJobAndDuplicatesNone() async throws {
+        let env = try await JobEnvironment.start()
+        defer { Task { await env.stop() } }
+        let daemon = env.daemon
+        let finished = DoneFlag()
+        let submitting = Task {
+            defer { finished.set() }
+            return try await env.submit(500, clients: 8, untilAcknowledged: true, deadline: .seconds(150))
+        }
+        // The killer: 200 ms of life, then SIGKILL, then a restart — until the submitters are done.
+        var kills = 0
+        while !finished.isSet {
+            try await Task.sleep(for: .milliseconds(200))
+            daemon.stop(signal: SIGKILL)
+            kills += 1
+            try await daemon.start()
+        }
+        let acknowledged = try await submitting.value
+        #expect(kills >= 3, "the daemon was killed repeatedly")
+        #expect(acknowledged.count >= 500, "acknowledged between kills: \(acknowledged.count)")
+
+        let drained = try await env.eventually(timeout: .seconds(60)) { try await env.localCount("QUEUED") == 0 }
+        #expect(drained)
+        let upstream = try await env.upstreamJobs()
+        let upstreamIDs = upstream.map(\.jobId)
+        #expect(Set(upstreamIDs).count == upstreamIDs.count, "no job exists twice upstream")
+        #expect(Set(upstreamIDs).isSuperset(of: acknowledged), "every acknowledged job reached Dataproc")
+        #expect(Set(upstream.compactMap(\.requestId)).count == upstream.count)
+        let local = try await env.call("job.list", ["limit": 10000])["jobs"]?.arrayValue?.compactMap { $0["jobId"]?.stringValue } ?? []
+        #expect(Set(upstreamIDs).isSubset(of: Set(local)), "nothing upstream that the daemon does not know")
+
+        daemon.stop()
+        let verify = try await DashboardIntegrationTests.offPool { try daemon.cli(["audit", "verify"]) }
+        #expect(verify.status == 0, "audit chain: \(verify.stdout) \(verify.stderr)")
+        let submits = try await DashboardIntegrationTests.offPool { try daemon.cli(["audit", "query", "--method", "job.submit", "--json"]) }
+        #expect(submits.status == 0, "\(submits.stderr)")
+    }
+
+    @Test func cliSubmitsListsWatchesAndCancels() async throws {
+        let env = try await JobEnvironment.start()
+        defer { Task { await env.stop() } }
+        let daemon = env.daemon
+        let submitted = try await DashboardIntegrationTests.offPool {
+            try daemon.cli(["job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--args", "--day", "2026-11-23"])
+        }
+        #expect(submitted.status == 0, "\(submitted.stderr)")
+        let answer = try JSONDecoder().decode(JSONValue.self, from: Data(submitted.stdout.utf8))
+        let id = try #require(answer["jobId"]?.stringValue)
+        #expect(answer["state"] == "QUEUED")
+        #expect(answer["cluster"] == "reports-cluster")
+
+        let listed = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "ls"]) }
+        #expect(listed.stdout.contains(id) && listed.stdout.contains(JobEnvironment.entity), "\(listed.stdout)")
+
+        let pending = try await env.eventually(timeout: .seconds(20)) { try await env.call("job.status", ["jobId": .string(id)])["state"] == "PENDING" }
+        #expect(pending)
+        let upstream = try #require(try await env.upstreamJobs().first)
+        #expect(upstream.jobId == id)
+        let sent = env.sandbox.dataproc.jobs.all.first
+        #expect(sent?.requestId == id)
+
+        let watching = Task { try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "watch", id]) } }
+        try await Task.sleep(for: .milliseconds(500))
+        env.sandbox.clock.advance(by: 5)
+        let watched = try await watching.value
+        #expect(watched.status == 0, "\(watched.stdout) \(watched.stderr)")
+        #expect(watched.stdout.contains("DONE") && watched.stdout.contains("\(id) ended DONE"), "\(watched.stdout)")
+
+        let status = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "status", id]) }
+        for state in ["QUEUED", "PENDING", "DONE"] { #expect(status.stdout.contains(state), "\(status.stdout)") }
+
+        // A job that cannot be sent (Dataproc answers 503) is withdrawn by cancel and never sent. (A downed
+        // listener would not do here: the connection kept alive from the first job still reaches the sandbox.)
+        try await env.sandbox.setFault(SandboxFault(kind: .status, count: 100_000, status: 503), on: .dataproc)
+        let second = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
+        let secondID = try #require(second["jobId"]?.stringValue)
+        let refused = try await env.eventually(timeout: .seconds(10)) {
+            try await env.call("job.status", ["jobId": .string(secondID)])["lastError"]?.stringValue?.contains("503") == true
+        }
+        #expect(refused, "the second job met the 503s and stays queued")
+        let cancelled = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "cancel", secondID]) }
+        #expect(cancelled.status == 0 && cancelled.stdout.contains("withdrawn"), "\(cancelled.stdout) \(cancelled.stderr)")
+        try await env.sandbox.clearFaults(on: .dataproc)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await env.call("job.status", ["jobId": .string(secondID)])["state"] == "CANCELLED")
+        let afterCancel = try await env.upstreamJobs()
+        #expect(afterCancel.map(\.jobId) == [id], "only the first job went upstream: \(afterCancel)")
+
+        // A non-owned entity is denied by policy (exit 4) and audited.
+        let denied = try await DashboardIntegrationTests.offPool {
+            try daemon.cli(["job", "submit", "component:default/billing-etl", "--pyspark", "gs://bucket/main.py"])
+        }
+        #expect(denied.status == 4, "\(denied.stdout) \(denied.stderr)")
+        let audit = try await env.call("audit.query", ["method": "job.submit", "decision": "deny"])
+        #expect(audit["records"]?.arrayValue?.count == 1)
+    }
+}
+
+/// Set once by one task, read by another.
+final class DoneFlag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
