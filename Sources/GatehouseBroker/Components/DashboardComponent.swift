@@ -3,6 +3,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehouseIdentity
 import GatehouseLooker
+import GatehousePolicy
 import GatehouseRPC
 import GatehouseStore
 import Logging
@@ -17,14 +18,14 @@ public final class DashboardComponent: BrokerComponent {
     /// Dashboards with the stale-while-revalidate cache; nil when `looker.base_url` is unset.
     public let service: DashboardService?
     let gate: PolicyGate
-    let catalog: CatalogReader
+    let links: DashboardLinks
     let embedEnabled: Bool
     let embedSessionSeconds: Int
 
     /// Builds the service from the `looker.*` keys; without `looker.base_url` the methods explain how to configure it.
     public init(context: BrokerContext, gate: PolicyGate, catalog: CatalogReader) throws {
         self.gate = gate
-        self.catalog = catalog
+        links = DashboardLinks(catalog: catalog)
         let config = context.config
         embedEnabled = config.bool("looker.embed") ?? true
         embedSessionSeconds = config.int("looker.embed_session_seconds") ?? 300
@@ -70,16 +71,10 @@ public final class DashboardComponent: BrokerComponent {
     /// Asks policy, then reads the entity's dashboard ids from the catalog snapshot.
     func authorizedDashboardIDs(_ call: RPCCall, entity text: String) async throws -> (EntityRef, [String], Principal) {
         let ref = try EntityRef(parsing: text)
-        try await gate.authorize(call, action: "dashboard.view", entity: ref.description)
+        let decision = try await gate.authorize(call, action: "dashboard.view", entity: ref.description)
         guard let principal = await gate.resolve(nil) else {
             throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`)")
         }
-        let (entity, _, _) = try await catalog.entity(ref)
-        return (ref, Self.dashboardIDs(entity.annotations[Self.annotation]), principal)
-    }
-
-    /// The ids of an annotation value like `12, 34`.
-    static func dashboardIDs(_ annotation: String?) -> [String] {
-        (annotation ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return (ref, try await links.ids(of: ref, snapshotAt: decision.snapshotAt), principal)
     }
 }

@@ -3,6 +3,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehouseLooker
 import GatehouseRPC
+import GatehouseStore
 
 /// The `dashboard.*` RPC methods.
 struct DashboardMethods {
@@ -33,7 +34,7 @@ struct DashboardMethods {
                         [
                             "id": .string(dashboardID), "title": titles[dashboardID].map(JSONValue.string) ?? .null,
                             "cached": .bool(cached[dashboardID] != nil),
-                            "fetchedAt": cached[dashboardID].map { .string($0.fetchedAt.ISO8601Format()) } ?? .null,
+                            "fetchedAt": cached[dashboardID].map { .string(Timestamp.string($0.fetchedAt)) } ?? .null,
                         ]
                     }
                     return ["entity": .string(ref.description), "dashboards": .array(rows), "offline": .bool(service.isOffline)]
@@ -92,9 +93,9 @@ struct DashboardMethods {
     }
 
     static func json(_ answer: DashboardAnswer, entity: EntityRef) throws -> JSONValue {
-        var members = try JSONValue(encoding: answer.dashboard).objectValue ?? [:]
+        var members = answer.json.objectValue ?? [:]
         members["entity"] = .string(entity.description)
-        members["fetchedAt"] = .string(answer.fetchedAt.ISO8601Format())
+        members["fetchedAt"] = .string(Timestamp.string(answer.fetchedAt))
         members["stale"] = .bool(answer.stale)
         members["offline"] = .bool(answer.offline)
         members["source"] = .string(answer.source.rawValue)

@@ -1,13 +1,23 @@
 import Foundation
 import GRDB
+import GatehouseCore
 import GatehouseIdentity
 import GatehouseStore
 import Synchronization
 
-/// A cached dashboard and when Looker produced it.
+/// A cached dashboard, when Looker produced it, and its JSON (rendered once, served many times).
 public struct CachedDashboard: Sendable, Equatable {
-    public var dashboard: LookerDashboard
-    public var fetchedAt: Date
+    public let dashboard: LookerDashboard
+    public let fetchedAt: Date
+    /// `dashboard` as a JSON object.
+    public let json: JSONValue
+
+    /// A copy of `dashboard` fetched at `fetchedAt`.
+    public init(dashboard: LookerDashboard, fetchedAt: Date) {
+        self.dashboard = dashboard
+        self.fetchedAt = fetchedAt
+        json = (try? JSONValue(encoding: dashboard)) ?? .null
+    }
 }
 
 /// What `DashboardCache.entry(_:)` and listings show without opening the seal.
@@ -21,23 +31,30 @@ public struct CacheEntrySummary: Sendable, Equatable {
 /// The dashboard cache in SQLite: sealed at rest, bounded in bytes, evicting least recently used.
 ///
 /// Reads record their access time in memory and the next write flushes them before evicting, so
-/// a cache hit costs one read and no write, and eviction still sees every access.
+/// a cache hit costs no write, and eviction still sees every access. The most recently used
+/// dashboards are also kept decoded in memory (`hotLimit`), so a hot hit costs no read either.
 public final class DashboardCache: Sendable {
     private let store: Store
     private let sealer: Sealer
     /// The most bytes of sealed data kept; older entries are evicted past it.
     public let maxBytes: Int
     private let touched = Mutex<[String: Double]>([:])
+    private let hot: HotDashboards
 
-    /// A cache over `store`, sealing with `sealer`, holding at most `maxBytes`.
-    public init(store: Store, sealer: Sealer, maxBytes: Int) {
+    /// A cache over `store`, sealing with `sealer`, holding at most `maxBytes` on disk and `hotLimit` dashboards decoded in memory.
+    public init(store: Store, sealer: Sealer, maxBytes: Int, hotLimit: Int = 32) {
         self.store = store
         self.sealer = sealer
         self.maxBytes = maxBytes
+        hot = HotDashboards(limit: hotLimit)
     }
 
     /// The cached copy for `key`, or nil; `now` counts as its last access.
     public func read(_ key: DashboardCacheKey, now: Date) async throws(LookerError) -> CachedDashboard? {
+        if let cached = hot.get(key.description) {
+            touched.withLock { $0[key.description] = now.timeIntervalSince1970 }
+            return cached
+        }
         let row: (sealed: Data, fetchedAt: Double)?
         do {
             row = try await store.pool.read { db in
@@ -57,7 +74,9 @@ public final class DashboardCache: Sendable {
             return nil
         }
         touched.withLock { $0[key.description] = now.timeIntervalSince1970 }
-        return CachedDashboard(dashboard: dashboard, fetchedAt: Date(timeIntervalSince1970: row.fetchedAt))
+        let cached = CachedDashboard(dashboard: dashboard, fetchedAt: Date(timeIntervalSince1970: row.fetchedAt))
+        hot.put(cached, for: key.description)
+        return cached
     }
 
     /// Stores `cached` for `key`, then evicts least recently used entries until the total fits `maxBytes`.
@@ -74,8 +93,9 @@ public final class DashboardCache: Sendable {
             return pending
         }
         let maxBytes = maxBytes
+        let evicted: [String]
         do {
-            try await store.writer.write { db in
+            evicted = try await store.writer.write { db in
                 for (cacheKey, at) in accesses {
                     try db.execute(
                         sql: "UPDATE looker_dashboard_cache SET last_access_at = MAX(last_access_at, ?) WHERE cache_key = ?",
@@ -90,19 +110,23 @@ public final class DashboardCache: Sendable {
                         """,
                     arguments: [key.description, key.lookerUser, key.dashboardID, sealed, sealed.count, cached.fetchedAt.timeIntervalSince1970, now.timeIntervalSince1970])
                 // Keep the most recently used entries whose running total fits; drop the rest.
-                try db.execute(
+                return try String.fetchAll(
+                    db,
                     sql: """
                         DELETE FROM looker_dashboard_cache WHERE cache_key IN (
                             SELECT cache_key FROM (
                                 SELECT cache_key, SUM(bytes) OVER (ORDER BY last_access_at DESC, cache_key ROWS UNBOUNDED PRECEDING) AS running
                                 FROM looker_dashboard_cache)
                             WHERE running > ?)
+                        RETURNING cache_key
                         """,
                     arguments: [maxBytes])
             }
         } catch {
             throw .cache("cannot store dashboard \(key.dashboardID): \(error)")
         }
+        hot.put(cached, for: key.description)
+        hot.remove(evicted)
     }
 
     /// Drops the copy for `key` (Looker no longer shows it to this Looker user).
@@ -111,6 +135,7 @@ public final class DashboardCache: Sendable {
             try await store.writer.write { db in
                 try db.execute(sql: "DELETE FROM looker_dashboard_cache WHERE cache_key = ?", arguments: [key.description])
             }
+            hot.remove([key.description])
         } catch {
             throw .cache("cannot drop dashboard \(key.dashboardID): \(error)")
         }

@@ -82,7 +82,7 @@ public final class DashboardService: Sendable {
 
     private func answer(_ cached: CachedDashboard, _ source: DashboardAnswer.Source) -> DashboardAnswer {
         DashboardAnswer(
-            dashboard: cached.dashboard, fetchedAt: cached.fetchedAt, source: source, offline: source != .fetched && isOffline,
+            dashboard: cached.dashboard, json: cached.json, fetchedAt: cached.fetchedAt, source: source, offline: source != .fetched && isOffline,
             lookerUser: client.lookerUser)
     }
 

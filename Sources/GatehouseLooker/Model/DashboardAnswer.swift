@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// A dashboard with where it came from: the stale-while-revalidate verdict the caller sees.
 public struct DashboardAnswer: Sendable, Equatable {
@@ -13,6 +14,8 @@ public struct DashboardAnswer: Sendable, Equatable {
     }
 
     public var dashboard: LookerDashboard
+    /// `dashboard` as a JSON object, rendered once when it was cached.
+    public var json: JSONValue
     /// When Looker produced the data.
     public var fetchedAt: Date
     public var source: Source
