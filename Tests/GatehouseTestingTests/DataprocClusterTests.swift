@@ -269,6 +269,25 @@ struct DataprocClusterTests {
         }
     }
 
+    @Test func aClusterAskedToFailEndsInErrorWithAFailedOperation() async throws {
+        try await withSandbox { sandbox in
+            let client = ClusterClient(sandbox)
+            let body = ClusterClient.body("doomed").setting(["config", "softwareConfig", "properties", "sandbox:fail"], to: "true")
+            let created = try await client.create(body)
+            sandbox.clock.advance(by: 2)
+            let cluster = try await client.get("/clusters/doomed").json
+            #expect(cluster?.value(at: "status.state")?.stringValue == "ERROR")
+            #expect(cluster?.value(at: "status.detail")?.stringValue?.contains("sandbox:fail") == true)
+            let operation = try await client.operation(of: created)
+            #expect(operation?["done"]?.boolValue == true)
+            #expect(operation?.value(at: "error.code")?.intValue == 13)
+            #expect(operation?["response"] == nil)
+            #expect(try await client.submitJob(on: "doomed").json?.value(at: "error.status")?.stringValue == "FAILED_PRECONDITION")
+            #expect(try await client.get("/clusters?filter=status.state%20%3D%20INACTIVE").json?["clusters"]?.arrayValue?.count == 1)
+            #expect(try await client.delete("doomed").status == 200)
+        }
+    }
+
     @Test func operationsListAndGet() async throws {
         try await withSandbox { sandbox in
             let client = ClusterClient(sandbox)

@@ -119,8 +119,13 @@ def drive(c: Client) -> None:
     created = c.call("dataproc", "POST", REGION + "/clusters?requestId=contract-create", headers=auth, json_body={
         "projectId": "demo-project", "clusterName": "contract", "labels": {"gatehouse-principal": "alice"},
         "config": {"workerConfig": {"numInstances": 2}, "lifecycleConfig": {"idleDeleteTtl": "1800s", "autoDeleteTtl": "7200s"}}})[1]
+    failing = c.call("dataproc", "POST", REGION + "/clusters", headers=auth, json_body={
+        "projectId": "demo-project", "clusterName": "contract-fails",
+        "config": {"softwareConfig": {"properties": {"sandbox:fail": "true"}}}})[1]
     c.call("admin", "POST", "/admin/clock/advance", json_body={"seconds": 5})
     c.call("dataproc", "GET", "/v1/" + created["name"], headers=auth)
+    c.call("dataproc", "GET", "/v1/" + failing["name"], headers=auth)
+    c.call("dataproc", "GET", REGION + "/clusters/contract-fails", headers=auth)
     c.call("dataproc", "GET", REGION + "/operations?filter=" + urllib.parse.quote("clusterName = contract"), headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters/contract", headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters?filter=" + urllib.parse.quote("labels.gatehouse-principal = alice"), headers=auth)

@@ -53,6 +53,16 @@ public struct DataprocCluster: Sendable {
     /// The client's labels plus the service's.
     var shownLabels: [String: String] { labels.merging(serviceLabels, uniquingKeysWith: { _, service in service }) }
 
+    /// The software property that makes creation fail (CREATING → ERROR), so clients can test
+    /// their handling of a failed operation; the sandbox's own hook, like jobs' `sandbox.fail`.
+    static let failProperty = "sandbox:fail"
+
+    /// Whether creation fails on purpose (`config.softwareConfig.properties["sandbox:fail"] == "true"`).
+    var failsOnPurpose: Bool { sent.value(at: ["config", "softwareConfig", "properties", Self.failProperty])?.stringValue == "true" }
+
+    /// What `status.detail` says once creation failed on purpose.
+    static let failureDetail = "Sandbox: cluster creation failed because the request set softwareConfig.properties sandbox:fail=true."
+
     /// The fully qualified name used in Google error messages.
     var resourceName: String { "projects/\(projectId)/regions/\(region)/clusters/\(clusterName)" }
 
@@ -83,7 +93,7 @@ public struct DataprocCluster: Sendable {
         var candidates: [(start: Date, reason: DeletionReason)] = []
         if let deleteRequestedAt { candidates.append((deleteRequestedAt, .requested)) }
         if let scheduled = lifecycle.autoDeleteAt(createdAt: createdAt) { candidates.append((max(scheduled, lifecycleChangedAt), .autoDelete)) }
-        if let ttl = lifecycle.idleDeleteTtl {
+        if let ttl = lifecycle.idleDeleteTtl, !failsOnPurpose {  // only a RUNNING cluster idles
             let since = Self.idleSince(from: runningAt, busy: busy, until: nil, ttl: ttl)
             candidates.append((max(since.addingTimeInterval(ttl), lifecycleChangedAt), .idleDelete))
         }
@@ -91,7 +101,9 @@ public struct DataprocCluster: Sendable {
         let goneAt = deletion.map { $0.start.addingTimeInterval(stepSeconds) }
 
         var timeline = [StatusEntry(state: "CREATING", start: createdAt)]
-        if runningAt <= now, deletion.map({ runningAt < $0.start }) ?? true { timeline.append(StatusEntry(state: "RUNNING", start: runningAt)) }
+        if runningAt <= now, deletion.map({ runningAt < $0.start }) ?? true {
+            timeline.append(StatusEntry(state: failsOnPurpose ? "ERROR" : "RUNNING", start: runningAt))
+        }
         if let deletion, deletion.start <= now { timeline.append(StatusEntry(state: "DELETING", start: deletion.start)) }
         let isGone = goneAt.map { $0 <= now } ?? false
         var idleSince: Date?
@@ -132,7 +144,9 @@ public struct DataprocCluster: Sendable {
         cluster["labels"] = .object(shownLabels.mapValues { .string($0) })
         let timeline = snapshot.timeline
         if let current = timeline.last {
-            cluster["status"] = .object(current.json)
+            var status = current.json
+            if current.state == "ERROR" { status["detail"] = .string(Self.failureDetail) }
+            cluster["status"] = .object(status)
             cluster["statusHistory"] = .array(timeline.dropLast().map { .object($0.json) })
         }
         return .object(cluster)

@@ -46,8 +46,14 @@ public struct DataprocOperation: Sendable {
         self.requestId = requestId
     }
 
+    /// Why an operation failed: a `google.rpc.Code` and a message.
+    struct Failure {
+        var code: Int64
+        var message: String
+    }
+
     /// When it completes, and whether it failed, given the cluster's course.
-    func outcome(_ snapshot: DataprocCluster.Snapshot) -> (doneAt: Date?, error: String?) {
+    func outcome(_ cluster: DataprocCluster, _ snapshot: DataprocCluster.Snapshot) -> (doneAt: Date?, error: Failure?) {
         switch kind {
         case .update:
             return (startedAt, nil)
@@ -55,15 +61,16 @@ public struct DataprocOperation: Sendable {
             return (snapshot.goneAt, nil)
         case .create:
             if let deletion = snapshot.deletion, deletion.start < snapshot.runningAt {
-                return (deletion.start, "Cluster \(clusterName) was deleted before it was running.")
+                return (deletion.start, Failure(code: 9, message: "Cluster \(clusterName) was deleted before it was running."))
             }
+            if cluster.failsOnPurpose { return (snapshot.runningAt, Failure(code: 13, message: DataprocCluster.failureDetail)) }
             return (snapshot.runningAt, nil)
         }
     }
 
     /// The Operation resource at `now`; `clusterAtDone` gives the cluster's resource at completion.
     func resource(at now: Date, cluster: DataprocCluster, snapshot: DataprocCluster.Snapshot, clusterAtDone: (Date) -> JSONValue) -> JSONValue {
-        let (doneAt, error) = outcome(snapshot)
+        let (doneAt, error) = outcome(cluster, snapshot)
         let done = doneAt.map { $0 <= now } ?? false
         var history = [StatusEntry(state: "PENDING", start: startedAt)]
         var current = StatusEntry(state: "RUNNING", start: startedAt)
@@ -73,7 +80,7 @@ public struct DataprocOperation: Sendable {
         }
         var status = current.json
         status["innerState"] = .string(done ? (error == nil ? "DONE" : "FAILED") : current.state)
-        if let error, done { status["details"] = .string(error) }
+        if let error, done { status["details"] = .string(error.message) }
         let metadata: [String: JSONValue] = [
             "@type": "type.googleapis.com/google.cloud.dataproc.v1.ClusterOperationMetadata",
             "clusterName": .string(clusterName), "clusterUuid": .string(clusterUuid),
@@ -84,7 +91,7 @@ public struct DataprocOperation: Sendable {
         var operation: [String: JSONValue] = ["name": .string(name), "metadata": .object(metadata), "done": .bool(done)]
         if done {
             if let error {
-                operation["error"] = ["code": 9, "message": .string(error)]
+                operation["error"] = ["code": .int(error.code), "message": .string(error.message)]
             } else if kind == .delete {
                 operation["response"] = ["@type": "type.googleapis.com/google.protobuf.Empty"]
             } else {
