@@ -29,13 +29,25 @@ struct DashboardIntegrationTests {
         let shown = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.owned]) }
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("## Artist engagement by name") && shown.stdout.contains("artists-1"))
+        let csv = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.owned, "12", "--csv"]) }
+        #expect(csv.stdout.contains("# Artist engagement by name\nartists.name,artists.count\nartists-1,"), "\(csv.stdout)")
+        let listed = try await Self.offPool { try daemon.cli(["dashboard", "ls", "system:default/analytics"]) }
+        let lines = listed.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("12") && $0.contains("Artist engagement") && $0.contains("yes") }, "\(listed.stdout)")
+        #expect(lines.contains { $0.hasPrefix("34") && $0.contains("no") }, "\(listed.stdout)")
+        let opened = try await Self.offPool { try daemon.cli(["dashboard", "open", Self.owned, "12"]) }
+        #expect(opened.status == 0 && opened.stdout.contains("/login/embed/"), "\(opened.stderr)")
+        let unlinked = try await Self.failure(daemon, "dashboard.get", ["entity": .string(Self.owned), "id": "56"])
+        #expect(unlinked?.reason == "dashboard_not_linked")
+        let deniedCLI = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.notOwned]) }
+        #expect(deniedCLI.status == 4)
 
         // Not owned: denied by policy before Looker is asked, and the denial is audited.
         let denied = try await Self.failure(daemon, "dashboard.get", ["entity": .string(Self.notOwned)])
         #expect(denied?.code == RPCErrorCode.denied.rawValue)
         let audit = try await Self.call(daemon, "audit.query", ["method": "dashboard.get", "decision": "deny"])
         let records = audit["records"]?.arrayValue ?? []
-        #expect(records.count == 1)
+        #expect(records.count == 2)  // this call and the CLI's
         #expect(records.first?["entity"] == .string(Self.notOwned))
         #expect(records.first?["principal"] == "alice@example.com")
         let allowed = try await Self.call(daemon, "audit.query", ["method": "dashboard.get", "decision": "allow"])
