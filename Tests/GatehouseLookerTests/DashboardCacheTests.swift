@@ -114,9 +114,12 @@ struct DashboardCacheTests {
         _ = try await harness.service.dashboard("90", for: alice)
         let kept = Set(try await harness.cache.entries().map(\.key.dashboardID))
         let total = try await harness.cache.entries().map(\.bytes).reduce(0, +)
+        // Evicted from disk means gone from the in-memory copies too: 34 comes from Looker again.
+        let again = try await harness.service.dashboard("34", for: alice)
         await harness.stop()
         #expect(kept == ["12", "90"])
         #expect(total <= size * 2 + size / 2)
+        #expect(again.source == .fetched)
     }
 
     @Test func tileValuesAreNotInTheDatabaseFileInClear() async throws {
