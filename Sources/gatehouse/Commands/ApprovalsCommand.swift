@@ -22,7 +22,9 @@ struct ApprovalsCommand: ParsableCommand {
             ["ID", "STATE", "REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"],
             approvals.map { approval in
                 let requester = approval["requester"]
-                let process = "\(Output.cell(requester?["pid"])) \(Output.cell(requester?["executable"])) [\(Output.cell(requester?["callerClass"]))]"
+                // The nearest parents show who is behind a script (an agent, a CI runner, a person's shell).
+                let parents = (requester?["parents"]?.arrayValue ?? []).prefix(3).map { " ← " + Output.cell($0["name"]) }.joined()
+                let process = "\(Output.cell(requester?["pid"])) \(Output.cell(requester?["executable"])) [\(Output.cell(requester?["callerClass"]))]\(parents)"
                 return [
                     Output.cell(approval["id"]), Output.cell(approval["state"]),
                     approval["principal"]?.stringValue ?? "uid \(Output.cell(requester?["uid"]))", process,
