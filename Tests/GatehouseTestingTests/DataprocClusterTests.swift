@@ -63,6 +63,8 @@ struct DataprocClusterTests {
             #expect(try await client.create(ClusterClient.body("shared")).status == 200)
             let records = try await client.adminClusters()
             #expect(records.compactMap { $0["state"]?.stringValue } == ["DELETED", "CREATING"])
+            #expect(sandbox.dataproc.clusters.all.map(sandbox.dataproc.state(of:)) == ["DELETED", "CREATING"])
+            #expect(sandbox.dataproc.clusters.all.first.map(sandbox.dataproc.resource(of:))?.value(at: "status.state")?.stringValue == "DELETING")
         }
     }
 

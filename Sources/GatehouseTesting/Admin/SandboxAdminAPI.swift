@@ -112,20 +112,7 @@ final class SandboxAdminAPI: Sendable {
         }
         admin.get("dataproc/clusters") { _, _ in
             let dataproc = try self.sandbox().dataproc
-            let now = dataproc.clock.now
-            let clusters: [JSONValue] = dataproc.clusters.all.map { cluster in
-                let observed = dataproc.clusters.observe(cluster, at: now)
-                let resource = cluster.resource(observed.snapshot)
-                return [
-                    "projectId": .string(cluster.projectId), "region": .string(cluster.region), "clusterName": .string(cluster.clusterName),
-                    "clusterUuid": .string(cluster.clusterUuid), "state": .string(observed.snapshot.state ?? "DELETED"),
-                    "createdAt": .string(GoogleTime.timestamp(cluster.createdAt)), "requestId": cluster.requestId.map { .string($0) } ?? .null,
-                    "labels": resource["labels"] ?? .null, "lifecycleConfig": resource.value(at: ["config", "lifecycleConfig"]) ?? .null,
-                    "deletion": observed.snapshot.deletion.map { ["start": .string(GoogleTime.timestamp($0.start)), "reason": .string($0.reason.rawValue)] } ?? .null,
-                    "cluster": resource,
-                ]
-            }
-            return JSONResponse.make(["clusters": .array(clusters)])
+            return JSONResponse.make(["clusters": .array(dataproc.clusters.all.map(dataproc.adminRecord(of:)))])
         }
         admin.get("dataproc/operations") { _, _ in
             let dataproc = try self.sandbox().dataproc
