@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -367,7 +368,7 @@ class DiscoveryContract:
         try:
             body = json.loads(ex.responseBody)
         except ValueError:
-            return [f"response: error body is not JSON"]
+            return ["response: error body is not JSON"]
         validator = jsonschema.Draft202012Validator(self.error_schema)
         return [f"response: error shape: {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in validator.iter_errors(body)][:3]
 
@@ -389,6 +390,12 @@ def load_contracts(contracts_dir: Path) -> dict[str, object]:
         "iamcredentials": DiscoveryContract(load("google-iamcredentials.v1.json")),
         "oidc": OpenAPIContract(yaml.safe_load((HERE / "oidc-provider.openapi.yaml").read_text()), ""),
     }
+
+
+def default_contracts_dir() -> Path:
+    """Where the sandbox finds the specs too: `$GATEHOUSE_SANDBOX_FIXTURES`, else ../shared/contracts."""
+    explicit = os.environ.get("GATEHOUSE_SANDBOX_FIXTURES")
+    return Path(explicit) if explicit else HERE.parents[1].parent / "shared" / "contracts"
 
 
 def sample_path(template: str) -> str:
@@ -446,8 +453,9 @@ def check(lines: Iterable[dict], contracts: dict[str, object]) -> Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exchanges", type=Path, help="JSON Lines file the sandbox recorded")
-    parser.add_argument("--contracts", type=Path, default=HERE.parents[1].parent / "shared" / "contracts",
-                        help="directory of the spec files (default: ../shared/contracts from the repository)")
+    parser.add_argument("--contracts", type=Path, default=default_contracts_dir(),
+                        help="directory of the spec files (default: $GATEHOUSE_SANDBOX_FIXTURES, then ../shared/contracts "
+                             "from the repository, as the sandbox itself looks them up)")
     args = parser.parse_args(argv)
     lines = [json.loads(text) for text in args.exchanges.read_text().splitlines() if text.strip()]
     report = check(lines, load_contracts(args.contracts))

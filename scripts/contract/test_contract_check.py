@@ -1,14 +1,11 @@
 """Self-tests of the contract check: it must pass what the specs allow and catch what they do not
 (wrong responses, wrong requests, routes outside the spec), using the real spec files."""
 import json
-import os
 import unittest
-from pathlib import Path
 
 import contract_check as cc
 
-CONTRACTS = Path(os.environ.get("GATEHOUSE_CONTRACTS", Path(__file__).resolve().parents[2].parent / "shared" / "contracts"))
-CONTRACTS_LOADED = cc.load_contracts(CONTRACTS)
+CONTRACTS_LOADED = cc.load_contracts(cc.default_contracts_dir())
 REGION = "/v1/projects/demo-project/regions/europe-west1"
 
 
