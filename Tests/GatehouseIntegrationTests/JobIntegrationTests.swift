@@ -91,26 +91,37 @@ struct JobIntegrationTests {
         let env = try await JobEnvironment.start()
         defer { Task { await env.stop() } }
         let daemon = env.daemon
+        // Each submit takes 150 ms upstream, so kills land while requests are in flight: the sandbox
+        // creates the job, the daemon dies before it hears so, and the restart resends.
+        try await env.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 150), on: .dataproc)
         let finished = DoneFlag()
         let submitting = Task {
             defer { finished.set() }
             return try await env.submit(500, clients: 8, untilAcknowledged: true, deadline: .seconds(150))
         }
-        // The killer: 200 ms of life, then SIGKILL, then a restart — until the submitters are done.
+        // The killer: 200 ms of life, then SIGKILL, then a restart — while the jobs are submitted, and
+        // for ten more rounds while the outbox drains.
         var kills = 0
-        while !finished.isSet {
+        var afterSubmitting = 0
+        while afterSubmitting < 10 {
             try await Task.sleep(for: .milliseconds(200))
             daemon.stop(signal: SIGKILL)
             kills += 1
             try await daemon.start()
+            if finished.isSet { afterSubmitting += 1 }
         }
         let acknowledged = try await submitting.value
+        let sentBeforeLastRestart = try await env.upstreamJobs().count
+        try await env.sandbox.clearFaults(on: .dataproc)
         #expect(kills >= 3, "the daemon was killed repeatedly")
         #expect(acknowledged.count >= 500, "acknowledged between kills: \(acknowledged.count)")
 
         let drained = try await env.eventually(timeout: .seconds(60)) { try await env.localCount("QUEUED") == 0 }
         #expect(drained)
+        let replays = env.sandbox.requestLog.recent(upstream: .dataproc).filter { $0.path.hasSuffix("jobs:submit") }.count
         let upstream = try await env.upstreamJobs()
+        print("crash test: \(replays) submit requests in the sandbox log")
+        print("crash test: \(kills) kills, \(acknowledged.count) jobs acknowledged, \(sentBeforeLastRestart) upstream before the last restart, \(upstream.count) after draining")
         let upstreamIDs = upstream.map(\.jobId)
         #expect(Set(upstreamIDs).count == upstreamIDs.count, "no job exists twice upstream")
         #expect(Set(upstreamIDs).isSuperset(of: acknowledged), "every acknowledged job reached Dataproc")
