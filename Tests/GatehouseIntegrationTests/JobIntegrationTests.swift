@@ -66,10 +66,10 @@ struct JobIntegrationTests {
 
         let acknowledged = try await env.submit(100, clients: 4)
         #expect(acknowledged.count == 100)
-        let first = try await env.call("job.status", ["jobId": .string(acknowledged[0])])
+        let first = try await env.daemon.call("job.status", ["jobId": .string(acknowledged[0])])
         #expect(first["state"] == "QUEUED")
         let failing = try await env.eventually(timeout: .seconds(15)) {
-            try await env.call("job.status", ["jobId": .string(acknowledged[0])])["lastError"]?.stringValue?.contains("unreachable") == true
+            try await env.daemon.call("job.status", ["jobId": .string(acknowledged[0])])["lastError"]?.stringValue?.contains("unreachable") == true
         }
         #expect(failing, "a queued job shows why it has not gone yet")
         try await Task.sleep(for: .seconds(3))  // long enough for the outbox to be deep in its backoff
@@ -126,13 +126,13 @@ struct JobIntegrationTests {
         #expect(Set(upstreamIDs).count == upstreamIDs.count, "no job exists twice upstream")
         #expect(Set(upstreamIDs).isSuperset(of: acknowledged), "every acknowledged job reached Dataproc")
         #expect(Set(upstream.compactMap(\.requestId)).count == upstream.count)
-        let local = try await env.call("job.list", ["limit": 10000])["jobs"]?.arrayValue?.compactMap { $0["jobId"]?.stringValue } ?? []
+        let local = try await env.daemon.call("job.list", ["limit": 10000])["jobs"]?.arrayValue?.compactMap { $0["jobId"]?.stringValue } ?? []
         #expect(Set(upstreamIDs).isSubset(of: Set(local)), "nothing upstream that the daemon does not know")
 
         daemon.stop()
-        let verify = try await DashboardIntegrationTests.offPool { try daemon.cli(["audit", "verify"]) }
+        let verify = try await offPool { try daemon.cli(["audit", "verify"]) }
         #expect(verify.status == 0, "audit chain: \(verify.stdout) \(verify.stderr)")
-        let submits = try await DashboardIntegrationTests.offPool { try daemon.cli(["audit", "query", "--method", "job.submit", "--json"]) }
+        let submits = try await offPool { try daemon.cli(["audit", "query", "--method", "job.submit", "--json"]) }
         #expect(submits.status == 0, "\(submits.stderr)")
     }
 
@@ -140,7 +140,7 @@ struct JobIntegrationTests {
         let env = try await JobEnvironment.start()
         defer { Task { await env.stop() } }
         let daemon = env.daemon
-        let submitted = try await DashboardIntegrationTests.offPool {
+        let submitted = try await offPool {
             try daemon.cli(["job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--args", "--day", "2026-11-23"])
         }
         #expect(submitted.status == 0, "\(submitted.stderr)")
@@ -149,49 +149,49 @@ struct JobIntegrationTests {
         #expect(answer["state"] == "QUEUED")
         #expect(answer["cluster"] == "reports-cluster")
 
-        let listed = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "ls"]) }
+        let listed = try await offPool { try daemon.cli(["job", "ls"]) }
         #expect(listed.stdout.contains(id) && listed.stdout.contains(JobEnvironment.entity), "\(listed.stdout)")
 
-        let pending = try await env.eventually(timeout: .seconds(20)) { try await env.call("job.status", ["jobId": .string(id)])["state"] == "PENDING" }
+        let pending = try await env.eventually(timeout: .seconds(20)) { try await env.daemon.call("job.status", ["jobId": .string(id)])["state"] == "PENDING" }
         #expect(pending)
         let upstream = try #require(try await env.upstreamJobs().first)
         #expect(upstream.jobId == id)
         let sent = env.sandbox.dataproc.jobs.all.first
         #expect(sent?.requestId == id)
 
-        let watching = Task { try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "watch", id]) } }
+        let watching = Task { try await offPool { try daemon.cli(["job", "watch", id]) } }
         try await Task.sleep(for: .milliseconds(500))
         env.sandbox.clock.advance(by: 5)
         let watched = try await watching.value
         #expect(watched.status == 0, "\(watched.stdout) \(watched.stderr)")
         #expect(watched.stdout.contains("DONE") && watched.stdout.contains("\(id) ended DONE"), "\(watched.stdout)")
 
-        let status = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "status", id]) }
+        let status = try await offPool { try daemon.cli(["job", "status", id]) }
         for state in ["QUEUED", "PENDING", "DONE"] { #expect(status.stdout.contains(state), "\(status.stdout)") }
 
         // A job that cannot be sent (Dataproc answers 503) is withdrawn by cancel and never sent. (A downed
         // listener would not do here: the connection kept alive from the first job still reaches the sandbox.)
         try await env.sandbox.setFault(SandboxFault(kind: .status, count: 100_000, status: 503), on: .dataproc)
-        let second = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
+        let second = try await env.daemon.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
         let secondID = try #require(second["jobId"]?.stringValue)
         let refused = try await env.eventually(timeout: .seconds(10)) {
-            try await env.call("job.status", ["jobId": .string(secondID)])["lastError"]?.stringValue?.contains("503") == true
+            try await env.daemon.call("job.status", ["jobId": .string(secondID)])["lastError"]?.stringValue?.contains("503") == true
         }
         #expect(refused, "the second job met the 503s and stays queued")
-        let cancelled = try await DashboardIntegrationTests.offPool { try daemon.cli(["job", "cancel", secondID]) }
+        let cancelled = try await offPool { try daemon.cli(["job", "cancel", secondID]) }
         #expect(cancelled.status == 0 && cancelled.stdout.contains("withdrawn"), "\(cancelled.stdout) \(cancelled.stderr)")
         try await env.sandbox.clearFaults(on: .dataproc)
         try await Task.sleep(for: .seconds(2))
-        #expect(try await env.call("job.status", ["jobId": .string(secondID)])["state"] == "CANCELLED")
+        #expect(try await env.daemon.call("job.status", ["jobId": .string(secondID)])["state"] == "CANCELLED")
         let afterCancel = try await env.upstreamJobs()
         #expect(afterCancel.map(\.jobId) == [id], "only the first job went upstream: \(afterCancel)")
 
         // A non-owned entity is denied by policy (exit 4) and audited.
-        let denied = try await DashboardIntegrationTests.offPool {
+        let denied = try await offPool {
             try daemon.cli(["job", "submit", "component:default/billing-etl", "--pyspark", "gs://bucket/main.py"])
         }
         #expect(denied.status == 4, "\(denied.stdout) \(denied.stderr)")
-        let audit = try await env.call("audit.query", ["method": "job.submit", "decision": "deny"])
+        let audit = try await env.daemon.call("audit.query", ["method": "job.submit", "decision": "deny"])
         #expect(audit["records"]?.arrayValue?.count == 1)
     }
 }

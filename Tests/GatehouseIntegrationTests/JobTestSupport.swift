@@ -45,8 +45,8 @@ final class JobEnvironment: Sendable {
             """)
         do {
             try await daemon.start()
-            try await DashboardIntegrationTests.signIn(daemon, sandbox: sandbox, as: "alice")
-            _ = try await DashboardIntegrationTests.call(daemon, "catalog.sync")
+            try await daemon.signIn(sandbox: sandbox, as: "alice")
+            _ = try await daemon.call("catalog.sync")
         } catch {
             daemon.stop(signal: SIGKILL)
             await sandbox.stop()
@@ -67,7 +67,7 @@ final class JobEnvironment: Sendable {
 
     /// One call on a fresh connection, off the cooperative pool.
     func call(_ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
-        try await DashboardIntegrationTests.call(daemon, method, params)
+        try await daemon.call(method, params)
     }
 
     /// Submits `count` jobs from `clients` threads, each on its own connection, and returns the ids
@@ -80,7 +80,7 @@ final class JobEnvironment: Sendable {
         let next = Atomic<Int>(0)
         let acknowledged = Mutex<[String]>([])
         let stopAt = ContinuousClock.now + deadline
-        try await DashboardIntegrationTests.offPool {
+        try await offPool {
             let done = DispatchGroup()
             for _ in 0..<clients {
                 done.enter()
@@ -109,7 +109,7 @@ final class JobEnvironment: Sendable {
 
     /// How many local jobs are in `state`.
     func localCount(_ state: String) async throws -> Int {
-        Int(try await call("job.list", ["state": .string(state), "limit": 10000])["count"]?.intValue ?? -1)
+        Int(try await daemon.call("job.list", ["state": .string(state), "limit": 10000])["count"]?.intValue ?? -1)
     }
 
     /// Waits (bounded) until `condition` holds.
@@ -125,7 +125,7 @@ final class JobEnvironment: Sendable {
     /// The sandbox Dataproc's own jobs, read through its admin API: job id → (requestId, state).
     func upstreamJobs() async throws -> [(jobId: String, requestId: String?, state: String)] {
         let url = sandbox.adminURL.appendingPathComponent("admin/dataproc/jobs").absoluteString
-        let fetched = try await DashboardIntegrationTests.offPool { try TestDaemon.run("/usr/bin/curl", ["-sS", "--max-time", "30", url]) }
+        let fetched = try await offPool { try TestDaemon.run("/usr/bin/curl", ["-sS", "--max-time", "30", url]) }
         let body = try JSONDecoder().decode(JSONValue.self, from: Data(fetched.stdout.utf8))
         return (body["jobs"]?.arrayValue ?? []).map { job in
             (job["jobId"]?.stringValue ?? "", job["requestId"]?.stringValue, job["state"]?.stringValue ?? "")
