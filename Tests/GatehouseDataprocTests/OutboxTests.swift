@@ -109,20 +109,29 @@ struct OutboxTests {
     }
 
     @Test func cancellingAQueuedJobMeansItIsNeverSent() async throws {
-        try await withRunningHarness { harness in
-            try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+        // The sender starts only after the cancel, so no attempt can be in flight when it lands
+        // (that race ends with the job mirrored from Dataproc and a jobs.cancel queued instead).
+        let harness = try await DataprocHarness.start()
+        do {
             let ids = try await harness.submit(2)
             let job = try #require(try await harness.service.jobs.job(ids[0]))
-            let cancel = try harness.service.prepareCancel(job)
-            try await harness.store.writer.write(cancel)
+            try await harness.store.writer.write(try harness.service.prepareCancel(job))
             #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
-            try await harness.sandbox.clearFaults(on: .dataproc)
-            let ok6 = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
-            #expect(ok6)
+            try await harness.running {
+                let drained = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+                #expect(drained)
+                try await Task.sleep(for: .milliseconds(300))
+            }
             #expect(Set(harness.upstreamCopies().keys) == [ids[1]])
             let cancelled = try #require(try await harness.service.jobs.job(ids[0]))
+            #expect(cancelled.state == JobState.cancelled)
             #expect(throws: DataprocError.self) { try harness.service.prepareCancel(cancelled) }
+            #expect(try await harness.service.outbox.entries(for: ids[0]).map(\.state) == [.cancelled])
+        } catch {
+            await harness.stop()
+            throw error
         }
+        await harness.stop()
     }
 
     @Test func cancellingASubmittedJobAsksDataproc() async throws {

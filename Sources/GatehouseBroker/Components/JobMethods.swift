@@ -77,9 +77,10 @@ extension DataprocComponent {
         struct Params: Decodable { var entity: String; var job: JSONValue }
         let params: Params = try call.decodeParams()
         let spec = try JobSpec(params.job)
-        let ref = try EntityRef(parsing: params.entity).description
+        let entityRef = try EntityRef(parsing: params.entity)
+        let ref = entityRef.description
         let decision = try await policy.authorize(call, action: JobMethods.submitAction, entity: ref)
-        let (entity, _, _) = try await catalog.entity(try EntityRef(parsing: ref))
+        let (entity, _, _) = try await catalog.entity(entityRef)
         let location = try DataprocLocation(annotations: entity.annotations, entity: ref)
         let principal = call.annotations.fields.principal ?? "unknown"
         let summary: JSONValue = [

@@ -33,11 +33,12 @@ public struct JobStore: Sendable {
 
     /// Stores a new job and its first transition.
     static func insert(_ job: JobRecord, in db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO dataproc_jobs(id, principal, entity, project, region, cluster, job_type, spec, state, approval_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 job.jobId, job.principal, job.entity, job.project, job.region, job.cluster, job.type, job.spec.canonicalString,
                 job.state, job.approvalId, job.createdAt, job.updatedAt,
@@ -85,12 +86,12 @@ public struct JobStore: Sendable {
     }
 
     private static func appendEvent(_ jobID: String, state: String, detail: String?, at: String, in db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO dataproc_job_events(job_id, seq, state, detail, at)
                 VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dataproc_job_events WHERE job_id = ?), ?, ?, ?)
-                """,
-            arguments: [jobID, jobID, state, detail, at])
+                """
+        ).execute(arguments: [jobID, jobID, state, detail, at])
     }
 
     /// The job, read inside a transaction.

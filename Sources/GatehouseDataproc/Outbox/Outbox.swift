@@ -20,11 +20,12 @@ public struct Outbox: Sendable {
     @discardableResult
     public static func enqueue(_ request: OutboxRequest, held: Bool = false, in db: Database) throws -> Int64 {
         let now = Timestamp.now()
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO dataproc_outbox(kind, record_id, request_id, method, path, body, state, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 request.kind, request.recordID, request.requestID, request.method.rawValue, request.path,
                 request.body?.canonicalString, held ? OutboxEntry.State.held.rawValue : OutboxEntry.State.pending.rawValue, now, now,

@@ -78,7 +78,19 @@ public struct OutboxRequest: Sendable {
 public enum RequestID {
     /// The record id itself when it fits (Gatehouse's ids do), else a stable hash of it.
     public static func derive(from recordID: String) -> String {
-        if recordID.range(of: #"^[a-zA-Z0-9_-]{1,40}$"#, options: .regularExpression) != nil { return recordID }
+        if isValid(recordID) { return recordID }
         return "gh-" + String(Redaction.fingerprint(recordID).filter { $0.isLetter || $0.isNumber }.prefix(37))
+    }
+
+    /// Whether `text` is usable as a `requestId` as it is (checked byte by byte: this runs on every submission).
+    public static func isValid(_ text: String) -> Bool {
+        let bytes = text.utf8
+        return (1...40).contains(bytes.count) && bytes.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "_"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
     }
 }
