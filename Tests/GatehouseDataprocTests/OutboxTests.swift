@@ -134,6 +134,43 @@ struct OutboxTests {
         await harness.stop()
     }
 
+    @Test func aCancelLandingWhileTheSubmitIsInFlightEndsWithTheJobCancelledUpstream() async throws {
+        try await withRunningHarness { harness in
+            // Each Dataproc call takes 800 ms: the cancel below lands while the submit is on the wire.
+            try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 800), on: .dataproc)
+            let ids = try await harness.submit(1)
+            try await Task.sleep(for: .milliseconds(300))
+            let job = try #require(try await harness.service.jobs.job(ids[0]))
+            #expect(job.state == JobState.queued)
+            try await harness.store.writer.write(try harness.service.prepareCancel(job))
+            #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
+            // Dataproc accepted it anyway: the record follows Dataproc, which is asked to cancel it.
+            let cancelledUpstream = try await harness.eventually(timeout: .seconds(20)) {
+                harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil
+            }
+            #expect(cancelledUpstream)
+            let ended = try await harness.eventually(timeout: .seconds(20)) { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
+            #expect(ended)
+            let (_, transitions, entries) = try await harness.service.status(ids[0])
+            #expect(transitions.map(\.state).prefix(3) == ["QUEUED", "CANCELLED", "PENDING"])
+            #expect(entries.map(\.kind) == [JobOutboxKind.submit, JobOutboxKind.cancel])
+            #expect(entries.map(\.state) == [.delivered, .delivered])
+            #expect(harness.upstreamCopies() == [ids[0]: 1])
+        }
+    }
+
+    @Test func aJobDeletedUpstreamIsNoLongerTracked() async throws {
+        try await withRunningHarness { harness in
+            let ids = try await harness.submit(1)
+            let pending = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            #expect(pending)
+            harness.sandbox.dataproc.reset()
+            let noted = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.detail?.contains("no longer knows") == true }
+            #expect(noted)
+            #expect(try await harness.service.jobs.job(ids[0])?.state == "PENDING")
+        }
+    }
+
     @Test func cancellingASubmittedJobAsksDataproc() async throws {
         try await withRunningHarness { harness in
             let ids = try await harness.submit(1)

@@ -78,6 +78,13 @@ public struct JobStore: Sendable {
             arguments: [Timestamp.now(), jobUuid, jobID])
     }
 
+    /// Stops following a job, keeping its last known state, with a note why.
+    static func stopTracking(_ jobID: String, detail: String, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE dataproc_jobs SET next_poll_at = NULL, state_detail = ?, updated_at = ? WHERE id = ?",
+            arguments: [detail, Timestamp.now(), jobID])
+    }
+
     /// Sets when the tracker asks about the job next.
     static func schedulePoll(_ jobID: String, at next: TimeInterval, interval: TimeInterval, in db: Database) throws {
         try db.execute(

@@ -81,6 +81,10 @@ public final class JobTracker: Sendable {
                 try JobStore.schedulePoll(job.jobId, at: Date().timeIntervalSince1970 + next, interval: next, in: db)
             }
             if changed, let updated = try await jobs.job(job.jobId) { events.publish(updated) }
+        } catch DataprocError.upstream(404, _, let message, _) {
+            // Deleted upstream (or never there): nothing left to follow; say so instead of asking forever.
+            _ = try? await store.writer.write { db in try JobStore.stopTracking(job.jobId, detail: "Dataproc no longer knows this job: \(message)", in: db) }
+            if let updated = try? await jobs.job(job.jobId) { events.publish(updated) }
         } catch {
             if Task.isCancelled { return }
             let next = min(settings.maxInterval, max(settings.minInterval, interval * 2))
