@@ -186,6 +186,13 @@ struct JobIntegrationTests {
         let afterCancel = try await env.upstreamJobs()
         #expect(afterCancel.map(\.jobId) == [id], "only the first job went upstream: \(afterCancel)")
 
+        // A spec that does not fit the discovery document is refused before anything is queued (exit 2), naming the field.
+        let specFile = daemon.root + "/bad-job.json"
+        try #"{"pysparkJob": {"mainPythonFile": "gs://bucket/main.py"}}"#.write(toFile: specFile, atomically: true, encoding: .utf8)
+        let invalid = try await offPool { try daemon.cli(["job", "submit", JobEnvironment.entity, "--spec", specFile]) }
+        #expect(invalid.status == 2, "\(invalid.stdout) \(invalid.stderr)")
+        #expect(invalid.stderr.contains("job.pysparkJob.mainPythonFile is not a field"), "\(invalid.stderr)")
+
         // A non-owned entity is denied by policy (exit 4) and audited.
         let denied = try await offPool {
             try daemon.cli(["job", "submit", "component:default/billing-etl", "--pyspark", "gs://bucket/main.py"])

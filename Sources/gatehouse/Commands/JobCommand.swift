@@ -150,7 +150,9 @@ struct JobSpecBuilder {
             if let jar = submit.sparkJar { typed["mainJarFileUri"] = .string(jar) }
             members["sparkJob"] = .object(typed)
         } else if let query = submit.sql ?? submit.hive {
-            typed["args"] = nil
+            guard submit.args.isEmpty else {
+                throw CLIFailure("--args does not apply to --sql or --hive (queries take script variables; use --spec for those)", code: .usage)
+            }
             typed["queryList"] = ["queries": [.string(query)]]
             members[submit.sql != nil ? "sparkSqlJob" : "hiveJob"] = .object(typed)
         }
