@@ -47,7 +47,7 @@ struct JobIntegrationTests {
         let sentAfter = ContinuousClock.now - started
         env.sandbox.clock.advance(by: 10)
         let done = try await env.eventually(timeout: .seconds(120)) { try await env.localCount("DONE") == 1000 }
-        print("exactly-once test: 1000 acknowledged after \(acknowledgedAfter), all sent after \(sentAfter), all DONE after \(ContinuousClock.now - started)")
+        print("exactly-once test: 1000 acknowledged after \(acknowledgedAfter); all sent (checked once the 13 s of faults ended) after \(sentAfter), all DONE after \(ContinuousClock.now - started)")
         let localDone = try await env.localCount("DONE")
         #expect(done, "local DONE: \(localDone)")
 
@@ -128,6 +128,11 @@ struct JobIntegrationTests {
         #expect(Set(upstream.compactMap(\.requestId)).count == upstream.count)
         let local = try await env.daemon.call("job.list", ["limit": 10000])["jobs"]?.arrayValue?.compactMap { $0["jobId"]?.stringValue } ?? []
         #expect(Set(upstreamIDs).isSubset(of: Set(local)), "nothing upstream that the daemon does not know")
+        // The job row and its audit record commit together: under kill -9 neither exists without the other.
+        let audited = try await env.call("audit.query", ["method": "job.submit", "outcome": "ok", "limit": 1000])
+        let auditedIDs = (audited["records"]?.arrayValue ?? []).compactMap { $0["detail"]?["jobId"]?.stringValue }
+        #expect(auditedIDs.count < 1000, "one page holds every record")
+        #expect(Set(auditedIDs) == Set(local), "every queued job has its audit record and every ok record its job")
 
         daemon.stop()
         let verify = try await offPool { try daemon.cli(["audit", "verify"]) }
