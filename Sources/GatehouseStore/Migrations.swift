@@ -31,6 +31,7 @@ public enum SchemaMigrations {
         Migration(4, "looker", PackageResources._004_looker_sql),
         Migration(5, "dataproc", PackageResources._005_dataproc_sql),
         Migration(6, "approvals", PackageResources._006_approvals_sql),
+        Migration(7, "clusters", PackageResources._007_clusters_sql),
     ]
 
     /// The highest schema version this binary can read and write.

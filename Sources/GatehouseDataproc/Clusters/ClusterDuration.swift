@@ -1,0 +1,49 @@
+import Foundation
+
+/// Durations as people write them (`90m`, `2h`, `1d`, `3600s`, `1h30m`) and as Google's
+/// `google-duration` fields take them (`"5400s"`).
+///
+/// Hand-written because Foundation has no parser for this compact form and the grammar is four units.
+public enum ClusterDuration {
+    private static let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+
+    /// Seconds in `text`, or nil when it is not a positive duration of `s`, `m`, `h` and `d` parts.
+    public static func seconds(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard !trimmed.isEmpty else { return nil }
+        var total = 0
+        var digits = ""
+        for character in trimmed {
+            if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else if let unit = units[character], let value = Int(digits) {
+                total += value * unit
+                digits = ""
+            } else {
+                return nil
+            }
+        }
+        guard digits.isEmpty, total > 0 else { return nil }
+        return total
+    }
+
+    /// Google's duration string: `"3600s"`.
+    public static func google(_ seconds: Int) -> String { "\(seconds)s" }
+
+    /// The seconds of a Google duration string (`"3600s"`, `"3600.5s"`), rounded down.
+    public static func seconds(google text: String?) -> Int? {
+        guard let text, text.hasSuffix("s"), let value = Double(text.dropLast()), value >= 0 else { return nil }
+        return Int(value)
+    }
+
+    /// A short human form: `2h`, `1h30m`, `45m`, `30s`.
+    public static func describe(_ seconds: Int) -> String {
+        var rest = seconds
+        var parts: [String] = []
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
+            parts.append("\(rest / size)\(unit)")
+            rest %= size
+        }
+        return parts.isEmpty ? "0s" : parts.joined()
+    }
+}
