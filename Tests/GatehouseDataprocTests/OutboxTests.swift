@@ -1,6 +1,8 @@
 import Foundation
 import GatehouseCore
 import GatehouseDataproc
+import GatehouseHTTP
+import GRDB
 import GatehouseTesting
 import Testing
 
@@ -156,6 +158,38 @@ struct OutboxTests {
             #expect(entries.map(\.kind) == [JobOutboxKind.submit, JobOutboxKind.cancel])
             #expect(entries.map(\.state) == [.delivered, .delivered])
             #expect(harness.upstreamCopies() == [ids[0]: 1])
+        }
+    }
+
+    @Test func otherKindsOfRecordsUseTheSameOutboxThroughTheirOwnHandler() async throws {
+        // What clusters will do: their own entries in the outbox, their own handler, the same sender.
+        struct Recorder: OutboxHandler {
+            let delivered: Doorbell
+            func delivered(_ entry: OutboxEntry, response: JSONValue, in db: Database) throws {
+                try db.execute(sql: "UPDATE dataproc_outbox SET last_error = ? WHERE id = ?", arguments: ["seen " + (response["reference"]?["jobId"]?.stringValue ?? "?"), entry.id])
+            }
+            func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {}
+            func existingResourcePath(for entry: OutboxEntry) -> String? { nil }
+            func committed(_ entry: OutboxEntry) async { delivered.ring() }
+        }
+        try await withRunningHarness { harness in
+            let done = Doorbell()
+            // Queued before its handler exists: it waits, it is not lost or rejected.
+            let job = try DataprocHarness.pyspark().submission(jobID: "gh-other-kind-1", location: harness.location)
+            let request = OutboxRequest(
+                kind: "test.submit", recordID: "gh-other-kind-1", method: .POST, path: harness.location.regionPath + "/jobs:submit",
+                body: DataprocClient.submitBody(job, requestID: "gh-other-kind-1"))
+            try await harness.store.writer.write { db in try Outbox.enqueue(request, in: db) }
+            harness.service.sender.doorbell.ring()
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(harness.sandbox.dataproc.jobs.all.isEmpty)
+            #expect(try await harness.service.outbox.entries(for: "gh-other-kind-1").first?.state == .pending)
+
+            harness.service.sender.register(Recorder(delivered: done), for: "test.submit")
+            await done.wait(timeout: .seconds(10))
+            let entry = try #require(try await harness.service.outbox.entries(for: "gh-other-kind-1").first)
+            #expect(entry.state == .delivered && entry.lastError == "seen gh-other-kind-1")
+            #expect(harness.upstreamCopies() == ["gh-other-kind-1": 1])
         }
     }
 

@@ -41,7 +41,7 @@ public final class OutboxSender: Sendable {
     private let outbox: Outbox
     private let store: Store
     private let client: DataprocClient
-    private let handlers: [String: any OutboxHandler]
+    private let handlers: Mutex<[String: any OutboxHandler]>
     /// Ring it after committing new entries.
     public let doorbell: Doorbell
     private let settings: Settings
@@ -53,10 +53,16 @@ public final class OutboxSender: Sendable {
         self.store = store
         self.outbox = Outbox(store: store)
         self.client = client
-        self.handlers = handlers
+        self.handlers = Mutex(handlers)
         self.doorbell = doorbell
         self.settings = settings
         self.logger = logger
+    }
+
+    /// Adds (or replaces) the handler of entries of `kind`, e.g. `cluster.create`; entries of kinds without one wait.
+    public func register(_ handler: any OutboxHandler, for kind: String) {
+        handlers.withLock { $0[kind] = handler }
+        doorbell.ring()
     }
 
     /// What the sender has done so far.
@@ -74,16 +80,17 @@ public final class OutboxSender: Sendable {
         var failures = 0
         while !Task.isCancelled {
             let now = Date().timeIntervalSince1970
+            let kinds = handlers.withLock { Array($0.keys) }
             let due: [OutboxEntry]
             do {
-                due = try await outbox.due(now: now, limit: settings.concurrency * 8, kinds: Array(handlers.keys))
+                due = try await outbox.due(now: now, limit: settings.concurrency * 8, kinds: kinds)
             } catch {
                 logger.error("outbox read failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
             if due.isEmpty {
-                let next = (try? await outbox.earliestDue(kinds: Array(handlers.keys))) ?? nil
+                let next = (try? await outbox.earliestDue(kinds: kinds)) ?? nil
                 let wait = next.map { min(max($0 - now, 0.001), settings.idleWake) } ?? settings.idleWake
                 await doorbell.wait(timeout: .milliseconds(Int(wait * 1000)))
                 continue
@@ -143,7 +150,7 @@ public final class OutboxSender: Sendable {
 
     /// One attempt at one entry, and its bookkeeping.
     private func deliver(_ entry: OutboxEntry, failures: Int) async -> Result {
-        guard let handler = handlers[entry.kind] else {
+        guard let handler = handlers.withLock({ $0[entry.kind] }) else {
             logger.error("no handler for outbox entry kind; leaving it pending", metadata: ["kind": "\(entry.kind)", "id": "\(entry.id)"])
             return .interrupted
         }
