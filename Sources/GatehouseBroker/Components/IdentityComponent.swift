@@ -9,6 +9,8 @@ import GatehouseStore
 public struct IdentityComponent: BrokerComponent {
     /// The identity service; nil when `identity.issuer` is not configured.
     public let service: IdentityService?
+    /// Run at `auth.logout` before the tokens are forgotten.
+    public let beforeLogout = LogoutHooks()
 
     /// Builds the service from the `identity.*` keys; without an issuer the methods explain how to configure one.
     public init(context: BrokerContext) throws {
@@ -61,7 +63,10 @@ public struct IdentityComponent: BrokerComponent {
                 "auth.logout", summary: "Revokes the session at the IdP where possible and forgets every cached token.",
                 handler: .async { call in
                     let service = try identity()
-                    if let principal = service.currentPrincipal() { call.annotations.update { $0.principal = principal.displayName } }
+                    if let principal = service.currentPrincipal() {
+                        call.annotations.update { $0.principal = principal.displayName }
+                        await beforeLogout.run(principal)
+                    }
                     return ["revoked": .bool(try await service.logout())]
                 }),
             RPCMethod(

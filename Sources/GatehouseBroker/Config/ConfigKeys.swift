@@ -2,7 +2,7 @@
 /// overridable by environment, listed by `gatehouse config keys`, and checked to be in the README.
 public enum ConfigKeys {
     /// The registry, in documentation order.
-    public static let all: [ConfigKey] = foundation + identity + catalog + oversight + looker + dataproc
+    public static let all: [ConfigKey] = foundation + identity + catalog + oversight + looker + dataproc + clusters
 
     static let foundation: [ConfigKey] = [
         ConfigKey("socket", .path, default: nil, "Unix socket path (default $XDG_RUNTIME_DIR/gatehouse/gatehouse.sock, else ~/.gatehouse/gatehouse.sock)"),

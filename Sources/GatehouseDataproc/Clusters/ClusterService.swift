@@ -19,6 +19,8 @@ public final class ClusterService: Sendable {
     /// The Dataproc client (teardown lists clusters through it).
     public let client: DataprocClient
     private let store: Store
+    /// Reads for the teardown extension.
+    var storeReader: DatabasePool { store.pool }
 
     /// A service over `store`, sending through `client`.
     public init(

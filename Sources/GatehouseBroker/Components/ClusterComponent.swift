@@ -1,0 +1,119 @@
+import Foundation
+import GatehouseAudit
+import GatehouseCatalog
+import GatehouseCore
+import GatehouseDataproc
+import GatehouseRPC
+import Logging
+
+/// Dataproc clusters in the daemon: `cluster.*` methods over the shared outbox, the sender of the
+/// cluster kinds and the operation tracker, and teardown on logout, at end of day and when
+/// ownership moves.
+public final class ClusterComponent: BrokerComponent {
+    /// The cluster service (outbox kinds, sender, tracker).
+    public let service: ClusterService
+    let catalog: CatalogReader
+    let policy: PolicyGate
+    let approvals: any ApprovalGate
+    let settings: ClusterSettings
+    let teardown: ClusterTeardown
+    private let logger: Logger
+
+    /// Builds the component from the `clusters.*` keys, sending through the jobs' `client` (one
+    /// circuit breaker for Dataproc). Throws when a `clusters.*` value cannot be used.
+    public init(context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient) throws {
+        let config = context.config
+        do {
+            settings = try ClusterSettings(config)
+        } catch {
+            throw ConfigError.badValue(key: "clusters", value: "", expected: error.description, source: "the configuration")
+        }
+        let pollMin = TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1)
+        service = ClusterService(
+            store: context.store, client: client,
+            sender: OutboxSender.Settings(
+                concurrency: config.int("dataproc.sender_concurrency") ?? 8,
+                backoff: Backoff(base: 0.25, cap: TimeInterval(config.int("dataproc.retry_max_seconds") ?? 5))),
+            tracker: JobTracker.Settings(minInterval: pollMin, maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
+            logger: context.logger)
+        self.catalog = catalog
+        self.policy = policy
+        self.approvals = approvals
+        logger = context.logger
+        teardown = ClusterTeardown(service: service, mode: settings.teardown, audit: context.audit, logger: context.logger)
+        let service = service
+        let logger = context.logger
+        for action in [ClusterMethods.createAction, ClusterMethods.deleteAction] {
+            approvals.onResolution(of: action) { resolution in
+                let outcome: JobService.ApprovalOutcome =
+                    switch resolution.outcome {
+                    case .approved: .approved
+                    case .denied: .denied(reason: resolution.reason)
+                    case .expired: .expired
+                    }
+                do {
+                    try await service.resolveApproval(resolution.approvalID, outcome)
+                } catch {
+                    logger.error("could not apply an approval outcome to its clusters", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    public var methods: [RPCMethod] { ClusterMethods(component: self).all }
+
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.service.run() }
+            if let endOfDay = settings.endOfDay {
+                group.addTask { await self.endOfDayLoop(endOfDay) }
+            }
+        }
+    }
+
+    public func status() async -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        if let counts = try? await service.clusters.counts() { result["dataprocClusters"] = .object(counts.mapValues { .int(Int64($0)) }) }
+        result["clusterSender"] = try? JSONValue(encoding: service.sender.stats)
+        return result
+    }
+
+    // MARK: teardown triggers
+
+    /// Before the tokens are forgotten at logout: tear down the principal's clusters and wait
+    /// (bounded) until the deletes reached Dataproc, since without a token they could not be sent.
+    public func beforeLogout(_ principal: Principal) async {
+        let report = await teardown.run(principal: principal.displayName, trigger: "logout")
+        if !(await service.waitForDeletesSent(report.queued, timeout: settings.teardownWait)) {
+            logger.warning("some cluster deletes were not sent before logout; they are sent after the next sign-in", metadata: ["clusters": "\(report.queued)"])
+        }
+    }
+
+    /// After a catalog sync: tear down the signed-in person's clusters of entities they no longer own.
+    public func catalogSynced(principal: Principal?) async {
+        guard let principal else { return }
+        let live = (try? await service.clusters.list(ClusterStore.Filter(principal: principal.displayName, liveOnly: true, limit: 10_000))) ?? []
+        var lost: Set<String> = []
+        for entity in Set(live.map(\.entity)) where !(await owns(principal, entity)) {
+            lost.insert(entity)
+        }
+        guard !lost.isEmpty else { return }
+        _ = await teardown.run(principal: principal.displayName, trigger: "ownership-changed", entities: lost)
+    }
+
+    /// Whether `principal` still owns `entity` in the current snapshot (an entity gone from the catalog is not owned).
+    private func owns(_ principal: Principal, _ entity: String) async -> Bool {
+        guard let ref = try? EntityRef(parsing: entity), let facts = try? await catalog.accessFacts(principal: principal, entity: ref) else { return false }
+        return facts.ownedThrough != nil
+    }
+
+    private func endOfDayLoop(_ minutes: Int) async {
+        while !Task.isCancelled {
+            let wait = ClusterSettings.next(minutes, after: Date()).timeIntervalSinceNow
+            try? await Task.sleep(for: .seconds(max(1, wait)))
+            if Task.isCancelled { return }
+            guard let principal = await policy.principal() else { continue }
+            _ = await teardown.run(principal: principal.displayName, trigger: "end-of-day")
+        }
+    }
+}
