@@ -3,6 +3,7 @@ import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
+import GatehouseHTTP
 import GatehouseRPC
 import Logging
 
@@ -19,22 +20,22 @@ public final class ClusterComponent: BrokerComponent {
     let teardown: ClusterTeardown
     private let logger: Logger
 
-    /// Builds the component from the `clusters.*` keys, sending through the jobs' `client` (one
-    /// circuit breaker for Dataproc). Throws when a `clusters.*` value cannot be used.
-    public init(context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient) throws {
+    /// Builds the component from the `clusters.*` keys. Its requests go into the jobs' outbox and
+    /// `sender`; its tracker asks `client`. Throws when a `clusters.*` value cannot be used.
+    public init(
+        context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient, sender: OutboxSender
+    ) throws {
         let config = context.config
         do {
             settings = try ClusterSettings(config)
         } catch {
             throw ConfigError.badValue(key: "clusters", value: "", expected: error.description, source: "the configuration")
         }
-        let pollMin = TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1)
         service = ClusterService(
-            store: context.store, client: client,
-            sender: OutboxSender.Settings(
-                concurrency: config.int("dataproc.sender_concurrency") ?? 8,
-                backoff: Backoff(base: 0.25, cap: TimeInterval(config.int("dataproc.retry_max_seconds") ?? 5))),
-            tracker: JobTracker.Settings(minInterval: pollMin, maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
+            store: context.store, client: client, sender: sender,
+            tracker: JobTracker.Settings(
+                minInterval: TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1),
+                maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
             logger: context.logger)
         self.catalog = catalog
         self.policy = policy
@@ -74,7 +75,6 @@ public final class ClusterComponent: BrokerComponent {
     public func status() async -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         if let counts = try? await service.clusters.counts() { result["dataprocClusters"] = .object(counts.mapValues { .int(Int64($0)) }) }
-        result["clusterSender"] = try? JSONValue(encoding: service.sender.stats)
         return result
     }
 
@@ -115,5 +115,20 @@ public final class ClusterComponent: BrokerComponent {
             guard let principal = await policy.principal() else { continue }
             _ = await teardown.run(principal: principal.displayName, trigger: "end-of-day")
         }
+    }
+}
+
+extension ClusterComponent {
+    /// A Dataproc client from the `dataproc.*` keys, until the jobs component shares its own.
+    static func temporaryClient(context: BrokerContext, token: @escaping DataprocClient.TokenProvider) -> DataprocClient {
+        let config = context.config
+        let http = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                defaultTimeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15),
+                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .seconds(config.int("dataproc.offline_probe_seconds") ?? 2))),
+            logger: context.logger)
+        return DataprocClient(
+            http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",
+            timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
     }
 }

@@ -15,7 +15,11 @@ extension Daemon {
         let catalogReader = CatalogReader(store: context.store)
         let signedIn: @Sendable () async -> Principal? = { identity.service?.currentPrincipal() }
         let policy = try PolicyComponent(context: context, catalog: catalogReader, principal: signedIn)
-        let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in policy.policy.invalidate() })
+        let ownership = ClusterOwnershipWatch()
+        let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in
+            policy.policy.invalidate()
+            ownership.synced(principal: signedIn)
+        })
         components += [catalog, policy]
         // looker
         components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader))
@@ -27,7 +31,15 @@ extension Daemon {
             guard let service = identity.service else { throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc") }
             return try await service.accessToken(for: .google(scopes: [DataprocClient.scope])).value
         }
-        components.append(DataprocComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken))
+        let dataproc = DataprocComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
+        components.append(dataproc)
+        // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves
+        let clusters = try ClusterComponent(
+            context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight,
+            client: ClusterComponent.temporaryClient(context: context, token: googleToken), sender: dataproc.service.sender)
+        components.append(clusters)
+        identity.beforeLogout.add { principal in await clusters.beforeLogout(principal) }
+        ownership.attach(clusters)
         return components
     }
 }

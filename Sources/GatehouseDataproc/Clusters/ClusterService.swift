@@ -12,7 +12,7 @@ public final class ClusterService: Sendable {
     public let clusters: ClusterStore
     /// Cluster changes for watchers.
     public let events: ClusterEvents
-    /// Sends the outbox's cluster entries (the job sender sends the job kinds of the same table).
+    /// The outbox sender shared with jobs; the cluster kinds' handlers are registered on it.
     public let sender: OutboxSender
     /// Follows operations and clusters.
     public let tracker: ClusterTracker
@@ -22,13 +22,12 @@ public final class ClusterService: Sendable {
     /// Reads for the teardown extension.
     var storeReader: DatabasePool { store.pool }
 
-    /// A service over `store`, sending through `client`.
-    public init(
-        store: Store, client: DataprocClient, sender senderSettings: OutboxSender.Settings = .init(),
-        tracker trackerSettings: JobTracker.Settings = .init(), logger: Logger
-    ) {
+    /// A service over `store` whose requests go through `sender` (the jobs' sender: one outbox, one
+    /// pause while Dataproc is down) and whose tracker asks `client`.
+    public init(store: Store, client: DataprocClient, sender: OutboxSender, tracker trackerSettings: JobTracker.Settings = .init(), logger: Logger) {
         self.store = store
         self.client = client
+        self.sender = sender
         let clusters = ClusterStore(store: store)
         let events = ClusterEvents()
         let tracker = ClusterTracker(store: store, client: client, events: events, settings: trackerSettings, logger: logger)
@@ -36,22 +35,14 @@ public final class ClusterService: Sendable {
         self.events = events
         self.tracker = tracker
         let base = ClusterHandlerBase(tracker: tracker.doorbell, events: events, clusters: clusters)
-        sender = OutboxSender(
-            store: store, client: client,
-            handlers: [
-                ClusterOutboxKind.create: ClusterCreateHandler(base: base),
-                ClusterOutboxKind.delete: ClusterDeleteHandler(base: base),
-                ClusterOutboxKind.update: ClusterUpdateHandler(base: base),
-            ],
-            settings: senderSettings, logger: logger)
+        sender.register(ClusterCreateHandler(base: base), for: ClusterOutboxKind.create)
+        sender.register(ClusterDeleteHandler(base: base), for: ClusterOutboxKind.delete)
+        sender.register(ClusterUpdateHandler(base: base), for: ClusterOutboxKind.update)
     }
 
-    /// Sends and tracks until cancelled.
+    /// Tracks until cancelled (the shared sender runs with the jobs).
     public func run() async {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.sender.run() }
-            group.addTask { await self.tracker.run() }
-        }
+        await tracker.run()
     }
 
     /// A new local cluster id (time-ordered, valid as a `requestId` with room for a suffix).
