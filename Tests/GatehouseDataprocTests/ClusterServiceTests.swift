@@ -72,7 +72,8 @@ struct ClusterServiceTests {
             #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.deleting })
             harness.sandbox.clock.advance(by: 120)
             #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.deleted })
-            #expect(harness.sandbox.dataproc.state(of: upstream) == "DELETED")
+            let gone = try #require(harness.sandbox.dataproc.clusters.all.first { $0.clusterUuid == upstream.clusterUuid })
+            #expect(harness.sandbox.dataproc.state(of: gone) == "DELETED")
             let states = try await service.clusters.transitions(cluster.id).map(\.state)
             #expect(states == ["QUEUED", "CREATING", "RUNNING", "DELETING", "DELETED"])
         }
@@ -129,7 +130,8 @@ struct ClusterServiceTests {
             _ = try await service.deleteUnrecorded(unrecorded)
             harness.sandbox.clock.advance(by: 120)
             let upstream = try #require(harness.sandbox.dataproc.clusters.all.first { $0.clusterName == "gh-elsewhere-1" })
-            #expect(harness.sandbox.dataproc.state(of: upstream) == "DELETED")
+            let gone = try #require(harness.sandbox.dataproc.clusters.all.first { $0.clusterUuid == upstream.clusterUuid })
+            #expect(harness.sandbox.dataproc.state(of: gone) == "DELETED")
             let narrowed = await service.teardownTargets(principal: Self.owner.principal, entities: ["component:default/other"])
             #expect(narrowed.targets.isEmpty)
         }
