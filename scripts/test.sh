@@ -8,7 +8,12 @@ scripts/setup.sh
 GATEHOUSE_OIDC_MOCK_BIN=$(scripts/oidc-mock.sh)
 export GATEHOUSE_OIDC_MOCK_BIN
 swift build --build-tests
+# Every request and answer the sandbox sees during the suite is recorded, then checked against
+# the real specs in ../shared/contracts (scripts/contract: issue 3's spec-contract test).
+mkdir -p .build/contract && rm -f .build/contract/exchanges.jsonl
+export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # Everything in parallel, except the deadline-bound tests (a call must end within 100 ms of its
 # deadline): they run alone afterwards, so two busy cores do not decide a timing assertion.
 swift test --skip-build --skip DeadlineTests
-swift test --skip-build --filter DeadlineTests
+GATEHOUSE_SANDBOX_EXCHANGES= swift test --skip-build --filter DeadlineTests
+scripts/contract/run.sh .build/contract/exchanges.jsonl

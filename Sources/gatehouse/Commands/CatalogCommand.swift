@@ -59,7 +59,16 @@ struct CatalogCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(name: .customLong("as"), help: "Ask for another user (e.g. alice).") var user: String?
         func run() throws {
-            Output.json(try global.call("catalog.mine", user.map { ["as": .string($0)] } ?? [:]))
+            let answer = try global.call("catalog.mine", user.map { ["as": .string($0)] } ?? [:])
+            if global.json { return Output.json(answer) }
+            let rows = (answer["entities"]?.arrayValue ?? []).map { owned -> [String] in
+                let entity = owned["entity"]
+                return [
+                    owned["ref"]?.stringValue ?? "?", entity?["lifecycle"]?.stringValue ?? "-", owned["via"]?.stringValue ?? "-",
+                    entity?["description"]?.stringValue ?? "",
+                ]
+            }
+            Output.table(["ENTITY", "LIFECYCLE", "OWNED VIA", "DESCRIPTION"], rows)
         }
     }
 

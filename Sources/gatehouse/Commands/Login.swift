@@ -22,6 +22,8 @@ struct Login: ParsableCommand {
             print("Open this URL to sign in:\n\(url)")
             if !noBrowser { BrowserOpener.open(url) }
         }
+        // The code must reach a pipe or file now, not when the sign-in ends (stdout is buffered there).
+        fflush(nil)
         while true {
             let status = try global.call("auth.login.status", ["id": .string(id)])
             switch status["state"]?.stringValue {

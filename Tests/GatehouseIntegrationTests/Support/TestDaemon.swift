@@ -8,8 +8,10 @@ enum BuiltProducts {
         if let override = ProcessInfo.processInfo.environment["GATEHOUSE_BIN_DIR"] {
             return URL(fileURLWithPath: override)
         }
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return executable.deletingLastPathComponent()
+        // readlink(2) of /proc/self/exe directly: Foundation's resolvingSymlinksInPath has been seen to
+        // hand back a path under /proc/self under parallel load.
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: target).deletingLastPathComponent()
     }
 
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
