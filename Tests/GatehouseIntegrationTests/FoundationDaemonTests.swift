@@ -24,6 +24,11 @@ struct FoundationDaemonTests {
         #expect(record["peer"]?["uid"]?.intValue == Int64(getuid()))
         #expect(record["peer"]?["pid"]?.intValue == Int64(getpid()))
         #expect(record["peer"]?["executable"]?.stringValue?.hasSuffix(".xctest") == true)
+        // Every record carries the caller's class, from kernel facts: this process has a controlling
+        // terminal exactly when /dev/tty opens.
+        let tty = open("/dev/tty", O_RDONLY)
+        if tty >= 0 { close(tty) }
+        #expect(record["callerClass"] == (tty >= 0 ? "interactive" : "automation"))
         daemon.stop()
         #expect(!FileManager.default.fileExists(atPath: daemon.socketPath), "socket removed on SIGTERM")
     }

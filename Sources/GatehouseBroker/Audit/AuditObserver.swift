@@ -10,6 +10,8 @@ import Logging
 struct AuditObserver: CallObserver {
     let audit: AuditLog
     let logger: Logger
+    /// The caller's class (interactive, automation, a named class) for calls that did not set one.
+    var classify: (@Sendable (PeerCredentials) -> String)? = nil
 
     func record(_ call: CompletedCall, done: @escaping @Sendable (Result<Void, RPCError>) -> Void) {
         record(batch: [PendingRecord(call: call, done: done)])
@@ -17,7 +19,9 @@ struct AuditObserver: CallObserver {
 
     func record(batch: [PendingRecord]) {
         let appends = batch.map { pending in
-            let entry = Self.entry(for: pending.call)
+            var draft = Self.entry(for: pending.call)
+            if draft.callerClass == nil, let classify { draft.callerClass = classify(pending.call.peer) }
+            let entry = draft
             let change = pending.call.annotations.attachment as? BatchWriter.Work
             return AuditLog.Append(entry, alongside: change) { result in
                 outcome(of: result, entry: entry, changed: change != nil, method: pending.call.method, done: pending.done)

@@ -45,7 +45,12 @@ public final class Daemon: Sendable {
         rpc.allowedUIDs = Set(config.list("rpc.allowed_uids").compactMap { UInt32($0) })
         rpc.threads = config.int("rpc.threads") ?? rpc.threads
         rpc.shutdownGrace = .seconds(config.int("rpc.shutdown_grace_seconds") ?? 10)
-        server = RPCServer(configuration: rpc, registry: registry, observer: AuditObserver(audit: audit, logger: logger), logger: logger)
+        // Every record says what kind of caller asked, from kernel facts (issue 7), not just approvals.
+        var observer = AuditObserver(audit: audit, logger: logger)
+        if let classifier = components.lazy.compactMap({ $0 as? OversightComponent }).first?.classifier {
+            observer.classify = { peer in classifier.classify(peer).name }
+        }
+        server = RPCServer(configuration: rpc, registry: registry, observer: observer, logger: logger)
     }
 
     /// Serves until SIGTERM/SIGINT; returns after a clean shutdown.
