@@ -39,7 +39,7 @@ public final class DashboardComponent: BrokerComponent {
         let credentials = try LookerAPICredentials.load(clientID: clientID, secretFile: secretFile)
         let client = LookerClient(http: context.http, baseURL: baseURL, credentials: credentials)
         // Query results are business data: sealed with the same key as tokens.
-        let sealer = Sealer(key: try IdentitySettings.keySource(config, databasePath: context.store.path).load())
+        let sealer = Sealer(key: try context.sealingKey.load())
         let cache = DashboardCache(store: context.store, sealer: sealer, maxBytes: config.int("looker.cache_max_bytes") ?? 64 << 20)
         service = DashboardService(
             client: client, cache: cache, http: context.http, freshFor: TimeInterval(config.int("looker.fresh_ttl") ?? 300), logger: context.logger)

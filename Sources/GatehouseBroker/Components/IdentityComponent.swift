@@ -20,7 +20,7 @@ public struct IdentityComponent: BrokerComponent {
         }
         let service = try IdentityService(
             configuration: configuration, store: context.store, http: context.http,
-            keySource: IdentitySettings.keySource(context.config, databasePath: context.store.path), logger: context.logger)
+            keySource: context.sealingKey, logger: context.logger)
         try service.restore()
         self.service = service
     }

@@ -36,9 +36,10 @@ enum IdentitySettings {
     }
 
     /// `GATEHOUSE_KEY`, else `identity.key_fd`, else `identity.key_file`, else `<database>.key`.
-    static func keySource(_ config: Config, databasePath: String) -> SealingKeySource {
-        SealingKeySource.resolve(
+    static func keySource(_ config: Config, databasePath: String) throws -> SealingKeySource {
+        let source = SealingKeySource.resolve(
             environment: ProcessInfo.processInfo.environment, fileDescriptor: config.int("identity.key_fd").map(Int32.init),
             keyFile: config.string("identity.key_file") ?? databasePath + ".key")
+        return try source.pinned()
     }
 }

@@ -1,6 +1,7 @@
 import GatehouseAudit
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseIdentity
 import GatehouseRPC
 import GatehouseStore
 import Logging
@@ -13,6 +14,19 @@ public struct BrokerContext: Sendable {
     /// The one libcurl client every upstream shares (one circuit breaker per upstream name).
     public let http: HTTPClient
     public let logger: Logger
+    /// The key every component seals at-rest data with (tokens, cached query results), resolved once:
+    /// a key passed on a file descriptor can only be read once.
+    public let sealingKey: SealingKeySource
+
+    /// The context for `config`; resolves and, for a descriptor, reads the sealing key now.
+    public init(config: Config, store: Store, audit: AuditLog, http: HTTPClient, logger: Logger) throws {
+        self.config = config
+        self.store = store
+        self.audit = audit
+        self.http = http
+        self.logger = logger
+        self.sealingKey = try IdentitySettings.keySource(config, databasePath: store.path)
+    }
 }
 
 /// A part of the broker (identity, catalog, policy, looker, dataproc...): its RPC methods and its background work.

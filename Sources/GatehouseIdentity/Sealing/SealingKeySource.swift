@@ -20,6 +20,14 @@ public enum SealingKeySource: Sendable, Equatable {
     }
 
     /// Loads (or for a file, creates) the key.
+    /// The same key from a source that can be read again: a descriptor is read to its end once,
+    /// so it is read now and the key itself is kept; other sources are returned as they are.
+    public func pinned() throws(SealingError) -> SealingKeySource {
+        guard case .fileDescriptor = self else { return self }
+        let key = try load()
+        return .base64(key.withUnsafeBytes { Data($0).base64EncodedString() })
+    }
+
     public func load() throws(SealingError) -> SymmetricKey {
         switch self {
         case .base64(let text):
