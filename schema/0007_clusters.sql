@@ -9,6 +9,7 @@ CREATE TABLE dataproc_clusters (
     principal           TEXT NOT NULL,           -- display name of who asked
     entity              TEXT NOT NULL,
     owner               TEXT,                    -- the entity's owning group at creation
+    created_as_owner    INTEGER NOT NULL,        -- 1: the principal owned the entity then (losing it tears the cluster down)
     project             TEXT NOT NULL,
     region              TEXT NOT NULL,
     template            TEXT NOT NULL,

@@ -89,12 +89,13 @@ public final class ClusterComponent: BrokerComponent {
         }
     }
 
-    /// After a catalog sync: tear down the signed-in person's clusters of entities they no longer own.
+    /// After a catalog sync: tear down the signed-in person's clusters of entities they owned at
+    /// creation and no longer own (clusters made through a grant other than ownership stay).
     public func catalogSynced(principal: Principal?) async {
         guard let principal else { return }
         let live = (try? await service.clusters.list(ClusterStore.Filter(principal: principal.displayName, liveOnly: true, limit: 10_000))) ?? []
         var lost: Set<String> = []
-        for entity in Set(live.map(\.entity)) where !(await owns(principal, entity)) {
+        for entity in Set(live.filter(\.createdAsOwner).map(\.entity)) where !(await owns(principal, entity)) {
             lost.insert(entity)
         }
         guard !lost.isEmpty else { return }
@@ -102,7 +103,7 @@ public final class ClusterComponent: BrokerComponent {
     }
 
     /// Whether `principal` still owns `entity` in the current snapshot (an entity gone from the catalog is not owned).
-    private func owns(_ principal: Principal, _ entity: String) async -> Bool {
+    func owns(_ principal: Principal, _ entity: String) async -> Bool {
         guard let ref = try? EntityRef(parsing: entity), let facts = try? await catalog.accessFacts(principal: principal, entity: ref) else { return false }
         return facts.ownedThrough != nil
     }

@@ -96,7 +96,10 @@ extension ClusterComponent {
             "clusterName": .string(spec.name), "cluster": spec.cluster,
         ]
         let approval = try await approvals.requireApproval(for: call, action: ClusterMethods.createAction, entity: ref, decision: decision, summary: summary)
-        let (cluster, work) = service.prepareCreate(id: id, spec: spec, owner: owner, region: region, template: templateName, approvalID: approval?.id)
+        var createdAsOwner = false
+        if let who = await policy.resolve(nil) { createdAsOwner = await owns(who, ref) }
+        let (cluster, work) = service.prepareCreate(
+            id: id, spec: spec, owner: owner, region: region, template: templateName, approvalID: approval?.id, createdAsOwner: createdAsOwner)
         call.annotations.update {
             // Committed with this call's audit record: the answer leaves only once both are durable.
             $0.attachment = work

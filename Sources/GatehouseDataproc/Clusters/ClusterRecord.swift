@@ -13,6 +13,8 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
     public var entity: String
     /// The entity's owning group when the cluster was created.
     public var owner: String?
+    /// Whether the principal owned the entity at creation (not only a grant): losing ownership later tears it down.
+    public var createdAsOwner: Bool
     public var project: String
     public var region: String
     public var template: String
@@ -43,6 +45,7 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
         principal = row["principal"]
         entity = row["entity"]
         owner = row["owner"]
+        createdAsOwner = row["created_as_owner"]
         project = row["project"]
         region = row["region"]
         template = row["template"]
@@ -63,13 +66,17 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
     }
 
     /// A new record, before it is stored.
-    init(id: String, spec: ClusterSpec, owner: ClusterSpec.Owner, region: String, template: String, state: String, approvalId: String?) {
+    init(
+        id: String, spec: ClusterSpec, owner: ClusterSpec.Owner, region: String, template: String, state: String, approvalId: String?,
+        createdAsOwner: Bool
+    ) {
         let now = Timestamp.now()
         self.id = id
         name = spec.name
         principal = owner.principal
         entity = owner.entity
         self.owner = owner.group
+        self.createdAsOwner = createdAsOwner
         project = owner.project
         self.region = region
         self.template = template

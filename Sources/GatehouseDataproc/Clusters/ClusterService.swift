@@ -53,11 +53,13 @@ public final class ClusterService: Sendable {
     /// A new cluster and the write that queues its create: run the write in the transaction of the
     /// call's audit record. With `approvalID` it waits, unsent.
     public func prepareCreate(
-        id: String, spec: ClusterSpec, owner: ClusterSpec.Owner, region: String, template: String, approvalID: String? = nil
+        id: String, spec: ClusterSpec, owner: ClusterSpec.Owner, region: String, template: String, approvalID: String? = nil,
+        createdAsOwner: Bool = true
     ) -> (ClusterRecord, BatchWriter.Work) {
         let cluster = ClusterRecord(
             id: id, spec: spec, owner: owner, region: region, template: template,
-            state: approvalID == nil ? ClusterState.queued : ClusterState.pendingApproval, approvalId: approvalID)
+            state: approvalID == nil ? ClusterState.queued : ClusterState.pendingApproval, approvalId: approvalID,
+            createdAsOwner: createdAsOwner)
         let doorbell = sender.doorbell
         let work: BatchWriter.Work = { db in
             try ClusterStore.insert(cluster, in: db)

@@ -35,12 +35,12 @@ public struct ClusterStore: Sendable {
     static func insert(_ cluster: ClusterRecord, in db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO dataproc_clusters(id, name, principal, entity, owner, project, region, template, spec, state, approval_id,
-                    auto_delete_seconds, idle_delete_seconds, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO dataproc_clusters(id, name, principal, entity, owner, created_as_owner, project, region, template, spec, state,
+                    approval_id, auto_delete_seconds, idle_delete_seconds, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                cluster.id, cluster.name, cluster.principal, cluster.entity, cluster.owner, cluster.project, cluster.region, cluster.template,
+                cluster.id, cluster.name, cluster.principal, cluster.entity, cluster.owner, cluster.createdAsOwner, cluster.project, cluster.region, cluster.template,
                 cluster.spec.canonicalString, cluster.state, cluster.approvalId, cluster.autoDeleteSeconds, cluster.idleDeleteSeconds,
                 cluster.createdAt, cluster.updatedAt,
             ])
