@@ -126,3 +126,26 @@ struct ClusterSpecTests {
         #expect(throws: ClusterError.self) { try ClusterLifetime(idleDelete: 10) }
     }
 }
+
+@Suite("Cluster end of day")
+struct ClusterEndOfDayTests {
+    static var utc: Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }
+
+    @Test func parsesATimeOfDay() {
+        #expect(ClusterEndOfDay("19:00")?.minutes == 19 * 60)
+        #expect(ClusterEndOfDay("07:45")?.minutes == 7 * 60 + 45)
+        for bad in ["24:00", "19", "19:60", "7pm", "19:0", ""] { #expect(ClusterEndOfDay(bad) == nil, "\(bad)") }
+    }
+
+    @Test func nextIsLaterTodayOrTomorrow() throws {
+        let endOfDay = try #require(ClusterEndOfDay("19:00"))
+        let morning = Date(timeIntervalSince1970: 1_767_258_000)  // 2026-01-01 09:00 UTC
+        #expect(endOfDay.next(after: morning, calendar: Self.utc) == morning.addingTimeInterval(10 * 3600))
+        let evening = morning.addingTimeInterval(11 * 3600)  // 20:00
+        #expect(endOfDay.next(after: evening, calendar: Self.utc) == morning.addingTimeInterval(34 * 3600))
+    }
+}

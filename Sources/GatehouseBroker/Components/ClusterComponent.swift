@@ -26,11 +26,8 @@ public final class ClusterComponent: BrokerComponent {
         context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient, sender: OutboxSender
     ) throws {
         let config = context.config
-        do {
-            settings = try ClusterSettings(config)
-        } catch {
-            throw ConfigError.badValue(key: "clusters", value: "", expected: error.description, source: "the configuration")
-        }
+        // Its message names the key and what it takes; `gatehouse serve` prints it and exits.
+        settings = try ClusterSettings(config)
         service = ClusterService(
             store: context.store, client: client, sender: sender,
             tracker: JobTracker.Settings(
@@ -108,9 +105,9 @@ public final class ClusterComponent: BrokerComponent {
         return facts.ownedThrough != nil
     }
 
-    private func endOfDayLoop(_ minutes: Int) async {
+    private func endOfDayLoop(_ endOfDay: ClusterEndOfDay) async {
         while !Task.isCancelled {
-            let wait = ClusterSettings.next(minutes, after: Date()).timeIntervalSinceNow
+            let wait = endOfDay.next(after: Date()).timeIntervalSinceNow
             try? await Task.sleep(for: .seconds(max(1, wait)))
             if Task.isCancelled { return }
             guard let principal = await policy.principal() else { continue }

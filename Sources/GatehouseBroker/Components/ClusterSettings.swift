@@ -12,8 +12,8 @@ struct ClusterSettings: Sendable {
     var templates: [String: ClusterTemplate]
     var lifetime: ClusterLifetime
     var teardown: TeardownMode
-    /// Minutes after local midnight of the daily teardown, if configured.
-    var endOfDay: Int?
+    /// The daily teardown time, if configured.
+    var endOfDay: ClusterEndOfDay?
     var teardownWait: Duration
 
     init(_ config: Config) throws(ClusterError) {
@@ -30,24 +30,11 @@ struct ClusterSettings: Sendable {
             maxAutoDelete: try seconds("clusters.max_auto_delete_ttl", "24h"))
         teardown = TeardownMode(rawValue: config.string("clusters.teardown") ?? "delete") ?? .delete
         endOfDay = try config.string("clusters.end_of_day").map { text throws(ClusterError) in
-            guard let minutes = Self.minutes(text) else {
+            guard let time = ClusterEndOfDay(text) else {
                 throw .invalidSetting("clusters.end_of_day is \"\(text)\"; expected a local time HH:MM such as 19:00")
             }
-            return minutes
+            return time
         }
         teardownWait = .seconds(config.int("clusters.teardown_wait_seconds") ?? 20)
-    }
-
-    /// `HH:MM` as minutes after midnight.
-    static func minutes(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let hours = Int(parts[0]), let minutes = Int(parts[1]), (0..<24).contains(hours), (0..<60).contains(minutes) else { return nil }
-        return hours * 60 + minutes
-    }
-
-    /// The next time after `now` that local time reads `minutes` after midnight.
-    static func next(_ minutes: Int, after now: Date, calendar: Calendar = .current) -> Date {
-        let components = DateComponents(hour: minutes / 60, minute: minutes % 60, second: 0)
-        return calendar.nextDate(after: now, matching: components, matchingPolicy: .nextTime) ?? now.addingTimeInterval(86_400)
     }
 }
