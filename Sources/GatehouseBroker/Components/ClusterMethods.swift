@@ -50,7 +50,8 @@ struct ClusterMethods {
                 params: CatalogMethods.schema(["id": id, "until": ["type": "array", "items": ["type": "string"]]], required: ["id"]),
                 handler: .async { call in try await component.watch(call) }),
             RPCMethod(
-                "cluster.teardown", summary: "Tears down (or, with clusters.teardown: report, lists) the signed-in person's clusters now, as logout does.",
+                "cluster.teardown",
+                summary: "Lists (and audits) what a teardown would remove for the signed-in person now; deleting happens at logout, end of day or lost ownership, or one by one with cluster.delete (which approvals can hold).",
                 handler: .async { call in try await component.teardownNow(call) }),
         ]
     }
@@ -239,9 +240,10 @@ extension ClusterComponent {
             throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`) to tear down your clusters")
         }
         call.annotations.update { $0.principal = who.displayName }
-        let report = await teardown.run(principal: who.displayName, trigger: "request")
+        // Report only: deleting on request would let an automated caller skip the approvals cluster.delete may need.
+        let report = await teardown.run(principal: who.displayName, trigger: "request", reportOnly: true)
         var answer = report.json.objectValue ?? [:]
-        answer["mode"] = .string(settings.teardown.rawValue)
+        answer["mode"] = "report"
         return .object(answer)
     }
 }

@@ -29,8 +29,10 @@ struct ClusterTeardown: Sendable {
         }
     }
 
-    /// Runs one teardown for `principal` (display name) because of `trigger`; `entities` narrows it.
-    func run(principal: String, trigger: String, entities: Set<String>? = nil) async -> Report {
+    /// Runs one teardown for `principal` (display name) because of `trigger`; `entities` narrows it;
+    /// `reportOnly` lists without deleting whatever `clusters.teardown` says.
+    func run(principal: String, trigger: String, entities: Set<String>? = nil, reportOnly: Bool = false) async -> Report {
+        let mode = reportOnly ? .report : mode
         let (targets, problems) = await service.teardownTargets(principal: principal, entities: entities)
         var report = Report(found: targets, queued: [], deletedDirectly: [], problems: problems)
         await record(principal: principal, method: "cluster.teardown", entity: nil, detail: [
