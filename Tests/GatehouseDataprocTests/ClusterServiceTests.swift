@@ -79,6 +79,24 @@ struct ClusterServiceTests {
         }
     }
 
+    @Test func aFailedCreateEndsInErrorWithDataprocsMessage() async throws {
+        try await Self.withService { harness, service in
+            let id = ClusterService.newID()
+            let overrides: JSONValue = ["config": ["softwareConfig": ["properties": ["sandbox:fail": "true"]]]]
+            let spec = try ClusterSpec(template: ClusterTemplate(name: "default"), overrides: overrides, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
+            let (_, work) = service.prepareCreate(id: id, spec: spec, owner: Self.owner, region: Self.region, template: "default")
+            try await harness.store.writer.write(work)
+            #expect(try await harness.eventually { try await Self.state(service, id) == ClusterState.creating })
+            harness.sandbox.clock.advance(by: 120)
+            #expect(try await harness.eventually { try await Self.state(service, id) == ClusterState.error })
+            let cluster = try #require(try await service.clusters.cluster(id))
+            #expect(cluster.detail?.contains("sandbox:fail=true") == true, "\(String(describing: cluster.detail))")
+            #expect(cluster.operation == nil)
+            let (targets, _) = await service.teardownTargets(principal: Self.owner.principal)
+            #expect(targets.map(\.localId) == [id], "a cluster in ERROR still costs money: teardown removes it")
+        }
+    }
+
     @Test func aCreateRetriedThroughConnectionResetsMakesOneCluster() async throws {
         try await Self.withService { harness, service in
             try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 3), on: .dataproc)
