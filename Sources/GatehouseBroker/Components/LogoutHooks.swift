@@ -4,6 +4,7 @@ import Synchronization
 /// Work other components run at logout while the person is still signed in (their tokens still
 /// work), e.g. tearing down the clusters they created. Lets identity stay ignorant of those modules.
 public final class LogoutHooks: Sendable {
+    /// One piece of work, given who is logging out.
     public typealias Hook = @Sendable (Principal) async -> Void
 
     private let hooks = Mutex<[Hook]>([])

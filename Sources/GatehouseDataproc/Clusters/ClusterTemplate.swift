@@ -4,10 +4,15 @@ import GatehouseCore
 /// A named starting point for `cluster.create` (`clusters.templates`): machine types, worker count
 /// and image version, which the caller's overrides refine.
 public struct ClusterTemplate: Sendable, Equatable {
+    /// What `cluster.create {template}` names.
     public var name: String
+    /// `config.masterConfig.machineTypeUri`.
     public var masterMachineType: String
+    /// `config.workerConfig.machineTypeUri`.
     public var workerMachineType: String
+    /// `config.workerConfig.numInstances`.
     public var workers: Int
+    /// `config.softwareConfig.imageVersion`.
     public var imageVersion: String
 
     /// A template; the defaults are a small general-purpose cluster.
