@@ -11,43 +11,54 @@ struct JobIntegrationTests {
     @Test func thousandJobsReachDataprocExactlyOnceThroughResetsTimeoutsAnd503sAnd429s() async throws {
         let env = try await JobEnvironment.start()
         defer { Task { await env.stop() } }
-        let faults = env.sandbox
-        // Slower than the 2 s request deadline: the sandbox still creates the job, the daemon times out and resends.
-        try await faults.setFault(SandboxFault(kind: .slow, milliseconds: 2500), on: .dataproc)
-        let clearSlow = Task {
-            try await Task.sleep(for: .seconds(3))
-            try await faults.clearFaults(on: .dataproc, kind: .slow)
-            // Read now: the request log keeps the latest 10,000 requests, and status polling fills it later.
-            return Set(faults.requestLog.recent(upstream: .dataproc).compactMap(\.fault))
-        }
-        // Then a flaky upstream for 10 s: every 200 ms the next request is answered by a reset after
-        // the body was read, another by 503, another by 429. Spread out like this they meet the
-        // outbox's retries rather than a circuit breaker that lets one probe through per second.
+        let sandbox = env.sandbox
+        let started = ContinuousClock.now
+
+        // 700 jobs through a flaky upstream: one fault at a time (a reset after the body was read,
+        // a 503, a 429), the next one set as soon as the last was used, so the faults fall between
+        // successes and meet the outbox's retries rather than the circuit breaker.
         let chaos = Task {
-            try await clearSlow.value
             var seen: Set<String> = []
-            for _ in 0..<50 {
-                try await faults.setFault(SandboxFault(kind: .resetAfterBody, count: 1), on: .dataproc)
-                try await faults.setFault(SandboxFault(kind: .status, count: 1, status: 503), on: .dataproc)
-                try await faults.setFault(SandboxFault(kind: .ratelimit, count: 1, retryAfter: 1), on: .dataproc)
-                try await Task.sleep(for: .milliseconds(200))
-                seen.formUnion(faults.requestLog.recent(upstream: .dataproc, limit: 2000).compactMap(\.fault))
+            var injected = 0
+            let kinds: [SandboxFault] = [
+                SandboxFault(kind: .resetAfterBody, count: 1), SandboxFault(kind: .status, count: 1, status: 503),
+                SandboxFault(kind: .ratelimit, count: 1, retryAfter: 1),
+            ]
+            while !Task.isCancelled && injected < 150 {
+                let pending = kinds.contains { sandbox.faults.peek($0.kind, on: .dataproc) != nil }
+                if !pending {
+                    try await sandbox.setFault(kinds[injected % kinds.count], on: .dataproc)
+                    injected += 1
+                }
+                try? await Task.sleep(for: .milliseconds(20))
+                seen.formUnion(Self.submitFaults(sandbox, last: 500))
             }
             return seen
         }
-        let started = ContinuousClock.now
-        let acknowledged = try await env.submit(1000, clients: 16)
+        let first = try await env.submit(700, clients: 16)
+        let firstSent = try await env.eventually(timeout: .seconds(60)) { try await env.localCount("QUEUED") == 0 }
+        chaos.cancel()
+        var faultsOnSubmits = try await chaos.value
+        try await sandbox.clearFaults(on: .dataproc)
+        #expect(firstSent, "the first 700 were sent")
+
+        // 300 more while every call outlasts the 2 s deadline: the sandbox still creates each job,
+        // the daemon times out, and resends with the same requestId once the upstream is quick again.
+        try await sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 2500), on: .dataproc)
+        let second = try await env.submit(300, clients: 16)
+        try await Task.sleep(for: .seconds(3))
+        faultsOnSubmits.formUnion(Self.submitFaults(sandbox, last: 2000))
+        try await sandbox.clearFaults(on: .dataproc, kind: .slow)
+        let acknowledged = first + second
         #expect(acknowledged.count == 1000)
         #expect(Set(acknowledged).count == 1000)
-        let acknowledgedAfter = ContinuousClock.now - started
-        let faultsSeen = try await clearSlow.value.union(try await chaos.value)
 
         let sent = try await env.eventually(timeout: .seconds(120)) { try await env.localCount("QUEUED") == 0 }
         #expect(sent, "jobs still queued after 120 s")
         let sentAfter = ContinuousClock.now - started
-        env.sandbox.clock.advance(by: 10)
+        sandbox.clock.advance(by: 10)
         let done = try await env.eventually(timeout: .seconds(120)) { try await env.localCount("DONE") == 1000 }
-        print("exactly-once test: 1000 acknowledged after \(acknowledgedAfter); all sent (checked once the 13 s of faults ended) after \(sentAfter), all DONE after \(ContinuousClock.now - started)")
+        print("exactly-once test: all 1000 sent after \(sentAfter), all DONE after \(ContinuousClock.now - started); faults met by submits: \(faultsOnSubmits.sorted())")
         let localDone = try await env.localCount("DONE")
         #expect(done, "local DONE: \(localDone)")
 
@@ -56,7 +67,12 @@ struct JobIntegrationTests {
         #expect(Set(upstream.map(\.jobId)) == Set(acknowledged))
         #expect(Set(upstream.compactMap(\.requestId)).count == 1000, "one requestId per job, derived from its id")
         #expect(upstream.allSatisfy { $0.state == "DONE" })
-        #expect(faultsSeen.isSuperset(of: ["reset-after-body", "status", "ratelimit", "slow"]), "every fault was met: \(faultsSeen)")
+        #expect(faultsOnSubmits.isSuperset(of: ["reset-after-body", "status", "ratelimit", "slow"]), "every fault met a submit: \(faultsOnSubmits)")
+    }
+
+    /// Faults the sandbox applied to `jobs:submit` requests among its latest `last` requests.
+    static func submitFaults(_ sandbox: Sandbox, last: Int) -> Set<String> {
+        Set(sandbox.requestLog.recent(upstream: .dataproc, limit: last).filter { $0.path.hasSuffix("jobs:submit") }.compactMap(\.fault))
     }
 
     @Test func offlineJobsAreQueuedAndAllSentWithinTenSecondsOfRecovery() async throws {

@@ -11,7 +11,7 @@ import Logging
 public final class DataprocComponent: BrokerComponent {
     /// The job service (outbox, sender, tracker).
     public let service: JobService
-    let catalog: CatalogReader
+    let locations: DataprocLocations
     let policy: PolicyGate
     let approvals: any ApprovalGate
     private let http: HTTPClient
@@ -41,7 +41,7 @@ public final class DataprocComponent: BrokerComponent {
                 backoff: Backoff(base: 0.25, cap: TimeInterval(config.int("dataproc.retry_max_seconds") ?? 5))),
             tracker: JobTracker.Settings(minInterval: pollMin, maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
             logger: context.logger)
-        self.catalog = catalog
+        locations = DataprocLocations(catalog: catalog)
         self.policy = policy
         self.approvals = approvals
         let service = service

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
+import GatehousePolicy
 import GatehouseRPC
 
 /// The `job.*` RPC methods.
@@ -74,14 +75,14 @@ struct JobMethods {
 
 extension DataprocComponent {
     func submit(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var entity: String; var job: JSONValue }
-        let params: Params = try call.decodeParams()
-        let spec = try JobSpec(params.job)
-        let entityRef = try EntityRef(parsing: params.entity)
+        // Read straight from the params: a Codable round trip of the whole job would cost more than the rest of the call.
+        guard let entityText = call.params?["entity"]?.stringValue else { throw RPCError.invalidParams("params.entity is required (a string, e.g. component:default/engagement-reports)") }
+        guard let jobValue = call.params?["job"] else { throw RPCError.invalidParams("params.job is required (a Dataproc Job object)") }
+        let spec = try JobSpec(jobValue)
+        let entityRef = try EntityRef(parsing: entityText)
         let ref = entityRef.description
         let decision = try await policy.authorize(call, action: JobMethods.submitAction, entity: ref)
-        let (entity, _, _) = try await catalog.entity(entityRef)
-        let location = try DataprocLocation(annotations: entity.annotations, entity: ref)
+        let location = try await locations.location(of: entityRef, snapshotAt: decision.snapshotAt)
         let principal = call.annotations.fields.principal ?? "unknown"
         let summary: JSONValue = [
             "entity": .string(ref), "project": .string(location.project), "region": .string(location.region),
