@@ -207,6 +207,12 @@ struct JobIntegrationTests {
         let afterCancel = try await env.upstreamJobs()
         #expect(afterCancel.map(\.jobId) == [id], "only the first job went upstream: \(afterCancel)")
 
+        // Another cluster of the entity's project and region, by name; a name Dataproc would refuse is refused here.
+        let elsewhere = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(3), "cluster": "adhoc-cluster-1"])
+        #expect(elsewhere["cluster"] == "adhoc-cluster-1" && elsewhere["project"] == "demo-project")
+        let badCluster = try await env.daemon.failure("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(4), "cluster": "Bad_Name"])
+        #expect(badCluster?.code == RPCErrorCode.invalidParams.rawValue)
+
         // A spec that does not fit the discovery document is refused before anything is queued (exit 2), naming the field.
         let specFile = daemon.root + "/bad-job.json"
         try #"{"pysparkJob": {"mainPythonFile": "gs://bucket/main.py"}}"#.write(toFile: specFile, atomically: true, encoding: .utf8)

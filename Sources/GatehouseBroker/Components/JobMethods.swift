@@ -21,7 +21,9 @@ struct JobMethods {
             RPCMethod(
                 "job.submit",
                 summary: "Queues a Dataproc job (PySpark, Spark, SparkSql or Hive `Job` shape) for an entity; answers {jobId, state: QUEUED} once the job and its audit record are committed, online or offline.",
-                params: CatalogMethods.schema(["entity": ["type": "string"], "job": ["type": "object"]], required: ["entity", "job"]),
+                params: CatalogMethods.schema(
+                    ["entity": ["type": "string"], "job": ["type": "object"], "cluster": ["type": "string", "description": "run on this cluster of the entity's project and region instead of its annotated one"]],
+                    required: ["entity", "job"]),
                 handler: .async { call in try await component.submit(call) }),
             RPCMethod(
                 "job.status", summary: "A job, every state it entered, and its outbox attempts and last error.",
@@ -82,7 +84,14 @@ extension DataprocComponent {
         let entityRef = try EntityRef(parsing: entityText)
         let ref = entityRef.description
         let decision = try await policy.authorize(call, action: JobMethods.submitAction, entity: ref)
-        let location = try await locations.location(of: entityRef, snapshotAt: decision.snapshotAt)
+        var location = try await locations.location(of: entityRef, snapshotAt: decision.snapshotAt)
+        if let cluster = call.params?["cluster"] {
+            // Another cluster of the entity's project and region (e.g. one `cluster.create` made for it).
+            guard let name = cluster.stringValue, ClusterName.isValid(name) else {
+                throw RPCError.invalidParams("params.cluster must be a Dataproc cluster name (lowercase letters, digits and hyphens, starting with a letter, at most 51)")
+            }
+            location.cluster = name
+        }
         let principal = call.annotations.fields.principal ?? "unknown"
         let summary: JSONValue = [
             "entity": .string(ref), "project": .string(location.project), "region": .string(location.region),

@@ -22,6 +22,7 @@ struct JobCommand: ParsableCommand {
         @Option(help: "A Spark SQL query") var sql: String?
         @Option(help: "A Hive query") var hive: String?
         @Option(help: "A file holding a Dataproc Job object (JSON), e.g. {\"pysparkJob\": {...}}") var spec: String?
+        @Option(help: "Run on this cluster of the entity's project and region (default: its dataproc.googleapis.com/cluster)") var cluster: String?
         @Option(help: "Extra jars (gs://…), repeatable") var jar: [String] = []
         @Option(help: "Job property KEY=VALUE, repeatable") var property: [String] = []
         @Option(help: "Job label KEY=VALUE, repeatable") var label: [String] = []
@@ -29,7 +30,9 @@ struct JobCommand: ParsableCommand {
 
         func run() throws {
             let job = try JobSpecBuilder(submit: self).job()
-            let answer = try global.call("job.submit", ["entity": .string(entity), "job": job])
+            var params: [String: JSONValue] = ["entity": .string(entity), "job": job]
+            if let cluster { params["cluster"] = .string(cluster) }
+            let answer = try global.call("job.submit", .object(params))
             if global.json { return Output.json(answer) }
             let state = Output.cell(answer["state"])
             print("\(Output.cell(answer["jobId"])) \(state) for \(Output.cell(answer["entity"])) on \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))/\(Output.cell(answer["cluster"]))")
