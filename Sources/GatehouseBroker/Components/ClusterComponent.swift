@@ -3,7 +3,6 @@ import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
-import GatehouseHTTP
 import GatehouseRPC
 import Logging
 
@@ -113,20 +112,5 @@ public final class ClusterComponent: BrokerComponent {
             guard let principal = await policy.principal() else { continue }
             _ = await teardown.run(principal: principal.displayName, trigger: "end-of-day")
         }
-    }
-}
-
-extension ClusterComponent {
-    /// A Dataproc client from the `dataproc.*` keys, until the jobs component shares its own.
-    static func temporaryClient(context: BrokerContext, token: @escaping DataprocClient.TokenProvider) -> DataprocClient {
-        let config = context.config
-        let http = HTTPClient(
-            configuration: HTTPClientConfiguration(
-                defaultTimeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15),
-                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .seconds(config.int("dataproc.offline_probe_seconds") ?? 2))),
-            logger: context.logger)
-        return DataprocClient(
-            http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",
-            timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
     }
 }

@@ -15,6 +15,8 @@ public final class DataprocComponent: BrokerComponent {
     let policy: PolicyGate
     let approvals: any ApprovalGate
     private let http: HTTPClient
+    /// The Dataproc client; clusters send and track through it too (one circuit breaker for Dataproc).
+    public let client: DataprocClient
 
     /// Builds the component from the `dataproc.*` keys. `token` returns a Google access token
     /// (cloud-platform scope) for the signed-in person; `approvals` decides whether a job must wait for a person.
@@ -33,6 +35,7 @@ public final class DataprocComponent: BrokerComponent {
         let client = DataprocClient(
             http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",
             timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
+        self.client = client
         let pollMin = TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1)
         service = JobService(
             store: context.store, client: client,

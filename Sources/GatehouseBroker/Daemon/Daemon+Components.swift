@@ -36,7 +36,7 @@ extension Daemon {
         // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves
         let clusters = try ClusterComponent(
             context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight,
-            client: ClusterComponent.temporaryClient(context: context, token: googleToken), sender: dataproc.service.sender)
+            client: dataproc.client, sender: dataproc.service.sender)
         components.append(clusters)
         identity.beforeLogout.add { principal in await clusters.beforeLogout(principal) }
         ownership.attach(clusters)
