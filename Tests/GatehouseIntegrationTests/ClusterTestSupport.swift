@@ -37,15 +37,7 @@ final class ClusterEnvironment: Sendable {
                     owners: true
                 """.write(toFile: root, atomically: true, encoding: .utf8)
             daemon = try TestDaemon(config: """
-                identity:
-                  issuer: \(sandbox.oidcIssuerURL.absoluteString)
-                  client_id: gatehouse
-                  workload_identity_audience: \(configuration.workloadProviderAudience)
-                  sts_url: \(sandbox.stsURL.absoluteString)/v1/token
-                  iam_credentials_url: \(sandbox.iamCredentialsURL.absoluteString)
-                catalog:
-                  base_url: \(sandbox.backstageURL.absoluteString)
-                  sync_interval_seconds: 0
+                \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
                 policy:
                   rules_file: \(root)
                 oversight:

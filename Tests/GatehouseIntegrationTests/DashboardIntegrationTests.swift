@@ -26,20 +26,20 @@ struct DashboardIntegrationTests {
         #expect(first["tiles"]?.arrayValue?.first?["rows"]?.arrayValue?.first?["artists.name"] == "artists-1")
 
         // The CLI renders the tiles as tables.
-        let shown = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.owned]) }
+        let shown = try await offPool { try daemon.cli(["dashboard", "show", Self.owned]) }
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("## Artist engagement by name") && shown.stdout.contains("artists-1"))
-        let csv = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.owned, "12", "--csv"]) }
+        let csv = try await offPool { try daemon.cli(["dashboard", "show", Self.owned, "12", "--csv"]) }
         #expect(csv.stdout.contains("# Artist engagement by name\nartists.name,artists.count\nartists-1,"), "\(csv.stdout)")
-        let listed = try await Self.offPool { try daemon.cli(["dashboard", "ls", "system:default/analytics"]) }
+        let listed = try await offPool { try daemon.cli(["dashboard", "ls", "system:default/analytics"]) }
         let lines = listed.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("12") && $0.contains("Artist engagement") && $0.contains("yes") }, "\(listed.stdout)")
         #expect(lines.contains { $0.hasPrefix("34") && $0.contains("no") }, "\(listed.stdout)")
-        let opened = try await Self.offPool { try daemon.cli(["dashboard", "open", Self.owned, "12"]) }
+        let opened = try await offPool { try daemon.cli(["dashboard", "open", Self.owned, "12"]) }
         #expect(opened.status == 0 && opened.stdout.contains("/login/embed/"), "\(opened.stderr)")
         let unlinked = try await daemon.failure("dashboard.get", ["entity": .string(Self.owned), "id": "56"])
         #expect(unlinked?.reason == "dashboard_not_linked")
-        let deniedCLI = try await Self.offPool { try daemon.cli(["dashboard", "show", Self.notOwned]) }
+        let deniedCLI = try await offPool { try daemon.cli(["dashboard", "show", Self.notOwned]) }
         #expect(deniedCLI.status == 4)
 
         // Not owned: denied by policy before Looker is asked, and the denial is audited.
@@ -93,23 +93,5 @@ struct DashboardIntegrationTests {
             """)
         try await daemon.start()
         return daemon
-    }
-
-    // Forwarders for the job tests, which reached these helpers through this suite before the shared ones existed.
-
-    static func signIn(_ daemon: TestDaemon, sandbox: Sandbox, as subject: String) async throws {
-        try await daemon.signIn(sandbox: sandbox, as: subject)
-    }
-
-    static func call(_ daemon: TestDaemon, _ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
-        try await daemon.call(method, params)
-    }
-
-    static func failure(_ daemon: TestDaemon, _ method: String, _ params: JSONValue) async throws -> RPCError? {
-        try await daemon.failure(method, params)
-    }
-
-    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await GatehouseIntegrationTests.offPool(body)
     }
 }

@@ -26,15 +26,7 @@ final class JobEnvironment: Sendable {
         configuration.dataprocStepSeconds = 2
         let sandbox = try await Sandbox.start(configuration)
         let daemon = try TestDaemon(config: """
-            identity:
-              issuer: \(sandbox.oidcIssuerURL.absoluteString)
-              client_id: gatehouse
-              workload_identity_audience: \(configuration.workloadProviderAudience)
-              sts_url: \(sandbox.stsURL.absoluteString)/v1/token
-              iam_credentials_url: \(sandbox.iamCredentialsURL.absoluteString)
-            catalog:
-              base_url: \(sandbox.backstageURL.absoluteString)
-              sync_interval_seconds: 0
+            \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
             dataproc:
               base_url: \(sandbox.dataprocURL.absoluteString)
               request_timeout_seconds: 2

@@ -22,15 +22,7 @@ struct SecretsIntegrationTests {
         defer { try? FileManager.default.removeItem(atPath: secretFile) }
         let daemon = try TestDaemon(config: """
             log_level: debug
-            identity:
-              issuer: \(sandbox.oidcIssuerURL.absoluteString)
-              client_id: gatehouse
-              workload_identity_audience: \(configuration.workloadProviderAudience)
-              sts_url: \(sandbox.stsURL.absoluteString)/v1/token
-              iam_credentials_url: \(sandbox.iamCredentialsURL.absoluteString)
-            catalog:
-              base_url: \(sandbox.backstageURL.absoluteString)
-              sync_interval_seconds: 0
+            \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
             looker:
               base_url: \(sandbox.lookerURL.absoluteString)
               client_id: looker-admin-id

@@ -44,3 +44,19 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thro
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// The config sections every sandbox-backed daemon test shares: sign-in at the sandbox provider
+/// (with the STS and IAM exchange to Google) and the sandbox catalog, synced on request only.
+func sandboxIdentityAndCatalogYAML(_ sandbox: Sandbox, _ configuration: SandboxConfiguration = SandboxConfiguration()) -> String {
+    """
+    identity:
+      issuer: \(sandbox.oidcIssuerURL.absoluteString)
+      client_id: gatehouse
+      workload_identity_audience: \(configuration.workloadProviderAudience)
+      sts_url: \(sandbox.stsURL.absoluteString)/v1/token
+      iam_credentials_url: \(sandbox.iamCredentialsURL.absoluteString)
+    catalog:
+      base_url: \(sandbox.backstageURL.absoluteString)
+      sync_interval_seconds: 0
+    """
+}
