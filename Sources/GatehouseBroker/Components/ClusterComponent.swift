@@ -42,14 +42,8 @@ public final class ClusterComponent: BrokerComponent {
         let logger = context.logger
         for action in [ClusterMethods.createAction, ClusterMethods.deleteAction] {
             approvals.onResolution(of: action) { resolution in
-                let outcome: JobService.ApprovalOutcome =
-                    switch resolution.outcome {
-                    case .approved: .approved
-                    case .denied: .denied(reason: resolution.reason)
-                    case .expired: .expired
-                    }
                 do {
-                    try await service.resolveApproval(resolution.approvalID, outcome)
+                    try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
                 } catch {
                     logger.error("could not apply an approval outcome to its clusters", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
                 }

@@ -50,14 +50,8 @@ public final class DataprocComponent: BrokerComponent {
         let service = service
         let logger = context.logger
         approvals.onResolution(of: JobMethods.submitAction) { resolution in
-            let outcome: JobService.ApprovalOutcome =
-                switch resolution.outcome {
-                case .approved: .approved
-                case .denied: .denied(reason: resolution.reason)
-                case .expired: .expired
-                }
             do {
-                try await service.resolveApproval(resolution.approvalID, outcome)
+                try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
             } catch {
                 logger.error("could not apply an approval outcome to its jobs", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
             }
