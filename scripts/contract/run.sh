@@ -16,10 +16,17 @@ if ! "$venv/bin/python" -c 'import openapi_core, jsonschema, yaml' 2>/dev/null; 
     "$venv/bin/pip" install --quiet -r "$here/requirements.txt" >&2
 fi
 binary=${GATEHOUSE_SANDBOX_BIN:-$repo/.build/debug/gatehouse-sandbox}
+# The suite's exchanges, as an absolute path: the checks below run from this script's folder.
+suite=""
+if [ "$#" -gt 0 ]; then suite=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$here"
 "$venv/bin/python" -m unittest -q test_contract_check
 "$venv/bin/python" drive_sandbox.py "$binary" "$work/driven.jsonl"
-if [ "$#" -gt 0 ] && [ -s "$1" ]; then cat "$1" >> "$work/driven.jsonl"; fi
+if [ -n "$suite" ]; then
+    # Asked to check the suite's exchanges: their absence is a failure, not a quiet pass.
+    [ -s "$suite" ] || { echo "contract: no recorded exchanges at $suite" >&2; exit 1; }
+    cat "$suite" >> "$work/driven.jsonl"
+fi
 "$venv/bin/python" contract_check.py "$work/driven.jsonl"
