@@ -82,7 +82,7 @@ struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, Persistabl
 
     /// What `approval.get` and `approval.list` answer.
     var json: JSONValue {
-        func parsed(_ text: String) -> JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text) }
+        func parsed(_ text: String) -> JSONValue { (try? JSONParser.parse(text.utf8)) ?? .string(text) }
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return [
             "id": .string(id), "state": .string(state.rawValue), "action": .string(action), "entity": .string(entity),

@@ -93,7 +93,7 @@ public struct DataprocClient: Sendable {
 
     /// Google's error body as a typed error; a body that is not Google's shape still gives the status.
     static func error(from response: HTTPResponse) -> DataprocError {
-        let body = try? JSONDecoder().decode(JSONValue.self, from: response.body)
+        let body = try? JSONParser.parse(response.body)
         let error = body?["error"]
         let message = error?["message"]?.stringValue ?? "HTTP \(response.status) without a Google error body"
         let retryAt = RetryAfterHeader.date(response.headers["Retry-After"])

@@ -62,7 +62,7 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
         updatedAt = row["updated_at"]
         finishedAt = row["finished_at"]
         let text: String = row["spec"]
-        spec = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+        spec = (try? JSONParser.parse(text.utf8)) ?? .null
     }
 
     /// A new record, before it is stored.

@@ -45,7 +45,7 @@ public struct JobRecord: Sendable, Codable, Equatable {
         finishedAt = row["finished_at"]
         jobUuid = row["upstream_uuid"]
         let text: String = row["spec"]
-        spec = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .null
+        spec = (try? JSONParser.parse(text.utf8)) ?? .null
     }
 
     /// A new record, before it is stored.

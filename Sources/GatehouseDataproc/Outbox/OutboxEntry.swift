@@ -47,7 +47,7 @@ public struct OutboxEntry: Sendable, Equatable {
         method = HTTPMethod(rawValue: row["method"]) ?? .POST
         path = row["path"]
         let text: String? = row["body"]
-        body = text.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        body = text.flatMap { try? JSONParser.parse($0.utf8) }
         state = State(rawValue: row["state"]) ?? .pending
         attempts = row["attempts"]
         lastError = row["last_error"]

@@ -7,7 +7,7 @@ import GatehouseCore
 extension DiscoverySchemas {
     /// The embedded Dataproc cluster schemas (discovery revision 20261023).
     public static let dataprocClusters: DiscoverySchemas = {
-        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(dataprocClustersJSON.utf8))) ?? .object([:])
+        let value = (try? JSONParser.parse(dataprocClustersJSON.utf8)) ?? .object([:])
         return DiscoverySchemas(schemas: value.objectValue ?? [:])
     }()
 

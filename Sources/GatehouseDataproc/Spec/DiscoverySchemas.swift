@@ -17,7 +17,7 @@ public struct DiscoverySchemas: Sendable {
 
     /// The embedded Dataproc job schemas.
     public static let dataprocJobs: DiscoverySchemas = {
-        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(dataprocJobsJSON.utf8))) ?? .object([:])
+        let value = (try? JSONParser.parse(dataprocJobsJSON.utf8)) ?? .object([:])
         return DiscoverySchemas(schemas: value.objectValue ?? [:])
     }()
 

@@ -36,7 +36,7 @@ struct SecretScrubber: Sendable {
         if contentType.hasPrefix(FormEncoding.contentType) {
             return FormEncoding.secretValues(in: String(decoding: body, as: UTF8.self))
         }
-        if contentType.contains("json"), let value = try? JSONDecoder().decode(JSONValue.self, from: body) {
+        if contentType.contains("json"), let value = try? JSONParser.parse(body) {
             return Self.secretStrings(in: value)
         }
         return []

@@ -19,7 +19,7 @@ struct Call: ParsableCommand {
     func run() throws {
         var decoded: JSONValue?
         if let params {
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(params.utf8)),
+            guard let value = try? JSONParser.parse(params.utf8),
                 value.objectValue != nil || value.arrayValue != nil
             else {
                 throw CLIFailure("params must be a JSON object or array, e.g. '{\"limit\": 5}'", code: .usage)

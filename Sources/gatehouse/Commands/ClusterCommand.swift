@@ -24,7 +24,7 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             var merged: JSONValue = .object([:])
             if let path = overrides {
-                guard let data = FileManager.default.contents(atPath: path), let value = try? JSONDecoder().decode(JSONValue.self, from: data),
+                guard let data = FileManager.default.contents(atPath: path), let value = try? JSONParser.parse(data),
                     value.objectValue != nil
                 else {
                     throw CLIFailure("\(path) is not a JSON object (a partial Cluster, e.g. {\"config\": {\"workerConfig\": {\"numInstances\": 4}}})", code: .usage)

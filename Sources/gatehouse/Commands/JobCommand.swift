@@ -135,7 +135,7 @@ struct JobSpecBuilder {
         }
         var members: [String: JSONValue] = [:]
         if let path = submit.spec {
-            guard let data = FileManager.default.contents(atPath: path), case .object(let object)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
+            guard let data = FileManager.default.contents(atPath: path), case .object(let object)? = try? JSONParser.parse(data) else {
                 throw CLIFailure("\(path) is not a JSON object (a Dataproc Job, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}})", code: .usage)
             }
             members = object
