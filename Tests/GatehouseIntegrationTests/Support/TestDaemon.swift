@@ -60,7 +60,7 @@ final class TestDaemon: @unchecked Sendable {
         log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
-        try process.run()
+        try Spawn.run(process)
         self.process = process
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -99,7 +99,7 @@ final class TestDaemon: @unchecked Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try Spawn.run(process)
         // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -112,6 +112,18 @@ final class TestDaemon: @unchecked Sendable {
     deinit {
         stop(signal: SIGKILL)
         try? FileManager.default.removeItem(atPath: root)
+    }
+}
+
+/// Starts child processes one at a time. Foundation's `Process.run()` on Linux was seen to crash
+/// (a bad pointer in its memcpy) while other threads started processes at the same moment.
+enum Spawn {
+    private static let lock = NSLock()
+
+    static func run(_ process: Process) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try process.run()
     }
 }
 
