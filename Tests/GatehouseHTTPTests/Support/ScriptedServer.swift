@@ -34,11 +34,13 @@ enum ScriptedServerError: Error {
     case noPort
 }
 
-/// A TCP port on 127.0.0.1 with nothing listening: bound to port 0, read back, closed.
+/// A TCP port on 127.0.0.1 that refuses connections: bound to port 0, read back, kept bound and never listening.
 func closedLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ScriptedServerError.noPort }
-    defer { close(fd) }
+    // The socket stays bound and never listens, for the rest of the test run: connections to the
+    // port are refused, and no daemon or sandbox started by a parallel test can be given the port
+    // (closing it here let one take it, and the "refused" call then met a live server).
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -49,6 +51,9 @@ func closedLoopbackPort() throws -> Int {
             bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
         }
     }
-    guard bound else { throw ScriptedServerError.noPort }
+    guard bound else {
+        close(fd)
+        throw ScriptedServerError.noPort
+    }
     return Int(UInt16(bigEndian: address.sin_port))
 }
