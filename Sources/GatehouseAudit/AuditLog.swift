@@ -53,13 +53,14 @@ public final class AuditLog: Sendable {
     public func append(_ appends: [Append], inlineWhenIdle: Bool = false) {
         // Everything but the chaining is done here, on the caller's thread, so the single writer
         // spends its turn only on what must be serialized.
+        let statements = AuditStatements.Cache()
         let items = appends.map { append in
             let draft = Draft(append.entry)
             let seq = SeqBox()
             let change = append.change
             return BatchWriter.Item({ db in
                 try change?(db)
-                seq.value = try draft.chain(in: db).seq
+                seq.value = try draft.chain(in: db, statements: statements.statements(in: db)).seq
             }, completion: { outcome in
                 append.completion(outcome.map { seq.value })
             })
@@ -78,7 +79,7 @@ public final class AuditLog: Sendable {
     /// Inserts `entry` at the head of the chain inside the caller's transaction.
     @discardableResult
     public static func insert(_ entry: AuditEntry, in db: Database) throws -> AuditRecord {
-        try Draft(entry).chain(in: db)
+        try Draft(entry).chain(in: db, statements: AuditStatements(db))
     }
 
     /// A record whose columns and canonical bytes are ready, waiting for its place in the chain.
@@ -115,31 +116,14 @@ public final class AuditLog: Sendable {
         ///
         /// The head is read from the database rather than cached, so a rolled-back savepoint can never
         /// leave a stale head behind; with a cached statement on the primary key this costs a b-tree probe.
-        func chain(in db: Database) throws -> AuditRecord {
+        func chain(in db: Database, statements: AuditStatements) throws -> AuditRecord {
             var record = self.record
-            let head = try Self.head(in: db)
+            let head = try statements.head(in: db) ?? (0, AuditRecord.genesisHash)
             record.seq = head.seq + 1
             record.prevHash = head.hash
             record.hash = template.hash(seq: record.seq, prevHash: record.prevHash)
-            try db.cachedStatement(sql: """
-                INSERT INTO audit_log(seq, at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class,
-                    principal, method, entity, params, decision, rule, outcome, error_reason, detail, duration_us,
-                    prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                    record.seq, record.at, record.requestID, record.peerUID, record.peerGID, record.peerPID,
-                    record.peerExe, record.callerClass, record.principal, record.method, record.entity, record.params,
-                    record.decision, record.rule, record.outcome, record.errorReason, record.detail, record.durationUS,
-                    record.prevHash, record.hash,
-                ])
+            try statements.insert(record, in: db)
             return record
-        }
-
-        /// The chain's last (seq, hash), or (0, genesis) for an empty log.
-        private static func head(in db: Database) throws -> (seq: Int64, hash: Data) {
-            let statement = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            guard let row = try Row.fetchOne(statement) else { return (0, AuditRecord.genesisHash) }
-            return (row[0], row[1])
         }
     }
 }

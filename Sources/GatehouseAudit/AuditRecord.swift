@@ -59,24 +59,29 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
     /// Building the JSON is most of an append's CPU; doing it before the record reaches the single
     /// writer thread leaves that thread only the chaining (head lookup, hash, insert).
     func canonicalTemplate() -> CanonicalTemplate {
-        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-        func number(_ value: Int64?) -> JSONValue { value.map(JSONValue.int) ?? .null }
-        // Keys in code-point order, as `JSONWriter` sorts them; a test checks this against `JSONWriter`.
-        let beforePrevHash: [(String, JSONValue)] = [
-            ("at", .string(at)), ("caller_class", text(callerClass)), ("decision", .string(decision)),
-            ("detail", text(detail)), ("duration_us", .int(durationUS)), ("entity", text(entity)),
-            ("error_reason", text(errorReason)), ("method", .string(method)), ("outcome", .string(outcome)),
-            ("params", .string(params)), ("peer_exe", text(peerExe)), ("peer_gid", number(peerGID)),
-            ("peer_pid", number(peerPID)), ("peer_uid", number(peerUID)),
-        ]
-        let betweenPrevHashAndSeq: [(String, JSONValue)] = [
-            ("principal", text(principal)), ("request_id", text(requestID)), ("rule", text(rule)),
-        ]
+        // Keys in code-point order, as `JSONWriter` sorts them; a test checks the result against `JSONWriter`.
+        // Written member by member rather than through a `JSONValue`: this runs once per request.
         var head: [UInt8] = [UInt8(ascii: "{")]
-        head.reserveCapacity(256 + params.utf8.count + (detail?.utf8.count ?? 0))
-        for (key, value) in beforePrevHash { CanonicalTemplate.member(key, value, into: &head) }
+        head.reserveCapacity(320 + params.utf8.count + (detail?.utf8.count ?? 0) + (peerExe?.utf8.count ?? 0))
+        CanonicalTemplate.member("at", text: at, into: &head)
+        CanonicalTemplate.member("caller_class", text: callerClass, into: &head)
+        CanonicalTemplate.member("decision", text: decision, into: &head)
+        CanonicalTemplate.member("detail", text: detail, into: &head)
+        CanonicalTemplate.member("duration_us", number: durationUS, into: &head)
+        CanonicalTemplate.member("entity", text: entity, into: &head)
+        CanonicalTemplate.member("error_reason", text: errorReason, into: &head)
+        CanonicalTemplate.member("method", text: method, into: &head)
+        CanonicalTemplate.member("outcome", text: outcome, into: &head)
+        CanonicalTemplate.member("params", text: params, into: &head)
+        CanonicalTemplate.member("peer_exe", text: peerExe, into: &head)
+        CanonicalTemplate.member("peer_gid", number: peerGID, into: &head)
+        CanonicalTemplate.member("peer_pid", number: peerPID, into: &head)
+        CanonicalTemplate.member("peer_uid", number: peerUID, into: &head)
         var middle: [UInt8] = []
-        for (key, value) in betweenPrevHashAndSeq { CanonicalTemplate.member(key, value, into: &middle) }
+        middle.reserveCapacity(64 + (principal?.utf8.count ?? 0) + (requestID?.utf8.count ?? 0) + (rule?.utf8.count ?? 0))
+        CanonicalTemplate.member("principal", text: principal, into: &middle)
+        CanonicalTemplate.member("request_id", text: requestID, into: &middle)
+        CanonicalTemplate.member("rule", text: rule, into: &middle)
         return CanonicalTemplate(head: head, middle: middle)
     }
 
@@ -118,9 +123,12 @@ struct CanonicalTemplate: Sendable {
     func bytes(seq: Int64, prevHash: Data) -> [UInt8] {
         var out = head
         out.reserveCapacity(head.count + middle.count + 100)
-        Self.member("prev_hash", .string(prevHash.hexString), into: &out)
+        Self.key("prev_hash", into: &out)
+        out.append(UInt8(ascii: "\""))
+        prevHash.appendHex(into: &out)
+        out.append(contentsOf: "\",".utf8)
         out.append(contentsOf: middle)
-        Self.member("seq", .int(seq), into: &out)
+        Self.member("seq", number: seq, into: &out)
         out[out.count - 1] = UInt8(ascii: "}")
         return out
     }
@@ -129,16 +137,29 @@ struct CanonicalTemplate: Sendable {
     func hash(seq: Int64, prevHash: Data) -> Data {
         var hasher = SHA256()
         hasher.update(data: prevHash)
-        hasher.update(data: bytes(seq: seq, prevHash: prevHash))
+        bytes(seq: seq, prevHash: prevHash).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return Data(hasher.finalize())
     }
 
-    /// Appends `"key":value,` (the last comma becomes the closing brace).
-    static func member(_ key: String, _ value: JSONValue, into out: inout [UInt8]) {
-        JSONWriter.writeString(key, into: &out)
-        out.append(UInt8(ascii: ":"))
-        JSONWriter.write(value, into: &out, sortedKeys: true)
+    /// Appends `"key":"text",` (or `null`); the last comma becomes the closing brace.
+    static func member(_ key: StaticString, text: String?, into out: inout [UInt8]) {
+        Self.key(key, into: &out)
+        if let text { JSONWriter.writeString(text, into: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(UInt8(ascii: ","))
+    }
+
+    /// Appends `"key":number,` (or `null`).
+    static func member(_ key: StaticString, number: Int64?, into out: inout [UInt8]) {
+        Self.key(key, into: &out)
+        if let number { out.append(contentsOf: String(number).utf8) } else { out.append(contentsOf: "null".utf8) }
+        out.append(UInt8(ascii: ","))
+    }
+
+    /// Appends `"key":`; the keys are plain ASCII column names, which need no escaping.
+    private static func key(_ key: StaticString, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.append(contentsOf: "\":".utf8)
     }
 }
 
@@ -147,11 +168,20 @@ extension Data {
     var hexString: String {
         var out = [UInt8]()
         out.reserveCapacity(count * 2)
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        appendHex(into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the lower-case hex digits to `out`.
+    func appendHex(into out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            withUnsafeBytes { bytes in
+                for byte in bytes {
+                    out.append(digits[Int(byte >> 4)])
+                    out.append(digits[Int(byte & 0x0F)])
+                }
+            }
+        }
     }
 }
