@@ -2,17 +2,34 @@ import Foundation
 import GatehouseCore
 
 /// A finished call, as the observer (the audit log) sees it before the response is sent.
-public struct CompletedCall: Sendable {
-    public var startedAt: Date
-    public var durationMicros: Int64
-    public var peer: PeerCredentials
+///
+/// A class: it passes through the coalescer, the observer and the response encoder, and a copy
+/// of a struct this size would retain each of its strings every time.
+public final class CompletedCall: Sendable {
+    public let startedAt: Date
+    public let durationMicros: Int64
+    public let peer: PeerCredentials
     /// nil for notifications and for requests whose id could not be read.
-    public var id: RPCID?
+    public let id: RPCID?
     /// The method, or a marker such as `rpc.invalid` for malformed input.
-    public var method: String
-    public var params: JSONValue?
-    public var outcome: Result<JSONValue, RPCError>
-    public var annotations: CallAnnotations.Fields
+    public let method: String
+    public let params: JSONValue?
+    public let outcome: Result<JSONValue, RPCError>
+    public let annotations: CallAnnotations.Fields
+
+    init(
+        startedAt: Date, durationMicros: Int64, peer: PeerCredentials, id: RPCID?, method: String, params: JSONValue?,
+        outcome: Result<JSONValue, RPCError>, annotations: CallAnnotations.Fields
+    ) {
+        self.startedAt = startedAt
+        self.durationMicros = durationMicros
+        self.peer = peer
+        self.id = id
+        self.method = method
+        self.params = params
+        self.outcome = outcome
+        self.annotations = annotations
+    }
 }
 
 /// A finished call waiting to be recorded, with what to do once it is (or is not).

@@ -3,7 +3,15 @@ import GatehouseCore
 import Logging
 import NIOCore
 
+/// Where one element's response goes: called once, on the connection's event loop, with the
+/// response bytes (no newline), or nil for a notification.
+typealias Reply = @Sendable (_ response: [UInt8]?) -> Void
+
 /// Runs requests against the method table and hands every outcome to the observer before answering.
+///
+/// Callbacks rather than futures: every request passes through here, and a quick method
+/// (`system.ping`, a cached read) would otherwise spend more on allocating and chaining futures
+/// than on its own work.
 struct Dispatcher: Sendable {
     let registry: MethodRegistry
     let observer: any CallObserver
@@ -17,72 +25,73 @@ struct Dispatcher: Sendable {
         self.coalescers = RecordCoalescers(observer: observer)
     }
 
-    /// Serves one element of a frame; the future holds its response bytes, or nil for a notification.
-    func dispatch(_ incoming: RPCIncoming, peer: PeerCredentials, channel: (any Channel)?, on eventLoop: any EventLoop)
-        -> EventLoopFuture<[UInt8]?>
-    {
+    /// The coalescer that records the calls served on `eventLoop`.
+    func coalescer(for eventLoop: any EventLoop) -> RecordCoalescer {
+        coalescers.coalescer(for: eventLoop)
+    }
+
+    /// Serves one element of a frame and answers through `reply` once its record is durable.
+    func dispatch(_ incoming: RPCIncoming, peer: PeerCredentials, notifier: RPCNotifier, coalescer: RecordCoalescer, reply: @escaping Reply) {
         let startedAt = Date()
-        let start = ContinuousClock.now
         switch incoming {
         case .invalid(let id, let error):
             let call = CompletedCall(
                 startedAt: startedAt, durationMicros: 0, peer: peer, id: id, method: "rpc.invalid_request",
                 params: nil, outcome: .failure(error), annotations: .init())
-            return record(call, respondTo: id, on: eventLoop)
+            record(call, respondTo: id, coalescer: coalescer, reply: reply)
         case .request(let request):
+            let start = ContinuousClock.now
             let annotations = CallAnnotations()
-            let call = RPCCall(
-                id: request.id, method: request.method, params: request.params, peer: peer,
-                annotations: annotations, notifier: RPCNotifier(channel: channel))
-            return run(call, on: eventLoop).flatMap { outcome in
+            let finish: @Sendable (Result<JSONValue, RPCError>) -> Void = { outcome in
                 let completed = CompletedCall(
                     startedAt: startedAt, durationMicros: Self.micros(since: start), peer: peer, id: request.id,
                     method: request.method, params: request.params, outcome: outcome, annotations: annotations.fields)
-                return record(completed, respondTo: request.id, on: eventLoop)
+                record(completed, respondTo: request.id, coalescer: coalescer, reply: reply)
+            }
+            guard let method = registry.method(named: request.method) else {
+                finish(.failure(.methodNotFound(request.method)))
+                return
+            }
+            let call = RPCCall(
+                id: request.id, method: request.method, params: request.params, peer: peer,
+                annotations: annotations, notifier: notifier)
+            switch method.handler {
+            case .immediate(let body):
+                finish(Result { try body(call) }.mapError { rpcError(for: $0, method: call.method) })
+            case .async(let body):
+                Task {
+                    do {
+                        finish(.success(try await body(call)))
+                    } catch {
+                        finish(.failure(rpcError(for: error, method: call.method)))
+                    }
+                }
             }
         }
     }
 
-    /// Records a frame that could not be read at all (not JSON, empty batch, too large) and returns its answer.
-    func reject(_ error: RPCError, method: String, peer: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]?> {
+    /// Records a frame that could not be read at all (not JSON, empty batch, too large) and answers it.
+    func reject(_ error: RPCError, method: String, peer: PeerCredentials, coalescer: RecordCoalescer, reply: @escaping Reply) {
         let call = CompletedCall(
             startedAt: Date(), durationMicros: 0, peer: peer, id: .null, method: method, params: nil,
             outcome: .failure(error), annotations: .init())
-        return record(call, respondTo: .null, on: eventLoop)
+        record(call, respondTo: .null, coalescer: coalescer, reply: reply)
     }
 
-    private func run(_ call: RPCCall, on eventLoop: any EventLoop) -> EventLoopFuture<Result<JSONValue, RPCError>> {
-        guard let method = registry.method(named: call.method) else {
-            return eventLoop.makeSucceededFuture(.failure(.methodNotFound(call.method)))
-        }
-        switch method.handler {
-        case .immediate(let body):
-            let result = Result { try body(call) }.mapError { rpcError(for: $0, method: call.method) }
-            return eventLoop.makeSucceededFuture(result)
-        case .async(let body):
-            let promise = eventLoop.makePromise(of: JSONValue.self)
-            promise.completeWithTask { try await body(call) }
-            return promise.futureResult
-                .map { Result<JSONValue, RPCError>.success($0) }
-                .recover { .failure(rpcError(for: $0, method: call.method)) }
-        }
-    }
-
-    private func record(_ call: CompletedCall, respondTo id: RPCID?, on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]?> {
-        // The observer may complete on the audit writer's thread; the answer is encoded back on
-        // the event loop so that single thread only commits.
-        let recorded = eventLoop.makePromise(of: Result<Void, RPCError>.self)
-        coalescers.coalescer(for: eventLoop).add(PendingRecord(call: call) { recorded.succeed($0) })
-        return recorded.futureResult.map { recorded in
-            guard let id else { return nil }
+    private func record(_ call: CompletedCall, respondTo id: RPCID?, coalescer: RecordCoalescer, reply: @escaping Reply) {
+        // The coalescer runs this on the event loop, whichever thread committed the record, so the
+        // single writer thread only commits and the response is encoded beside the connection.
+        coalescer.add(PendingRecord(call: call) { recorded in
+            guard let id else { return reply(nil) }
             var bytes: [UInt8] = []
+            bytes.reserveCapacity(64)
             switch (recorded, call.outcome) {
             case (.failure(let auditError), _): RPCResponseWriter.error(auditError, id: id, into: &bytes)
             case (.success, .success(let result)): RPCResponseWriter.result(result, id: id, into: &bytes)
             case (.success, .failure(let error)): RPCResponseWriter.error(error, id: id, into: &bytes)
             }
-            return bytes
-        }
+            reply(bytes)
+        })
     }
 
     private func rpcError(for error: any Error, method: String) -> RPCError {

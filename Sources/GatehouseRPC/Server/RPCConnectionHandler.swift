@@ -9,6 +9,7 @@ final class RPCConnectionHandler: ChannelInboundHandler {
 
     private let peer: PeerCredentials
     private let dispatcher: Dispatcher
+    private let coalescer: RecordCoalescer
     private let state: ServerState
     private let configuration: RPCServerConfiguration
     private var inFlight = 0
@@ -20,9 +21,10 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     private var nextToWrite = 0
     private var finished: [Int: [UInt8]?] = [:]
 
-    init(peer: PeerCredentials, dispatcher: Dispatcher, state: ServerState, configuration: RPCServerConfiguration) {
+    init(peer: PeerCredentials, dispatcher: Dispatcher, eventLoop: any EventLoop, state: ServerState, configuration: RPCServerConfiguration) {
         self.peer = peer
         self.dispatcher = dispatcher
+        self.coalescer = dispatcher.coalescer(for: eventLoop)
         self.state = state
         self.configuration = configuration
     }
@@ -38,11 +40,12 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         case .tooLarge:
             closing = true
             let channel = context.channel
-            dispatcher.reject(.payloadTooLarge(limit: configuration.maxFrameBytes), method: "rpc.payload_too_large", peer: peer, on: context.eventLoop)
-                .whenComplete { result in
-                    guard case .success(let bytes?) = result else { channel.close(promise: nil); return }
-                    Self.write(bytes, to: channel).whenComplete { _ in channel.close(promise: nil) }
-                }
+            dispatcher.reject(
+                .payloadTooLarge(limit: configuration.maxFrameBytes), method: "rpc.payload_too_large", peer: peer, coalescer: coalescer
+            ) { bytes in
+                guard let bytes else { channel.close(promise: nil); return }
+                Self.write(bytes, to: channel).whenComplete { _ in channel.close(promise: nil) }
+            }
         case .frame(let buffer):
             serve(frame: buffer, context: context)
         }
@@ -67,77 +70,109 @@ final class RPCConnectionHandler: ChannelInboundHandler {
     }
 
     private func serve(frame: ByteBuffer, context: ChannelHandlerContext) {
-        let eventLoop = context.eventLoop
         let channel = context.channel
-        let answer: EventLoopFuture<[UInt8]?>
+        inFlight += 1
+        state.requestStarted()
+        let sequence = nextFrame
+        nextFrame += 1
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let reply: Reply = { bytes in handler.value.answered(sequence, with: bytes, on: channel) }
         if state.isShuttingDown {
             var bytes: [UInt8] = []
             RPCResponseWriter.error(
                 RPCError(.shuttingDown, reason: "shutting_down", message: "The daemon is shutting down; retry when it is back"),
                 id: .null, into: &bytes)
-            answer = eventLoop.makeSucceededFuture(bytes)
+            reply(bytes)
         } else {
-            answer = respond(to: RPCMessageParser.parse(frame.readableBytesView), channel: channel, on: eventLoop)
-        }
-        inFlight += 1
-        state.requestStarted()
-        let sequence = nextFrame
-        nextFrame += 1
-        let handler = NIOLoopBound(self, eventLoop: eventLoop)
-        answer.whenComplete { result in
-            let connection = handler.value
-            connection.inFlight -= 1
-            connection.state.requestFinished()
-            if case .success(let bytes) = result {
-                connection.finished[sequence] = bytes
-            } else {
-                connection.finished[sequence] = .some(nil)
-            }
-            var written = eventLoop.makeSucceededVoidFuture()
-            while let ready = connection.finished.removeValue(forKey: connection.nextToWrite) {
-                connection.nextToWrite += 1
-                if let bytes = ready { written = Self.write(bytes, to: channel) }
-            }
-            if connection.inputClosed && connection.inFlight == 0 {
-                written.whenComplete { _ in channel.close(promise: nil) }
-            }
+            respond(to: RPCMessageParser.parse(frame.readableBytesView), channel: channel, reply: reply)
         }
     }
 
-    private func respond(to frame: RPCFrame, channel: any Channel, on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]?> {
+    /// Frame `sequence` is answered: write it, and any later ones that were waiting for it, in order.
+    private func answered(_ sequence: Int, with bytes: [UInt8]?, on channel: any Channel) {
+        inFlight -= 1
+        state.requestFinished()
+        if sequence == nextToWrite && finished.isEmpty {
+            nextToWrite += 1
+            if let bytes { Self.write(bytes, to: channel, promise: nil) }
+        } else {
+            finished[sequence] = .some(bytes)
+            while let ready = finished.removeValue(forKey: nextToWrite) {
+                nextToWrite += 1
+                if let bytes = ready { Self.write(bytes, to: channel, promise: nil) }
+            }
+        }
+        if inputClosed && inFlight == 0 {
+            // Writes complete in order, so once this empty write is done every answer has left.
+            channel.writeAndFlush(channel.allocator.buffer(capacity: 0)).whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    private func respond(to frame: RPCFrame, channel: any Channel, reply: @escaping Reply) {
         switch frame {
         case .unanswerable(let error):
             let marker = error.code == RPCErrorCode.parseError.rawValue ? "rpc.parse_error" : "rpc.invalid_request"
-            return dispatcher.reject(error, method: marker, peer: peer, on: eventLoop)
+            dispatcher.reject(error, method: marker, peer: peer, coalescer: coalescer, reply: reply)
         case .single(let incoming):
-            return dispatcher.dispatch(incoming, peer: peer, channel: channel, on: eventLoop)
+            dispatcher.dispatch(incoming, peer: peer, notifier: RPCNotifier(channel: channel), coalescer: coalescer, reply: reply)
         case .batch(let elements):
             if elements.count > configuration.maxBatch {
                 return dispatcher.reject(
                     .invalidRequest("batch of \(elements.count) requests exceeds the limit of \(configuration.maxBatch)"),
-                    method: "rpc.invalid_request", peer: peer, on: eventLoop)
+                    method: "rpc.invalid_request", peer: peer, coalescer: coalescer, reply: reply)
             }
-            let answers = elements.map { dispatcher.dispatch($0, peer: peer, channel: channel, on: eventLoop) }
-            return EventLoopFuture.whenAllSucceed(answers, on: eventLoop).map { responses in
-                let present = responses.compactMap { $0 }
-                // A batch of notifications only gets no answer at all (JSON-RPC 2.0 §6).
-                guard !present.isEmpty else { return nil }
-                var bytes: [UInt8] = [UInt8(ascii: "[")]
-                for (index, response) in present.enumerated() {
-                    if index > 0 { bytes.append(UInt8(ascii: ",")) }
-                    bytes.append(contentsOf: response)
-                }
-                bytes.append(UInt8(ascii: "]"))
-                return bytes
+            let collector = BatchCollector(count: elements.count, reply: reply)
+            let notifier = RPCNotifier(channel: channel)
+            for (index, element) in elements.enumerated() {
+                dispatcher.dispatch(element, peer: peer, notifier: notifier, coalescer: coalescer) { collector.answered(index, with: $0) }
             }
         }
     }
 
-    @discardableResult
-    static func write(_ bytes: [UInt8], to channel: any Channel) -> EventLoopFuture<Void> {
+    /// Writes one response line.
+    static func write(_ bytes: [UInt8], to channel: any Channel, promise: EventLoopPromise<Void>?) {
         var buffer = channel.allocator.buffer(capacity: bytes.count + 1)
         buffer.writeBytes(bytes)
         buffer.writeInteger(UInt8(ascii: "\n"))
-        return channel.writeAndFlush(buffer)
+        channel.writeAndFlush(buffer, promise: promise)
+    }
+
+    /// Writes one response line; the future completes once it is written.
+    @discardableResult
+    static func write(_ bytes: [UInt8], to channel: any Channel) -> EventLoopFuture<Void> {
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        write(bytes, to: channel, promise: promise)
+        return promise.futureResult
+    }
+}
+
+/// Gathers the answers to one batch frame and replies once with all of them.
+///
+/// Every element's reply arrives on the connection's event loop, which is what makes this Sendable.
+private final class BatchCollector: @unchecked Sendable {
+    private var responses: [[UInt8]?]
+    private var remaining: Int
+    private let reply: Reply
+
+    init(count: Int, reply: @escaping Reply) {
+        responses = Array(repeating: nil, count: count)
+        remaining = count
+        self.reply = reply
+    }
+
+    func answered(_ index: Int, with response: [UInt8]?) {
+        responses[index] = response
+        remaining -= 1
+        guard remaining == 0 else { return }
+        let present = responses.compactMap { $0 }
+        // A batch of notifications only gets no answer at all (JSON-RPC 2.0 §6).
+        guard !present.isEmpty else { return reply(nil) }
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, response) in present.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: response)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        reply(bytes)
     }
 }

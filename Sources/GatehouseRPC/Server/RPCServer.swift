@@ -64,7 +64,8 @@ public final class RPCServer: Sendable {
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(readTimeout: idle),
                         ByteToMessageHandler(NewlineFrameDecoder(limit: configuration.maxFrameBytes)),
-                        RPCConnectionHandler(peer: peer, dispatcher: dispatcher, state: state, configuration: configuration),
+                        RPCConnectionHandler(
+                            peer: peer, dispatcher: dispatcher, eventLoop: channel.eventLoop, state: state, configuration: configuration),
                     ])
                 }
             }

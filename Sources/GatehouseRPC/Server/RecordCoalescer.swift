@@ -1,15 +1,17 @@
 import NIOCore
 import Synchronization
 
-/// Hands the observer, in one batch, every call an event loop finished during one turn.
+/// Hands the observer, in one batch, every call an event loop finished during one turn, and runs
+/// their continuations back on that event loop.
 ///
 /// An event loop serves all the requests that became readable in one wake-up before it runs its
 /// task queue; the flush is such a task. Under load that turns one turn's requests into one audit
 /// commit (group commit without a hop to another thread); a lone request is flushed at the end of
-/// its own turn, so it waits for nothing.
+/// its own turn, so it waits for nothing. When the observer completes a batch on another thread
+/// (the store's writer), the whole batch comes back in one hop rather than one per call.
 final class RecordCoalescer: @unchecked Sendable {
     // `pending` is only touched on `eventLoop` (asserted), which is what makes this Sendable.
-    private let eventLoop: any EventLoop
+    let eventLoop: any EventLoop
     private let observer: any CallObserver
     private var pending: [PendingRecord] = []
 
@@ -18,7 +20,7 @@ final class RecordCoalescer: @unchecked Sendable {
         self.observer = observer
     }
 
-    /// Queues `record` for the end of this turn.
+    /// Queues `record` for the end of this turn; its `done` will run on this event loop.
     func add(_ record: PendingRecord) {
         guard eventLoop.inEventLoop else {
             eventLoop.execute { self.add(record) }
@@ -33,8 +35,44 @@ final class RecordCoalescer: @unchecked Sendable {
     private func flush() {
         let batch = pending
         pending = []
-        observer.record(batch: batch)
+        let outcomes = BatchOutcomes(count: batch.count)
+        let eventLoop = self.eventLoop
+        let deliver: @Sendable () -> Void = {
+            for (record, outcome) in zip(batch, outcomes.all) { record.done(outcome) }
+        }
+        observer.record(batch: batch.indices.map { index in
+            PendingRecord(call: batch[index].call) { outcome in
+                guard outcomes.set(index, outcome) else { return }
+                if eventLoop.inEventLoop { deliver() } else { eventLoop.execute(deliver) }
+            }
+        })
     }
+}
+
+/// The outcomes of one batch as they arrive; knows when the last one is in.
+private final class BatchOutcomes: Sendable {
+    private struct State {
+        var outcomes: [Result<Void, RPCError>]
+        var remaining: Int
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(outcomes: Array(repeating: .success(()), count: count), remaining: count))
+    }
+
+    /// Stores outcome `index`; true when it was the last one missing.
+    func set(_ index: Int, _ outcome: Result<Void, RPCError>) -> Bool {
+        state.withLock { state in
+            state.outcomes[index] = outcome
+            state.remaining -= 1
+            return state.remaining == 0
+        }
+    }
+
+    /// Every outcome, once all are set.
+    var all: [Result<Void, RPCError>] { state.withLock { $0.outcomes } }
 }
 
 /// One coalescer per event loop, created on first use.
