@@ -64,6 +64,10 @@ public final class BatchWriter: Sendable {
             for item in items { item.completion(.failure(StoreError.writerStopped)) }
         case .yours:
             commit(items)
+            // Writes that queued up meanwhile (another event loop's turn) are committed here too,
+            // once, rather than waking the writer thread for them: a wake-up and a hop cost more
+            // than the commit. Only once, so a submitter is never kept from its own work for long.
+            if let queued = turn.takeQueued(max: maxBatch) { commit(queued) }
             turn.release()
         }
     }
@@ -105,9 +109,10 @@ public final class BatchWriter: Sendable {
                         try batch[0].work(db)
                         return .commit
                     }
+                    let savepoint = try Savepoint(db)
                     for (index, item) in batch.enumerated() {
                         do {
-                            try Self.inSavepoint(db) { try item.work(db) }
+                            try savepoint.run(db) { try item.work(db) }
                         } catch let aborted as BatchAborted {
                             throw aborted.underlying
                         } catch {
@@ -124,24 +129,37 @@ public final class BatchWriter: Sendable {
             item.completion(outcome)
         }
     }
+}
 
-    /// Runs `work` in a savepoint, rolled back alone when it throws.
-    ///
-    /// With cached statements: GRDB's `inSavepoint` compiles its SAVEPOINT and RELEASE each time,
-    /// two SQL compilations per write on the busiest path of the daemon.
-    private static func inSavepoint(_ db: Database, _ work: () throws -> Void) throws {
-        try db.cachedStatement(sql: "SAVEPOINT gatehouse_write").execute()
+/// One write's savepoint, with its statements looked up once per batch.
+///
+/// Cached statements: GRDB's `inSavepoint` compiles its SAVEPOINT and RELEASE each time, two SQL
+/// compilations per write on the busiest path of the daemon.
+private struct Savepoint {
+    let begin: Statement
+    let rollback: Statement
+    let release: Statement
+
+    init(_ db: Database) throws {
+        begin = try db.cachedStatement(sql: "SAVEPOINT gatehouse_write")
+        rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT gatehouse_write")
+        release = try db.cachedStatement(sql: "RELEASE SAVEPOINT gatehouse_write")
+    }
+
+    /// Runs `work` in the savepoint, rolled back alone when it throws.
+    func run(_ db: Database, _ work: () throws -> Void) throws {
+        try begin.execute()
         do {
             try work()
         } catch {
             // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the
             // batch is over, and every write in it fails rather than run outside a transaction.
             guard db.isInsideTransaction else { throw BatchAborted(underlying: error) }
-            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT gatehouse_write").execute()
-            try db.cachedStatement(sql: "RELEASE SAVEPOINT gatehouse_write").execute()
+            try rollback.execute()
+            try release.execute()
             throw error
         }
-        try db.cachedStatement(sql: "RELEASE SAVEPOINT gatehouse_write").execute()
+        try release.execute()
     }
 }
 
@@ -191,6 +209,19 @@ final class WriterTurn<Element>: @unchecked Sendable {
         while (items.isEmpty || committing) && !(closed && items.isEmpty && !committing) { condition.wait() }
         if items.isEmpty { return nil }
         committing = true
+        return take(max: max)
+    }
+
+    /// While holding the turn: takes up to `max` queued writes, keeping the turn; nil when none wait.
+    func takeQueued(max: Int) -> [Element]? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard committing, !items.isEmpty else { return nil }
+        return take(max: max)
+    }
+
+    /// The first `max` queued writes, removed from the queue; the caller holds the lock.
+    private func take(max: Int) -> [Element] {
         if items.count <= max {
             defer { items.removeAll(keepingCapacity: true) }
             return items
