@@ -3,10 +3,10 @@ import GRDB
 
 /// The daemon's single writer: queued writes are committed together (group commit).
 ///
-/// Writes run one batch at a time, each write in its own savepoint inside one
-/// `BEGIN IMMEDIATE … COMMIT`, and complete only then. A write is therefore acknowledged only
-/// once it is in the WAL, and a failing write rolls back alone without failing its batch. Many
-/// concurrent requests cost one commit, which is what makes auditing every request cheap.
+/// Writes run one batch at a time inside one `BEGIN IMMEDIATE … COMMIT`, and complete only then.
+/// A write is therefore acknowledged only once it is in the WAL, and a failing write rolls back
+/// alone without failing its batch (see `commit(_:in:)`: a write may run twice). Many concurrent
+/// requests cost one commit, which is what makes auditing every request cheap.
 ///
 /// Under load a dedicated thread takes everything queued. When the writer is idle, a submitter
 /// that allows it (`inlineWhenIdle`, the RPC path) commits its write on its own thread instead:
@@ -15,7 +15,8 @@ import GRDB
 /// held for tens of microseconds; with `durability: full` (fsync per commit) the store turns
 /// inline commits off.
 public final class BatchWriter: Sendable {
-    /// A write: runs inside the batch transaction.
+    /// A write: runs inside the batch transaction, possibly twice (once more if another write of
+    /// its batch fails), so any effect outside the database goes through `afterNextTransaction`.
     public typealias Work = @Sendable (Database) throws -> Void
     /// Called once the write's batch has committed (or failed), on the thread that committed it.
     public typealias Completion = @Sendable (Result<Void, any Error>) -> Void
@@ -99,29 +100,9 @@ public final class BatchWriter: Sendable {
     }
 
     private func commit(_ batch: [Item]) {
-        var outcomes = [Result<Void, any Error>](repeating: .success(()), count: batch.count)
+        let outcomes: [Result<Void, any Error>]
         do {
-            try pool.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    if batch.count == 1 {
-                        // Alone in its transaction, a write needs no savepoint: if it fails, the
-                        // transaction rolls back, which is all a savepoint would have done.
-                        try batch[0].work(db)
-                        return .commit
-                    }
-                    let savepoint = try Savepoint(db)
-                    for (index, item) in batch.enumerated() {
-                        do {
-                            try savepoint.run(db) { try item.work(db) }
-                        } catch let aborted as BatchAborted {
-                            throw aborted.underlying
-                        } catch {
-                            outcomes[index] = .failure(error)
-                        }
-                    }
-                    return .commit
-                }
-            }
+            outcomes = try pool.writeWithoutTransaction { db in try Self.commit(batch, in: db) }
         } catch {
             outcomes = Array(repeating: .failure(error), count: batch.count)
         }
@@ -129,6 +110,59 @@ public final class BatchWriter: Sendable {
             item.completion(outcome)
         }
     }
+
+    /// Commits `batch` in one transaction; a write that fails is left out alone.
+    ///
+    /// Optimistic first: every write straight into the transaction. A savepoint per write would
+    /// let a failing one roll back alone, but it copies each page the write touches into SQLite's
+    /// statement journal (spilling to a temporary file past 64 KiB), which made an audited request
+    /// cost twice as much. Writes almost never fail on their own, so only when one does is the
+    /// batch rolled back and run again, each write in its own savepoint. A write may therefore run
+    /// twice: it must have no effect outside the database but through `afterNextTransaction`.
+    private static func commit(_ batch: [Item], in db: Database) throws -> [Result<Void, any Error>] {
+        do {
+            try db.inTransaction(.immediate) {
+                for (index, item) in batch.enumerated() {
+                    do {
+                        try item.work(db)
+                    } catch {
+                        throw FailedWrite(index: index, underlying: error)
+                    }
+                }
+                return .commit
+            }
+            return Array(repeating: .success(()), count: batch.count)
+        } catch let failed as FailedWrite {
+            // Alone in its transaction, the write has already been rolled back alone.
+            if batch.count == 1 { return [.failure(failed.underlying)] }
+            return try commitIsolated(batch, in: db)
+        }
+    }
+
+    /// Commits `batch` with each write in a savepoint, so that a failing write rolls back alone.
+    private static func commitIsolated(_ batch: [Item], in db: Database) throws -> [Result<Void, any Error>] {
+        var outcomes = [Result<Void, any Error>](repeating: .success(()), count: batch.count)
+        try db.inTransaction(.immediate) {
+            let savepoint = try Savepoint(db)
+            for (index, item) in batch.enumerated() {
+                do {
+                    try savepoint.run(db) { try item.work(db) }
+                } catch let aborted as BatchAborted {
+                    throw aborted.underlying
+                } catch {
+                    outcomes[index] = .failure(error)
+                }
+            }
+            return .commit
+        }
+        return outcomes
+    }
+}
+
+/// A write of the optimistic pass failed; the batch is run again with savepoints.
+private struct FailedWrite: Error {
+    let index: Int
+    let underlying: any Error
 }
 
 /// One write's savepoint, with its statements looked up once per batch.

@@ -90,6 +90,59 @@ struct StoreTests {
         #expect(count == 199)
     }
 
+    @Test func aFailingWriteInABatchRerunsTheOthersOnceWithTheirCommitHooksFiredOnce() throws {
+        let temp = try TemporaryStore()
+        try temp.store.pool.write { db in try db.execute(sql: "CREATE TABLE t(x INTEGER UNIQUE)") }
+        let runs = Mutex(0)
+        let hooks = Mutex(0)
+        let outcomes = Mutex<[Int: Bool]>([:])
+        // One submission on an idle writer commits as one batch; the second 1 violates UNIQUE.
+        let items = [1, 1, 2].enumerated().map { index, value in
+            BatchWriter.Item({ db in
+                runs.withLock { $0 += 1 }
+                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                db.afterNextTransaction(onCommit: { _ in hooks.withLock { $0 += 1 } })
+            }, completion: { outcome in
+                outcomes.withLock { $0[index] = (try? outcome.get()) != nil }
+            })
+        }
+        temp.store.writer.submit(items, inlineWhenIdle: true)
+        #expect(outcomes.withLock { $0 } == [0: true, 1: false, 2: true])
+        // Optimistic pass: the first two ran, the second failed; then all three again, each in a savepoint.
+        #expect(runs.withLock { $0 } == 5)
+        // Hooks of the rolled-back pass never fire; the kept writes' fire once each.
+        #expect(hooks.withLock { $0 } == 2)
+        let values = try temp.store.pool.read { try Int.fetchAll($0, sql: "SELECT x FROM t ORDER BY x") }
+        #expect(values == [1, 2])
+    }
+
+    @Test func anInlineCommitterAlsoCommitsWhatQueuedDuringItsTurn() throws {
+        let temp = try TemporaryStore()
+        try temp.store.pool.write { db in try db.execute(sql: "CREATE TABLE t(x INTEGER)") }
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let inlineThread = Mutex<pthread_t?>(nil)
+        let queuedThread = Mutex<pthread_t?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            temp.store.writer.submit({ _ in
+                inlineThread.withLock { $0 = Self.thread }
+                holding.signal()
+                release.wait()
+            }, inlineWhenIdle: true) { _ in }
+        }.start()
+        holding.wait()
+        // Offered while the inline committer holds the turn: queued, not committed here.
+        temp.store.writer.submit({ db in try db.execute(sql: "INSERT INTO t VALUES (1)") }, inlineWhenIdle: true) { _ in
+            queuedThread.withLock { $0 = Self.thread }
+            done.signal()
+        }
+        #expect(queuedThread.withLock { $0 } == nil)
+        release.signal()
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(queuedThread.withLock { $0 } != nil && queuedThread.withLock { $0 } == inlineThread.withLock { $0 })
+    }
+
     // Thread identity by pthread_self: libdispatch renames threads that run its queues, so names prove nothing.
     static var thread: pthread_t { pthread_self() }
 
