@@ -91,25 +91,33 @@ public final class AuditLog: Sendable {
             record = AuditRecord(
                 seq: 0,
                 at: Timestamp.string(entry.at),
-                requestID: entry.requestID,
+                requestID: Self.storable(entry.requestID),
                 peerUID: entry.peer.map { Int64($0.uid) },
                 peerGID: entry.peer.map { Int64($0.gid) },
                 peerPID: entry.peer.map { Int64($0.pid) },
-                peerExe: entry.peer?.executable,
-                callerClass: entry.callerClass,
-                principal: entry.principal,
-                method: entry.method,
-                entity: entry.entity,
+                peerExe: Self.storable(entry.peer?.executable),
+                callerClass: Self.storable(entry.callerClass),
+                principal: Self.storable(entry.principal),
+                method: Self.storable(entry.method) ?? "",
+                entity: Self.storable(entry.entity),
                 params: Redaction.redact(entry.params).canonicalString,
                 decision: entry.decision.rawValue,
-                rule: entry.rule,
+                rule: Self.storable(entry.rule),
                 outcome: entry.outcome.rawValue,
-                errorReason: entry.errorReason,
+                errorReason: Self.storable(entry.errorReason),
                 detail: entry.detail.map { Redaction.redact($0).canonicalString },
                 durationUS: entry.durationMicros,
                 prevHash: AuditRecord.genesisHash,
                 hash: Data())
             template = record.canonicalTemplate()
+        }
+
+        /// `text` as SQLite hands it back: readers (GRDB, the sqlite3 CLI) end text at a NUL, so a
+        /// NUL from the caller (a method name is theirs to choose) would make an intact record fail
+        /// verification. It is stored, and hashed, as U+FFFD instead.
+        static func storable(_ text: String?) -> String? {
+            guard let text, text.utf8.contains(0) else { return text }
+            return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
         }
 
         /// Links the record to the current head and inserts it, inside the caller's transaction.

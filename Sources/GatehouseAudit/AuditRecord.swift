@@ -121,8 +121,23 @@ struct CanonicalTemplate: Sendable {
 
     /// The full canonical bytes once the record's place in the chain is known.
     func bytes(seq: Int64, prevHash: Data) -> [UInt8] {
-        var out = head
-        out.reserveCapacity(head.count + middle.count + 100)
+        head + tail(seq: seq, prevHash: prevHash)
+    }
+
+    /// SHA-256 over `prevHash` and the full canonical bytes (fed in pieces: the head is most of a
+    /// record and needs no copy).
+    func hash(seq: Int64, prevHash: Data) -> Data {
+        var hasher = SHA256()
+        hasher.update(data: prevHash)
+        head.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        tail(seq: seq, prevHash: prevHash).withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return Data(hasher.finalize())
+    }
+
+    /// Everything after `head`: `"prev_hash":"…",` `middle` `"seq":N}`.
+    private func tail(seq: Int64, prevHash: Data) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(middle.count + 100)
         Self.key("prev_hash", into: &out)
         out.append(UInt8(ascii: "\""))
         prevHash.appendHex(into: &out)
@@ -131,14 +146,6 @@ struct CanonicalTemplate: Sendable {
         Self.member("seq", number: seq, into: &out)
         out[out.count - 1] = UInt8(ascii: "}")
         return out
-    }
-
-    /// SHA-256 over `prevHash` and the full canonical bytes.
-    func hash(seq: Int64, prevHash: Data) -> Data {
-        var hasher = SHA256()
-        hasher.update(data: prevHash)
-        bytes(seq: seq, prevHash: prevHash).withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        return Data(hasher.finalize())
     }
 
     /// Appends `"key":"text",` (or `null`); the last comma becomes the closing brace.

@@ -64,30 +64,29 @@ struct AuditStatements {
 
     /// Inserts `record` as it is (seq and hashes already set).
     func insert(_ record: AuditRecord, in db: Database) throws {
+        var row = Row(capacity: 512)
+        row.add(record.seq)
+        row.add(record.at)
+        row.add(record.requestID)
+        row.add(record.peerUID)
+        row.add(record.peerGID)
+        row.add(record.peerPID)
+        row.add(record.peerExe)
+        row.add(record.callerClass)
+        row.add(record.principal)
+        row.add(record.method)
+        row.add(record.entity)
+        row.add(record.params)
+        row.add(record.decision)
+        row.add(record.rule)
+        row.add(record.outcome)
+        row.add(record.errorReason)
+        row.add(record.detail)
+        row.add(record.durationUS)
+        row.add(record.prevHash)
+        row.add(record.hash)
         let handle = insertStatement.sqliteStatement
-        var binder = Binder(handle: handle)
-        binder.bind(record.seq)
-        binder.bind(record.at)
-        binder.bind(record.requestID)
-        binder.bind(record.peerUID)
-        binder.bind(record.peerGID)
-        binder.bind(record.peerPID)
-        binder.bind(record.peerExe)
-        binder.bind(record.callerClass)
-        binder.bind(record.principal)
-        binder.bind(record.method)
-        binder.bind(record.entity)
-        binder.bind(record.params)
-        binder.bind(record.decision)
-        binder.bind(record.rule)
-        binder.bind(record.outcome)
-        binder.bind(record.errorReason)
-        binder.bind(record.detail)
-        binder.bind(record.durationUS)
-        binder.bind(record.prevHash)
-        binder.bind(record.hash)
-        defer { sqlite3_reset(handle) }
-        let code = sqlite3_step(handle)
+        let code = row.bound(to: handle) { sqlite3_step(handle) }
         guard code == SQLITE_DONE else { throw Self.error(code, in: db, sql: Self.insertSQL) }
     }
 
@@ -96,43 +95,77 @@ struct AuditStatements {
         return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
     }
 
-    /// Binds parameters 1, 2, 3… in order; text and blobs are copied by SQLite (`SQLITE_TRANSIENT`).
-    private struct Binder {
-        let handle: OpaquePointer
-        var index: Int32 = 0
-
-        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
-        mutating func bind(_ value: Int64?) {
-            index += 1
-            if let value { sqlite3_bind_int64(handle, index, value) } else { sqlite3_bind_null(handle, index) }
+    /// One row's parameters, their text and blob bytes gathered in one buffer.
+    ///
+    /// SQLite would copy each text and blob it is handed (`SQLITE_TRANSIENT`): a dozen allocations
+    /// per record. Bound `SQLITE_STATIC` into this buffer instead, valid while the statement runs.
+    private struct Row {
+        private enum Value {
+            case null
+            case int(Int64)
+            case text(offset: Int, count: Int)
+            case blob(offset: Int, count: Int)
         }
 
-        mutating func bind(_ value: String?) {
-            index += 1
-            guard var value else { sqlite3_bind_null(handle, index); return }
-            let index = self.index, handle = self.handle
-            value.withUTF8 { bytes in
-                // An empty buffer may have no address; SQLite would store NULL for it, not ''.
-                if let base = bytes.baseAddress {
-                    base.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
-                        _ = sqlite3_bind_text(handle, index, $0, Int32(bytes.count), Self.transient)
+        private var bytes: [UInt8] = []
+        private var values: [Value] = []
+
+        init(capacity: Int) {
+            bytes.reserveCapacity(capacity)
+            values.reserveCapacity(20)
+        }
+
+        mutating func add(_ value: Int64?) {
+            values.append(value.map(Value.int) ?? .null)
+        }
+
+        mutating func add(_ value: String?) {
+            guard let value else { return values.append(.null) }
+            let offset = bytes.count
+            bytes.append(contentsOf: value.utf8)
+            values.append(.text(offset: offset, count: bytes.count - offset))
+        }
+
+        mutating func add(_ value: Data) {
+            let offset = bytes.count
+            bytes.append(contentsOf: value)
+            values.append(.blob(offset: offset, count: bytes.count - offset))
+        }
+
+        /// Binds parameters 1, 2, 3… to `handle`, runs `body`, then resets the statement and clears
+        /// its bindings, so no pointer into the buffer outlives this call.
+        func bound(to handle: OpaquePointer, _ body: () -> Int32) -> Int32 {
+            bytes.withUnsafeBufferPointer { buffer in
+                defer {
+                    sqlite3_reset(handle)
+                    sqlite3_clear_bindings(handle)
+                }
+                let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+                for (position, value) in values.enumerated() {
+                    let index = Int32(position + 1)
+                    switch value {
+                    case .null:
+                        sqlite3_bind_null(handle, index)
+                    case .int(let number):
+                        sqlite3_bind_int64(handle, index, number)
+                    case .text(let offset, let count):
+                        // An empty buffer may have no address, and SQLite stores NULL for a null pointer.
+                        guard count > 0, let base = buffer.baseAddress else {
+                            sqlite3_bind_text(handle, index, "", 0, transient)
+                            continue
+                        }
+                        base.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: count) {
+                            _ = sqlite3_bind_text(handle, index, $0, Int32(count), nil)
+                        }
+                    case .blob(let offset, let count):
+                        guard count > 0, let base = buffer.baseAddress else {
+                            sqlite3_bind_zeroblob(handle, index, 0)
+                            continue
+                        }
+                        sqlite3_bind_blob(handle, index, base.advanced(by: offset), Int32(count), nil)
                     }
-                } else {
-                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)
                 }
-            }
-        }
-
-        mutating func bind(_ value: Data) {
-            index += 1
-            let index = self.index, handle = self.handle
-            value.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress {
-                    _ = sqlite3_bind_blob(handle, index, base, Int32(bytes.count), Self.transient)
-                } else {
-                    _ = sqlite3_bind_zeroblob(handle, index, 0)
-                }
+                return body()
             }
         }
     }

@@ -32,6 +32,30 @@ struct AuditLogTests {
         }
     }
 
+    @Test func everyColumnIsStoredExactlyAsGiven() async throws {
+        let temp = try TemporaryStore()
+        let log = AuditLog(store: temp.store)
+        // Empty text stays text (not NULL), non-ASCII survives, absent fields are NULL, and a caller's NUL
+        // (which readers would cut the text at) is stored as U+FFFD, so the record still verifies.
+        let entry = AuditEntry(
+            requestID: #""r\u00001""#, peer: AuditPeer(uid: 1000, gid: 100, pid: 4242, executable: "/usr/bin/pythön3"),
+            callerClass: "", principal: "ålice@example.com", method: "job.sub\u{0}mit", params: ["k": "v"],
+            decision: .allow, rule: nil, outcome: .error, errorReason: "", durationMicros: 17)
+        let seq = try await log.append(entry)
+        let stored = try await temp.store.pool.read { try AuditRecord.fetchOne($0, sql: "SELECT * FROM audit_log WHERE seq = ?", arguments: [seq]) }
+        let record = try #require(stored)
+        #expect(record.requestID == #""r\u00001""#)
+        #expect(record.peerUID == 1000 && record.peerGID == 100 && record.peerPID == 4242 && record.peerExe == "/usr/bin/pythön3")
+        #expect(record.callerClass == "" && record.errorReason == "")
+        #expect(record.principal == "ålice@example.com" && record.method == "job.sub\u{FFFD}mit")
+        #expect(record.entity == nil && record.rule == nil && record.detail == nil)
+        #expect(record.params == #"{"k":"v"}"# && record.decision == "allow" && record.outcome == "error" && record.durationUS == 17)
+        #expect(record.prevHash == AuditRecord.genesisHash && record.hash == record.computedHash())
+        let kinds = try await temp.store.pool.read { try String.fetchAll($0, sql: "SELECT typeof(caller_class) || typeof(rule) || typeof(hash) FROM audit_log") }
+        #expect(kinds == ["textnullblob"])
+        try await #expect(temp.store.pool.read { try AuditVerifier.verify($0) }.isIntact)
+    }
+
     @Test func secretsInParamsAreRedactedBeforeStorage() async throws {
         let (temp, _) = try await filled(3)
         let params = try await temp.store.pool.read { try String.fetchAll($0, sql: "SELECT params FROM audit_log") }
