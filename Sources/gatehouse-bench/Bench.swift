@@ -20,6 +20,7 @@ extension Bench {
         @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
         @Option(help: "Client counts to measure.") var clients: [Int] = [1, 64]
         @Option(help: "store.durability for the daemon: normal or full.") var durability: String = "normal"
+        @Option(help: "Rounds per target, alternating echo and gatehouse; medians are reported.") var rounds: Int = 3
 
         func run() throws {
             let work = FileManager.default.temporaryDirectory.appendingPathComponent("gh-bench-\(getpid())").path
@@ -42,32 +43,55 @@ extension Bench {
                 Array(#"{"jsonrpc":"2.0","method":"system.ping","id":\#(client * 1_000_000 + call)}"#.utf8)
             }
             let pong: @Sendable ([UInt8]) -> Bool = { reply in reply.count > 20 && reply[17...].starts(with: Array(#""result":"pong""#.utf8)) }
-            print("gatehouse-bench rpc: \(seconds) s per run, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-            print("clients  target                 round trips/s   p50 µs   p99 µs  errors")
-            var rows: [(Int, LoadResult, LoadResult)] = []
+            print("gatehouse-bench rpc: \(rounds) rounds of \(seconds) s per target, alternating, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("Medians over the rounds. CPU: the server process's user+system time per round trip.")
+            print("clients  target                 round trips/s   p50 µs   p99 µs  CPU µs/rt  errors")
+            var rows: [(clients: Int, echo: Measured, gatehouse: Measured, ratio: Double)] = []
             for count in clients {
-                let baseline = try RPCLoad.run(socketPath: echoSocket, clients: count, seconds: seconds, request: ping)
-                let gatehouse = try RPCLoad.run(socketPath: socket, clients: count, seconds: seconds, request: ping, isSuccess: pong)
-                Self.printRow("echo (baseline)", baseline)
-                Self.printRow("gatehouse system.ping", gatehouse)
-                rows.append((count, baseline, gatehouse))
+                // Alternating short rounds: a noisy neighbour then slows both sides, not one.
+                var echoRounds: [Measured] = [], gatehouseRounds: [Measured] = []
+                for _ in 0..<rounds {
+                    echoRounds.append(try Measured.run(server: echo, socket: echoSocket, clients: count, seconds: seconds, request: ping))
+                    gatehouseRounds.append(try Measured.run(server: daemon, socket: socket, clients: count, seconds: seconds, request: ping, isSuccess: pong))
+                }
+                let ratios = zip(echoRounds, gatehouseRounds).map { $1.load.throughput / $0.load.throughput }
+                let row = (count, Measured.median(echoRounds), Measured.median(gatehouseRounds), Self.median(ratios))
+                Self.printRow("echo (baseline)", row.1)
+                Self.printRow("gatehouse system.ping", row.2)
+                rows.append(row)
             }
             print("")
-            for (count, baseline, gatehouse) in rows {
-                let ratio = gatehouse.throughput / baseline.throughput
-                print(String(format: "%3d clients: gatehouse/echo throughput = %.2f   (target ≥ 0.50 at 64 clients)", count, ratio))
+            for row in rows {
+                print(String(
+                    format: "%3d clients: gatehouse/echo throughput = %.2f (median of the rounds' ratios; target ≥ 0.50 at 64 clients); CPU per round trip %.1fx the echo's",
+                    row.clients, row.ratio, row.gatehouse.cpuMicrosPerRequest / row.echo.cpuMicrosPerRequest))
             }
-            if let single = rows.first(where: { $0.0 == 1 }) {
-                print(String(format: "  1 client : gatehouse p99 = %.1f µs (target ≤ 100 µs); echo p99 = %.1f µs", single.2.p99Micros, single.1.p99Micros))
+            if let single = rows.first(where: { $0.clients == 1 }) {
+                print(String(
+                    format: "  1 client : gatehouse p99 = %.1f µs (target ≤ 100 µs); echo p99 = %.1f µs, so the daemon adds %.1f µs at p50, %.1f µs at p99",
+                    single.gatehouse.load.p99Micros, single.echo.load.p99Micros,
+                    single.gatehouse.load.p50Micros - single.echo.load.p50Micros, single.gatehouse.load.p99Micros - single.echo.load.p99Micros))
             }
             let audited = try RPCClient(socketPath: socket).call("system.status")["counts"]?["auditRecords"]
             print("audit records written during the run: \(audited?.canonicalString ?? "?")")
+        }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
         }
 
         static func printRow(_ name: String, _ result: LoadResult) {
             print(String(
                 format: "%7d  %@  %14.0f  %7.1f  %7.1f  %6d", result.clients, name.padding(toLength: 21, withPad: " ", startingAt: 0),
                 result.throughput, result.p50Micros, result.p99Micros, result.errors))
+        }
+
+        static func printRow(_ name: String, _ measured: Measured) {
+            let result = measured.load
+            print(String(
+                format: "%7d  %@  %14.0f  %7.1f  %7.1f  %9.1f  %6d", result.clients, name.padding(toLength: 21, withPad: " ", startingAt: 0),
+                result.throughput, result.p50Micros, result.p99Micros, measured.cpuMicrosPerRequest, result.errors))
         }
 
         static var selfPath: String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
@@ -111,6 +135,41 @@ extension Bench {
     }
 }
 
+/// One load run against a server process, with the CPU time that process spent serving it.
+struct Measured {
+    var load: LoadResult
+    var cpuMicrosPerRequest: Double
+
+    static func run(
+        server: Child, socket: String, clients: Int, seconds: Double,
+        request: @escaping @Sendable (Int, Int) -> [UInt8], isSuccess: @escaping @Sendable ([UInt8]) -> Bool = { _ in true }
+    ) throws -> Measured {
+        // The warm-up's CPU is counted too, so requests are counted over the same span.
+        let warmup = 0.5
+        let before = server.cpuSeconds
+        let load = try RPCLoad.run(socketPath: socket, clients: clients, seconds: seconds, warmup: warmup, request: request, isSuccess: isSuccess)
+        let cpu = server.cpuSeconds - before
+        let requests = load.throughput * (load.seconds + warmup)
+        return Measured(load: load, cpuMicrosPerRequest: requests > 0 ? cpu / requests * 1e6 : .nan)
+    }
+
+    /// The median of each figure on its own.
+    static func median(_ runs: [Measured]) -> Measured {
+        func mid(_ values: [Double]) -> Double { Bench.RPC.median(values) }
+        var load = runs[0].load
+        load.requests = Int(mid(runs.map { Double($0.load.requests) }))
+        load.seconds = mid(runs.map(\.load.seconds))
+        load.p50Micros = mid(runs.map(\.load.p50Micros))
+        load.p99Micros = mid(runs.map(\.load.p99Micros))
+        load.errors = runs.map(\.load.errors).reduce(0, +)
+        var result = Measured(load: load, cpuMicrosPerRequest: mid(runs.map(\.cpuMicrosPerRequest)))
+        // Throughput as the median round's, not requests/seconds of different rounds.
+        let throughput = mid(runs.map(\.load.throughput))
+        result.load.requests = Int(throughput * result.load.seconds)
+        return result
+    }
+}
+
 /// A child process the benchmark starts and kills.
 struct Child {
     let process: Process
@@ -131,6 +190,17 @@ struct Child {
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw CleanExit.message("no server appeared at \(path)")
+    }
+
+    /// User plus system CPU time the process has used so far (`/proc/PID/stat`, fields 14 and 15).
+    var cpuSeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let afterName = stat.range(of: ") ", options: .backwards)
+        else { return .nan }
+        // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func kill() {
