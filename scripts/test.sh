@@ -14,6 +14,8 @@ mkdir -p .build/contract && rm -f .build/contract/exchanges.jsonl
 export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # Everything in parallel, except the deadline-bound tests (a call must end within 100 ms of its
 # deadline) and the retry tests (bounded by a 10 s deadline): they run alone afterwards, so two busy cores do not decide a timing assertion.
-swift test --skip-build --skip DeadlineTests --skip RetryTests
-GATEHOUSE_SANDBOX_EXCHANGES= swift test --skip-build --filter "DeadlineTests|RetryTests"
+# Time limits (about 8x a normal run) so that a hang fails the run, with the test named by its
+# .timeLimit trait, instead of holding CI until its own limit.
+timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
+GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
 scripts/contract/run.sh .build/contract/exchanges.jsonl

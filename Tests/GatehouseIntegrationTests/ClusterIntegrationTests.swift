@@ -5,7 +5,7 @@ import Testing
 
 /// Dataproc clusters through the real daemon against the sandbox: lifecycle end to end, exactly one
 /// cluster through connection resets, owners only, and teardown at logout.
-@Suite("Cluster integration", .serialized)
+@Suite("Cluster integration", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct ClusterIntegrationTests {
     @Test func createRunJobAndDeleteEndToEnd() async throws {
         try await ClusterEnvironment.with { env in

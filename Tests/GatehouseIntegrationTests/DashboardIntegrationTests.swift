@@ -5,7 +5,7 @@ import GatehouseTesting
 import Testing
 
 /// Dashboards end to end: the real daemon against the in-process sandbox (OIDC, Backstage, Looker).
-@Suite("Dashboards through the daemon", .serialized)
+@Suite("Dashboards through the daemon", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct DashboardIntegrationTests {
     static let owned = "component:default/analytics-pipeline"
     static let notOwned = "component:default/backstage-existing"

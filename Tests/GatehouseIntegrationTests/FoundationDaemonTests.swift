@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// The shipped daemon binary, started as a real process and driven over its socket and CLI.
-@Suite("Daemon foundation", .serialized)
+@Suite("Daemon foundation", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct FoundationDaemonTests {
     @Test func answersOverTheSocketAndAuditsThePeer() async throws {
         let daemon = try TestDaemon()

@@ -6,7 +6,7 @@ import Synchronization
 import Testing
 
 /// Dataproc jobs through the real daemon: exactly once under faults, offline and back, and kill -9.
-@Suite("Jobs through the daemon", .serialized)
+@Suite("Jobs through the daemon", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct JobIntegrationTests {
     @Test func thousandJobsReachDataprocExactlyOnceThroughResetsTimeoutsAnd503sAnd429s() async throws {
         let env = try await JobEnvironment.start()

@@ -6,7 +6,7 @@ import Testing
 
 /// The oversight story end to end: production jobs from automation wait for a person, reach
 /// the sandbox Dataproc exactly once when approved from a pty, and never when the approval expires.
-@Suite("Oversight of production jobs", .serialized)
+@Suite("Oversight of production jobs", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct OversightJobTests {
     static let production = "component:default/analytics-pipeline"
 

@@ -6,7 +6,7 @@ import Testing
 
 /// Human oversight through the real daemon: callers without a terminal are automation and wait for
 /// a person; only a process with a (pseudo-)terminal can decide; undecided requests expire; all audited.
-@Suite("Oversight", .serialized)
+@Suite("Oversight", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct OversightTests {
     static let request = #"{"action":"job.submit","entity":"component:default/analytics-pipeline","summary":{"cluster":"etl","pysparkJob":{"mainPythonFileUri":"gs://bucket/etl.py"}}}"#
 

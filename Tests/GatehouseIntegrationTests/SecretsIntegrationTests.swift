@@ -8,7 +8,7 @@ import Testing
 /// fetches a dashboard and submits a job against the sandbox with debug logging on; then every
 /// token it holds and every client secret it was given is looked for, byte for byte, in the
 /// database files, the daemon's log and the exported audit trail.
-@Suite("Secrets stay secret", .serialized)
+@Suite("Secrets stay secret", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct SecretsIntegrationTests {
     static let lookerSecret = "looker-admin-secret"
     static let paramSecret = "hunter2-param-secret-7f3a"
