@@ -186,8 +186,8 @@ let package = Package(
             dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
         ),
         .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseAudit"]),
-        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore"]),
-        .testTarget(name: "GatehouseBrokerTests", dependencies: ["GatehouseBroker"]),
+        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore", "GatehouseTesting"]),
+        .testTarget(name: "GatehouseBrokerTests", dependencies: ["GatehouseBroker", "GatehouseTesting"]),
         .testTarget(
             name: "GatehouseHTTPTests",
             dependencies: ["GatehouseHTTP", "GatehouseTesting", .product(name: "Hummingbird", package: "hummingbird")]

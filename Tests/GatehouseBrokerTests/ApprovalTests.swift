@@ -6,6 +6,7 @@ import GatehouseCore
 import GatehouseHTTP
 import GatehousePolicy
 import GatehouseStore
+import GatehouseTesting
 import Logging
 import Synchronization
 import Testing
@@ -42,7 +43,7 @@ struct ApprovalTests {
         let sleeper = Process()
         sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
         sleeper.arguments = ["30"]
-        try sleeper.run()
+        try ProcessSpawner.run(sleeper)
         // SIGKILL: a child may inherit an ignored SIGTERM from the test process.
         defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
         let hasher = ExecutableHasher()

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseStore
+import GatehouseTesting
 import Testing
 
 @testable import GatehouseIdentity
@@ -27,7 +28,7 @@ struct OIDCProviderMockTests {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ProcessSpawner.run(process)
         defer {
             // The mock (uvicorn) may linger after SIGTERM; SIGKILL ends it for sure.
             kill(process.processIdentifier, SIGKILL)
@@ -122,7 +123,7 @@ struct OIDCProviderMockTests {
         process.arguments = [script]
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ProcessSpawner.run(process)
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "\(script) failed; it installs oidc-provider-mock from PyPI")

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseRPC
+import GatehouseTesting
 import Testing
 
 /// What the RPC layer learns about a caller from `/proc`: terminal, parents, executable hash.
@@ -84,7 +85,7 @@ struct PeerProcessTests {
         process.arguments = [path]
         let out = Pipe()
         process.standardOutput = out
-        try process.run()
+        try ProcessSpawner.run(process)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return String(text.prefix(64))
@@ -101,7 +102,7 @@ struct SleepingChild {
         process.arguments = ["python3", "-c", script]
         let out = Pipe()
         process.standardOutput = out
-        try process.run()
+        try ProcessSpawner.run(process)
         var line: [UInt8] = []
         // Bounded: one short line.
         while line.count < 32 {

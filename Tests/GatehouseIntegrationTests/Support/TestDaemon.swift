@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTesting
 
 /// Where the package's built executables are: beside the test bundle, or `$GATEHOUSE_BIN_DIR`.
 enum BuiltProducts {
@@ -60,7 +61,7 @@ final class TestDaemon: @unchecked Sendable {
         log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
-        try Spawn.run(process)
+        try ProcessSpawner.run(process)
         self.process = process
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -99,7 +100,7 @@ final class TestDaemon: @unchecked Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try Spawn.run(process)
+        try ProcessSpawner.run(process)
         // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
@@ -112,18 +113,6 @@ final class TestDaemon: @unchecked Sendable {
     deinit {
         stop(signal: SIGKILL)
         try? FileManager.default.removeItem(atPath: root)
-    }
-}
-
-/// Starts child processes one at a time. Foundation's `Process.run()` on Linux was seen to crash
-/// (a bad pointer in its memcpy) while other threads started processes at the same moment.
-enum Spawn {
-    private static let lock = NSLock()
-
-    static func run(_ process: Process) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        try process.run()
     }
 }
 
