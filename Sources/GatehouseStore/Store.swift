@@ -84,6 +84,15 @@ public final class Store: Sendable {
         try pool.read { try Migrator.currentVersion($0) }
     }
 
+    /// The schema version recorded in the database, without blocking a thread of Swift's pool.
+    ///
+    /// Async callers must not use the blocking reads: a reader goes back to the pool only when the
+    /// task that used it resumes on that same pool, so with every pool thread blocked waiting for a
+    /// reader, none is ever returned (this hung the daemon under load).
+    public func schemaVersion() async throws -> Int {
+        try await pool.read { try Migrator.currentVersion($0) }
+    }
+
     /// Size in bytes of the database file plus its WAL.
     public func sizeOnDisk() -> Int64 {
         [path, path + "-wal"].reduce(0) { total, file in

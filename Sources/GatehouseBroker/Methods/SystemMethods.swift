@@ -31,7 +31,7 @@ enum SystemMethods {
         }
         return .object([
             "version": .string(GatehouseVersion.current),
-            "schemaVersion": .int(Int64(try store.schemaVersion())),
+            "schemaVersion": .int(Int64(try await store.schemaVersion())),
             "pid": .int(Int64(getpid())),
             "uptimeSeconds": .double((Date().timeIntervalSince(startedAt) * 10).rounded() / 10),
             "startedAt": .string(Timestamp.string(startedAt)),

@@ -27,15 +27,23 @@ struct TokenStore: Sendable {
         try session(from: try store.pool.read { db in try Self.sessionRow(db) })
     }
 
-    private static func sessionRow(_ db: Database) throws -> Row? {
-        try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")
+    /// The session's columns, copied out of the read: GRDB's `Row` is not `Sendable`, and an
+    /// async read must return a `Sendable` value (otherwise Swift silently picks the blocking read).
+    private struct SessionColumns: Sendable {
+        let principalJSON: String
+        let refreshSealed: Data?
     }
 
-    private func session(from row: Row?) throws -> Session? {
+    private static func sessionRow(_ db: Database) throws -> SessionColumns? {
+        try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1").map {
+            SessionColumns(principalJSON: $0["principal_json"], refreshSealed: $0["refresh_sealed"])
+        }
+    }
+
+    private func session(from row: SessionColumns?) throws -> Session? {
         guard let row else { return nil }
-        let principal = try JSONDecoder().decode(Principal.self, from: Data((row["principal_json"] as String).utf8))
-        let sealed: Data? = row["refresh_sealed"]
-        let refresh = try sealed.map { try sealer.open($0, context: refreshContext(principal)) }
+        let principal = try JSONDecoder().decode(Principal.self, from: Data(row.principalJSON.utf8))
+        let refresh = try row.refreshSealed.map { try sealer.open($0, context: refreshContext(principal)) }
         return Session(principal: principal, refreshToken: refresh)
     }
 
@@ -68,17 +76,21 @@ struct TokenStore: Sendable {
 
     func token(for principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {
         let key = Self.principalKey(principal)
-        let row = try await store.pool.read { db in
+        let stored = try await store.pool.read { db -> (sealed: Data, token: IssuedToken)? in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?",
-                arguments: [key, audience.cacheName, audience.cacheScopes])
+                arguments: [key, audience.cacheName, audience.cacheScopes]
+            ).map { row in
+                let token = IssuedToken(
+                    value: "", tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: row["issued_at"]),
+                    expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
+                    chain: (row["chain"] as String).components(separatedBy: " → "))
+                return (row["token_sealed"], token)
+            }
         }
-        guard let row else { return nil }
-        return IssuedToken(
-            value: try sealer.open(row["token_sealed"], context: tokenContext(key, audience)),
-            tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: row["issued_at"]),
-            expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
-            chain: (row["chain"] as String).components(separatedBy: " → "))
+        guard var (sealed, token) = stored else { return nil }
+        token.value = try sealer.open(sealed, context: tokenContext(key, audience))
+        return token
     }
 
     func save(_ token: IssuedToken, for principal: Principal, _ audience: TokenAudience) async throws {
