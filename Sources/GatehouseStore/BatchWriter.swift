@@ -91,6 +91,11 @@ public final class BatchWriter: Sendable {
         if turn.close() { finished.wait() }
     }
 
+    /// Refuses new writes; the writer thread commits what is queued and ends, without the caller waiting.
+    func closeWhenDrained() {
+        _ = turn.close()
+    }
+
     private func run() {
         while let batch = turn.takeBatch(max: maxBatch) {
             commit(batch)

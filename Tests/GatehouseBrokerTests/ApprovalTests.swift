@@ -40,16 +40,12 @@ struct ApprovalTests {
     }
 
     @Test func aClassCanNameAnExecutableByItsHash() throws {
-        let sleeper = Process()
-        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        sleeper.arguments = ["30"]
-        try ProcessSpawner.run(sleeper)
-        // SIGKILL: a child may inherit an ignored SIGTERM from the test process.
-        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
+        let sleeper = try ChildProcess("/bin/sleep", ["30"])
+        defer { sleeper.send(SIGKILL); sleeper.waitForExit() }
         let hasher = ExecutableHasher()
         let digest = try #require(hasher.sha256(ofFileAt: "/bin/sleep"))
         let classifier = try CallerClassifier(entries: ["ci=\(digest.uppercased())"], hasher: hasher)
-        let peer = PeerCredentials.inspect(pid: sleeper.processIdentifier, uid: getuid(), gid: getgid())
+        let peer = PeerCredentials.inspect(pid: sleeper.pid, uid: getuid(), gid: getgid())
         #expect(classifier.classify(peer).name == "ci")
         #expect(classifier.classify(Self.automation).name == "automation", "another executable does not match")
     }

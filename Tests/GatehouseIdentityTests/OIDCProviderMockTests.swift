@@ -20,19 +20,14 @@ struct OIDCProviderMockTests {
         let binary = try ProcessInfo.processInfo.environment["GATEHOUSE_OIDC_MOCK_BIN"] ?? Self.run(repo + "/scripts/oidc-mock.sh")
         try #require(FileManager.default.isExecutableFile(atPath: binary), "oidc-provider-mock not installed: run scripts/oidc-mock.sh")
         let port = try Self.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "-p", "\(port)", "-e", "10",
-            "--user-claims", #"{"sub":"alice","email":"alice@example.com","groups":["team-a","data-eng"]}"#,
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try ProcessSpawner.run(process)
+        let process = try ChildProcess(
+            binary,
+            ["-p", "\(port)", "-e", "10", "--user-claims", #"{"sub":"alice","email":"alice@example.com","groups":["team-a","data-eng"]}"#],
+            stdout: .discard, stderr: .discard)
         defer {
             // The mock (uvicorn) may linger after SIGTERM; SIGKILL ends it for sure.
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.send(SIGKILL)
+            process.waitForExit()
         }
         let issuer = "http://127.0.0.1:\(port)"
         // A breaker that never opens: connection refusals are expected until the mock listens.
@@ -118,16 +113,9 @@ struct OIDCProviderMockTests {
     }
 
     static func run(_ script: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try ProcessSpawner.run(process)
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(script) failed; it installs oidc-provider-mock from PyPI")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try ChildProcess.run("/bin/sh", [script])
+        try #require(result.status == 0, "\(script) failed; it installs oidc-provider-mock from PyPI:\n\(result.stderr)")
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// A port the kernel just handed out on 127.0.0.1 (the mock cannot bind port 0 and report it).

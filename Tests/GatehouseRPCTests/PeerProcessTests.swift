@@ -28,7 +28,7 @@ struct PeerProcessTests {
         let peer = PeerCredentials.inspect(pid: child.reportedPID, uid: getuid(), gid: getgid())
         #expect(peer.hasTerminal == false)
         #expect(peer.executable?.contains("python") == true)
-        #expect(peer.parents.map(\.pid).prefix(2) == [child.process.processIdentifier, getpid()], "nearest parent first")
+        #expect(peer.parents.map(\.pid).prefix(2) == [child.process.pid, getpid()], "nearest parent first")
     }
 
     @Test func aProcessUnderAPseudoTerminalHasOne() throws {
@@ -45,7 +45,7 @@ struct PeerProcessTests {
         defer { child.stop() }
         let peer = PeerCredentials.inspect(pid: child.reportedPID, uid: getuid(), gid: getgid())
         #expect(peer.hasTerminal)
-        #expect(peer.parents.map(\.pid).prefix(2) == [child.process.processIdentifier, getpid()])
+        #expect(peer.parents.map(\.pid).prefix(2) == [child.process.pid, getpid()])
         #expect(peer.parents.first?.executable?.contains("python") == true)
         #expect(peer.parents.count <= 6)
     }
@@ -80,38 +80,27 @@ struct PeerProcessTests {
     }
 
     static func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [path]
-        let out = Pipe()
-        process.standardOutput = out
-        try ProcessSpawner.run(process)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return String(text.prefix(64))
+        String(try ChildProcess.run("/usr/bin/sha256sum", [path]).stdout.prefix(64))
     }
 }
 
 /// A python child that prints a pid (its own or its pty child's) and sleeps; killed by `stop()`.
 struct SleepingChild {
-    let process = Process()
+    let process: ChildProcess
     let reportedPID: Int32
 
     init(python script: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        try ProcessSpawner.run(process)
+        process = try ChildProcess("/usr/bin/env", ["python3", "-c", script], stdout: .capture)
         var line: [UInt8] = []
         // Bounded: one short line.
         while line.count < 32 {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            let byte = process.standardOutput?.readData(ofLength: 1) ?? Data()
             guard let first = byte.first, first != UInt8(ascii: "\n") else { break }
             line.append(first)
         }
         guard let pid = Int32(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
+            process.send(SIGKILL)
+            process.waitForExit()
             throw SleepingChildError.noPID(String(decoding: line, as: UTF8.self))
         }
         reportedPID = pid
@@ -119,8 +108,8 @@ struct SleepingChild {
 
     func stop() {
         kill(reportedPID, SIGKILL)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.send(SIGKILL)
+        process.waitForExit()
     }
 }
 

@@ -18,20 +18,13 @@ enum BuiltProducts {
     static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 }
 
-/// Runs a command to completion and captures its output.
-struct CommandResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
 /// The real `gatehouse` daemon as a child process, on a private temporary socket and database.
 final class TestDaemon: @unchecked Sendable {
     let root: String
     let socketPath: String
     let databasePath: String
     let environment: [String: String]
-    private(set) var process: Process?
+    private(set) var process: ChildProcess?
     private let logPath: String
 
     /// Prepares directories and environment; call `start()` to launch. `config` is written as the YAML config file.
@@ -52,16 +45,8 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Starts `gatehouse serve` and waits until it answers `system.ping`.
     func start(timeout: Duration = .seconds(20)) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltProducts.path("gatehouse"))
-        process.arguments = ["serve"]
-        process.environment = environment
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try ProcessSpawner.run(process)
+        let process = try ChildProcess(
+            BuiltProducts.path("gatehouse"), ["serve"], environment: environment, stdout: .append(logPath), stderr: .append(logPath))
         self.process = process
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -78,8 +63,8 @@ final class TestDaemon: @unchecked Sendable {
     /// Sends `signal` and waits for the process to exit.
     func stop(signal: Int32 = SIGTERM) {
         guard let process, process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        process.send(signal)
+        process.waitForExit()
     }
 
     /// The daemon's log so far.
@@ -92,22 +77,7 @@ final class TestDaemon: @unchecked Sendable {
 
     /// Runs any program and waits for it.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try ProcessSpawner.run(process)
-        // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        try ChildProcess.run(executable, arguments, environment: environment)
     }
 
     deinit {
