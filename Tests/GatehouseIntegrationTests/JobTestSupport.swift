@@ -84,7 +84,7 @@ final class JobEnvironment: Sendable {
                         let index = next.add(1, ordering: .relaxed).oldValue
                         if !untilAcknowledged && index >= count { break }
                         do {
-                            if client == nil { client = try RPCClient(socketPath: socketPath) }
+                            if client == nil { client = try RPCClient(socketPath: socketPath, timeout: TestDaemon.callTimeout) }
                             let answer = try client!.call("job.submit", params: ["entity": .string(Self.entity), "job": Self.job(index)])
                             if let id = answer["jobId"]?.stringValue { acknowledged.withLock { $0.append(id) } }
                         } catch {

@@ -63,4 +63,26 @@ struct SocketLifecycleTests {
         #expect(reply["result"] == "done")
         await shutdown.value
     }
+
+    @Test func aClientWithATimeoutGivesUpOnASilentDaemonWithAClearError() async throws {
+        let slow = RPCMethod("slow", summary: "sleeps", handler: .async { _ in
+            try await Task.sleep(for: .seconds(2))
+            return "done"
+        })
+        let server = try await TestServer(methods: SpecMethods.all + [slow])
+        let socketPath = server.socketPath
+        let outcome = try await offPool { () -> String in
+            let client = try RPCClient(socketPath: socketPath, timeout: .milliseconds(200))
+            let started = ContinuousClock.now
+            do {
+                _ = try client.call("slow")
+                return "answered"
+            } catch {
+                return "\(error) after \(ContinuousClock.now - started)"
+            }
+        }
+        #expect(outcome.hasPrefix("the gatehouse daemon did not answer within 0.2 s"), "\(outcome)")
+        #expect(try RPCClient(socketPath: socketPath, timeout: .seconds(5)).call("system.ping") == "pong", "a timeout only limits waiting")
+        await server.stop()
+    }
 }

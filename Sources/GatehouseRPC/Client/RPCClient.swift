@@ -9,6 +9,8 @@ public enum RPCClientError: Error, CustomStringConvertible, Sendable {
     case rpc(RPCError)
     /// The connection broke or the answer was not JSON-RPC.
     case protocolViolation(String)
+    /// No answer (or no room to send) within the client's timeout.
+    case timedOut(seconds: Double)
 
     public var description: String {
         switch self {
@@ -16,6 +18,8 @@ public enum RPCClientError: Error, CustomStringConvertible, Sendable {
             "the gatehouse daemon is not running (\(path): \(detail)). Start it with `gatehouse serve &`"
         case .rpc(let error): error.message + (error.data?["detail"]?.stringValue.map { ": \($0)" } ?? "")
         case .protocolViolation(let detail): "unexpected answer from the daemon: \(detail)"
+        case .timedOut(let seconds):
+            "the gatehouse daemon did not answer within \(seconds) s; it may be overloaded or stuck (see its log)"
         }
     }
 }
@@ -25,13 +29,22 @@ public final class RPCClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 1
+    private let timeout: Duration?
 
-    /// Connects to the daemon at `socketPath`.
-    public init(socketPath: String) throws(RPCClientError) {
+    /// Connects to the daemon at `socketPath`; with `timeout`, a read or write that waits longer fails with `.timedOut`.
+    public init(socketPath: String, timeout: Duration? = nil) throws(RPCClientError) {
         switch UnixSocket.connect(path: socketPath) {
         case .success(let fd): self.fd = fd
         case .failure(let failure):
             throw .unreachable(path: socketPath, detail: String(cString: strerror(failure.code)))
+        }
+        self.timeout = timeout
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+            for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+                setsockopt(fd, SOL_SOCKET, option, &limit, socklen_t(MemoryLayout<timeval>.size))
+            }
         }
     }
 
@@ -62,7 +75,8 @@ public final class RPCClient {
         var offset = 0
         while offset < framed.count {
             let written = framed[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written > 0 else { throw .protocolViolation("write failed: \(String(cString: strerror(errno)))") }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw failure(of: "write") }
             offset += written
         }
     }
@@ -87,9 +101,21 @@ public final class RPCClient {
             }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 { throw failure(of: "read") }
             guard count > 0 else { throw .protocolViolation("the daemon closed the connection") }
             buffer.append(contentsOf: chunk[..<count])
         }
+    }
+
+    /// The error for a failed read or write: a timeout when the socket's limit ran out.
+    private func failure(of operation: String) -> RPCClientError {
+        let code = errno
+        if let timeout, code == EAGAIN || code == EWOULDBLOCK {
+            let (seconds, attoseconds) = timeout.components
+            return .timedOut(seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        }
+        return .protocolViolation("\(operation) failed: \(String(cString: strerror(code)))")
     }
 
     private static func result(of message: JSONValue) throws(RPCClientError) -> JSONValue {

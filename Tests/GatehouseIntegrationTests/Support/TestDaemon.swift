@@ -51,14 +51,18 @@ final class TestDaemon: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning { throw TestDaemonError.exited(log: self.log) }
-            if let client = try? RPCClient(socketPath: socketPath), (try? client.call("system.ping")) == "pong" { return }
+            if let client = try? RPCClient(socketPath: socketPath, timeout: .seconds(5)), (try? client.call("system.ping")) == "pong" { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw TestDaemonError.notReady(log: self.log)
     }
 
-    /// A new client connection.
-    func client() throws -> RPCClient { try RPCClient(socketPath: socketPath) }
+    /// A new client connection. A call that waits a minute fails instead of holding the test run
+    /// until CI's limit: every daemon call in these tests answers in well under a second.
+    func client() throws -> RPCClient { try RPCClient(socketPath: socketPath, timeout: Self.callTimeout) }
+
+    /// How long a test waits for any one answer from the daemon.
+    static let callTimeout: Duration = .seconds(60)
 
     /// Sends `signal` and waits for the process to exit.
     func stop(signal: Int32 = SIGTERM) {
