@@ -102,8 +102,7 @@ public final class Store: Sendable {
     }
 
     // A store dropped without `close()` still ends its two threads, which hold its connections
-    // open: a test process opens hundreds of stores, and leaked descriptors add up (past about
-    // 1,360 open files, Foundation's `Process.run` reads beyond its directory buffer and crashes).
+    // open: a test process opens hundreds of stores, and their threads and descriptors added up.
     // No waiting here: the last reference may be dropped on the writer thread itself.
     deinit {
         writer.closeWhenDrained()

@@ -121,12 +121,29 @@ final class RPCConnectionHandler: ChannelInboundHandler {
                     .invalidRequest("batch of \(elements.count) requests exceeds the limit of \(configuration.maxBatch)"),
                     method: "rpc.invalid_request", peer: peer, coalescer: coalescer, reply: reply)
             }
-            let collector = BatchCollector(count: elements.count, reply: reply)
+            let answers = IndexedCollector<[UInt8]?>(count: elements.count, placeholder: nil)
             let notifier = RPCNotifier(channel: channel)
             for (index, element) in elements.enumerated() {
-                dispatcher.dispatch(element, peer: peer, notifier: notifier, coalescer: coalescer) { collector.answered(index, with: $0) }
+                dispatcher.dispatch(element, peer: peer, notifier: notifier, coalescer: coalescer) { answer in
+                    guard let all = answers.set(index, answer) else { return }
+                    reply(Self.batchResponse(all))
+                }
             }
         }
+    }
+
+    /// The answer to a batch frame: its members' answers as one array, or nothing when all were
+    /// notifications (JSON-RPC 2.0 §6).
+    private static func batchResponse(_ answers: [[UInt8]?]) -> [UInt8]? {
+        let present = answers.compactMap { $0 }
+        guard !present.isEmpty else { return nil }
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, response) in present.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: response)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
     }
 
     /// Writes one response line.
@@ -143,36 +160,5 @@ final class RPCConnectionHandler: ChannelInboundHandler {
         let promise = channel.eventLoop.makePromise(of: Void.self)
         write(bytes, to: channel, promise: promise)
         return promise.futureResult
-    }
-}
-
-/// Gathers the answers to one batch frame and replies once with all of them.
-///
-/// Every element's reply arrives on the connection's event loop, which is what makes this Sendable.
-private final class BatchCollector: @unchecked Sendable {
-    private var responses: [[UInt8]?]
-    private var remaining: Int
-    private let reply: Reply
-
-    init(count: Int, reply: @escaping Reply) {
-        responses = Array(repeating: nil, count: count)
-        remaining = count
-        self.reply = reply
-    }
-
-    func answered(_ index: Int, with response: [UInt8]?) {
-        responses[index] = response
-        remaining -= 1
-        guard remaining == 0 else { return }
-        let present = responses.compactMap { $0 }
-        // A batch of notifications only gets no answer at all (JSON-RPC 2.0 §6).
-        guard !present.isEmpty else { return reply(nil) }
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, response) in present.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: response)
-        }
-        bytes.append(UInt8(ascii: "]"))
-        reply(bytes)
     }
 }

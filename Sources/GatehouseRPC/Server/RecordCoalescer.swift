@@ -35,44 +35,18 @@ final class RecordCoalescer: @unchecked Sendable {
     private func flush() {
         let batch = pending
         pending = []
-        let outcomes = BatchOutcomes(count: batch.count)
+        let outcomes = IndexedCollector<Result<Void, RPCError>>(count: batch.count, placeholder: .success(()))
         let eventLoop = self.eventLoop
-        let deliver: @Sendable () -> Void = {
-            for (record, outcome) in zip(batch, outcomes.all) { record.done(outcome) }
-        }
         observer.record(batch: batch.indices.map { index in
             PendingRecord(call: batch[index].call) { outcome in
-                guard outcomes.set(index, outcome) else { return }
+                guard let all = outcomes.set(index, outcome) else { return }
+                let deliver: @Sendable () -> Void = {
+                    for (record, outcome) in zip(batch, all) { record.done(outcome) }
+                }
                 if eventLoop.inEventLoop { deliver() } else { eventLoop.execute(deliver) }
             }
         })
     }
-}
-
-/// The outcomes of one batch as they arrive; knows when the last one is in.
-private final class BatchOutcomes: Sendable {
-    private struct State {
-        var outcomes: [Result<Void, RPCError>]
-        var remaining: Int
-    }
-
-    private let state: Mutex<State>
-
-    init(count: Int) {
-        state = Mutex(State(outcomes: Array(repeating: .success(()), count: count), remaining: count))
-    }
-
-    /// Stores outcome `index`; true when it was the last one missing.
-    func set(_ index: Int, _ outcome: Result<Void, RPCError>) -> Bool {
-        state.withLock { state in
-            state.outcomes[index] = outcome
-            state.remaining -= 1
-            return state.remaining == 0
-        }
-    }
-
-    /// Every outcome, once all are set.
-    var all: [Result<Void, RPCError>] { state.withLock { $0.outcomes } }
 }
 
 /// One coalescer per event loop, created on first use.
