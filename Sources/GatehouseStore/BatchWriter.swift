@@ -86,6 +86,14 @@ public final class BatchWriter: Sendable {
         }
     }
 
+    /// Runs `body` on the writer's connection outside any transaction, while no write can start;
+    /// waits for the current batch. Skipped once the writer is closed. For the checkpointer.
+    func betweenTransactions(_ body: (Database) -> Void) {
+        guard turn.acquire() else { return }
+        defer { turn.release() }
+        pool.writeWithoutTransaction(body)
+    }
+
     /// Commits what is queued, refuses new writes, and returns when the writer thread has ended.
     public func stop() {
         if turn.close() { finished.wait() }
@@ -244,14 +252,15 @@ private final class ResultBox<T>: @unchecked Sendable {
 /// Whose turn it is to write: the queue of waiting writes plus a "someone is committing" flag.
 ///
 /// Exactly one party commits at a time: the writer thread with a batch, or one idle-time
-/// submitter with its own write. Whoever finishes calls `release`, which wakes the thread if
-/// writes queued up meanwhile.
+/// submitter with its own write (or the checkpointer, between transactions). Whoever finishes
+/// calls `release`, which wakes whoever waits.
 final class WriterTurn<Element>: @unchecked Sendable {
     // NSCondition guards every field below.
     private let condition = NSCondition()
     private var items: [Element] = []
     private var committing = false
     private var closed = false
+    private var acquiring = 0
 
     enum Offer { case queued, yours, closed }
 
@@ -260,7 +269,7 @@ final class WriterTurn<Element>: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         guard !closed else { return .closed }
-        if inline && !committing && items.isEmpty {
+        if inline && !committing && items.isEmpty && acquiring == 0 {
             committing = true
             return .yours
         }
@@ -274,10 +283,26 @@ final class WriterTurn<Element>: @unchecked Sendable {
     func takeBatch(max: Int) -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
-        while (items.isEmpty || committing) && !(closed && items.isEmpty && !committing) { condition.wait() }
+        // An `acquire` caller goes first: under steady load the turn would otherwise never be free for it.
+        while (items.isEmpty || committing || acquiring > 0) && !(closed && items.isEmpty && !committing) { condition.wait() }
         if items.isEmpty { return nil }
         committing = true
         return take(max: max)
+    }
+
+    /// Waits until nobody is committing and takes the turn, leaving queued writes queued; false once closed.
+    func acquire() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        acquiring += 1
+        while committing && !closed { condition.wait() }
+        acquiring -= 1
+        guard !closed else {
+            condition.broadcast()  // the writer thread may have waited for this caller
+            return false
+        }
+        committing = true
+        return true
     }
 
     /// While holding the turn: takes up to `max` queued writes, keeping the turn; nil when none wait.
@@ -299,12 +324,14 @@ final class WriterTurn<Element>: @unchecked Sendable {
         return batch
     }
 
-    /// Ends the current turn; wakes the writer thread when writes are waiting (or the writer is closing).
+    /// Ends the current turn; wakes the writer thread when writes are waiting (or the writer is closing), and any `acquire` caller.
     func release() {
         condition.lock()
         defer { condition.unlock() }
         committing = false
-        if !items.isEmpty || closed { condition.signal() }
+        // The writer thread and an `acquire` caller may both wait: wake both, whichever is due goes.
+        // Not when neither is due: the idle writer thread would wake for nothing after every commit.
+        if !items.isEmpty || closed || acquiring > 0 { condition.broadcast() }
     }
 
     /// Closes to new writes; true the first time.

@@ -18,11 +18,21 @@ public struct StoreOptions: Sendable {
     public var durability: Durability = .normal
     /// The most writes one group commit carries.
     public var maxBatch: Int = 512
+    /// WAL size past which it is copied into the database file and started over; the WAL file is
+    /// kept at most twice this size on disk.
+    public var checkpointBytes: Int = 8 << 20
+    /// How often the WAL's size is looked at.
+    public var checkpointInterval: TimeInterval = 0.25
     /// Creates options; every field has a default.
-    public init(busyTimeout: TimeInterval = 5, durability: Durability = .normal, maxBatch: Int = 512) {
+    public init(
+        busyTimeout: TimeInterval = 5, durability: Durability = .normal, maxBatch: Int = 512,
+        checkpointBytes: Int = 8 << 20, checkpointInterval: TimeInterval = 0.25
+    ) {
         self.busyTimeout = busyTimeout
         self.durability = durability
         self.maxBatch = maxBatch
+        self.checkpointBytes = checkpointBytes
+        self.checkpointInterval = checkpointInterval
     }
 }
 
@@ -49,6 +59,8 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
             // Checkpoints happen on the Checkpointer's thread, never inside a request's commit.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // When the WAL starts over after a checkpoint, its file is cut back to this size.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(2 * options.checkpointBytes)")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -57,7 +69,8 @@ public final class Store: Sendable {
         }
         try Migrator.migrate(pool, path: path)
         writer = BatchWriter(pool: pool, maxBatch: options.maxBatch, allowsInline: options.durability != .full)
-        checkpointer = try Checkpointer(path: path)
+        checkpointer = try Checkpointer(
+            path: path, writer: writer, thresholdBytes: options.checkpointBytes, interval: options.checkpointInterval)
     }
 
     /// Opens an existing database read-only, without migrating: for `gatehouse audit` with the daemon stopped.

@@ -185,6 +185,30 @@ struct StoreTests {
         #expect(committedOn.withLock { $0 } != Self.thread)
     }
 
+    @Test func theWALStartsOverUnderSteadyWritesInsteadOfGrowingWithThem() throws {
+        // Writes never pause here, as under steady load: a checkpoint alongside the writer alone never
+        // finds the WAL fully copied, and the WAL grew by everything written (40 MiB below).
+        let threshold = 1 << 20
+        let temp = try TemporaryStore(options: StoreOptions(checkpointBytes: threshold, checkpointInterval: 0.02))
+        try temp.store.pool.write { db in try db.execute(sql: "CREATE TABLE t(x BLOB)") }
+        let written = 40 << 20
+        let row = Data(repeating: 0xA5, count: 4000)
+        let walPath = temp.path + "-wal"
+        func walSize() -> Int { (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int) ?? 0 }
+        var largest = 0
+        for _ in 0..<(written / (row.count * 50)) {
+            let committed = DispatchSemaphore(value: 0)
+            temp.store.writer.submit({ db in
+                for _ in 0..<50 { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [row]) }
+            }, inlineWhenIdle: true) { _ in committed.signal() }
+            committed.wait()
+            largest = max(largest, walSize())
+        }
+        #expect(try temp.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == written / (row.count * 50) * 50)
+        // Bounded by the threshold plus what one check interval lets through, far below what was written.
+        #expect(largest < 12 << 20, "largest WAL \(largest) bytes after writing \(written)")
+    }
+
     @Test func writesAfterStopAreRefused() async throws {
         let temp = try TemporaryStore()
         temp.store.close()
