@@ -116,7 +116,7 @@ public final class AuditLog: Sendable {
         /// NUL from the caller (a method name is theirs to choose) would make an intact record fail
         /// verification. It is stored, and hashed, as U+FFFD instead.
         static func storable(_ text: String?) -> String? {
-            guard let text, text.utf8.contains(0) else { return text }
+            guard let text, text.containsNUL else { return text }
             return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
         }
 

@@ -141,7 +141,7 @@ struct CanonicalTemplate: Sendable {
         Self.key("prev_hash", into: &out)
         out.append(UInt8(ascii: "\""))
         prevHash.appendHex(into: &out)
-        out.append(contentsOf: "\",".utf8)
+        out.appendLiteral("\",")
         out.append(contentsOf: middle)
         Self.member("seq", number: seq, into: &out)
         out[out.count - 1] = UInt8(ascii: "}")
@@ -151,14 +151,14 @@ struct CanonicalTemplate: Sendable {
     /// Appends `"key":"text",` (or `null`); the last comma becomes the closing brace.
     static func member(_ key: StaticString, text: String?, into out: inout [UInt8]) {
         Self.key(key, into: &out)
-        if let text { JSONWriter.writeString(text, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let text { JSONWriter.writeString(text, into: &out) } else { out.appendLiteral("null") }
         out.append(UInt8(ascii: ","))
     }
 
     /// Appends `"key":number,` (or `null`).
     static func member(_ key: StaticString, number: Int64?, into out: inout [UInt8]) {
         Self.key(key, into: &out)
-        if let number { out.append(contentsOf: String(number).utf8) } else { out.append(contentsOf: "null".utf8) }
+        if let number { out.appendDecimal(number) } else { out.appendLiteral("null") }
         out.append(UInt8(ascii: ","))
     }
 
@@ -166,7 +166,7 @@ struct CanonicalTemplate: Sendable {
     private static func key(_ key: StaticString, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "\":".utf8)
+        out.appendLiteral("\":")
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import GatehouseCore
 
 /// The audit log's two per-request statements (read the chain's head, insert a record), bound and
 /// stepped through SQLite's C API on statements that GRDB prepares, caches and finalizes.
@@ -122,7 +123,7 @@ struct AuditStatements {
         mutating func add(_ value: String?) {
             guard let value else { return values.append(.null) }
             let offset = bytes.count
-            bytes.append(contentsOf: value.utf8)
+            bytes.appendUTF8(value)
             values.append(.text(offset: offset, count: bytes.count - offset))
         }
 

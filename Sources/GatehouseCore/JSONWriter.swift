@@ -16,20 +16,20 @@ public enum JSONWriter {
     public static func write(_ value: JSONValue, into out: inout [UInt8], sortedKeys: Bool = true) {
         switch value {
         case .null:
-            out.append(contentsOf: "null".utf8)
+            out.appendLiteral("null")
         case .bool(let flag):
-            out.append(contentsOf: (flag ? "true" : "false").utf8)
+            out.appendLiteral(flag ? "true" : "false")
         case .int(let number):
-            out.append(contentsOf: String(number).utf8)
+            out.appendDecimal(number)
         case .double(let number):
             if number.isFinite {
                 if number.rounded() == number && abs(number) < 1e15 {
-                    out.append(contentsOf: String(Int64(number)).utf8)
+                    out.appendDecimal(Int64(number))
                 } else {
-                    out.append(contentsOf: number.description.utf8)
+                    out.appendUTF8(number.description)
                 }
             } else {
-                out.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
+                out.appendLiteral("null")  // JSON has no NaN or infinity
             }
         case .string(let text):
             writeString(text, into: &out)
@@ -80,7 +80,7 @@ public enum JSONWriter {
         case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
         case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
         default:
-            out.append(contentsOf: "\\u00".utf8)
+            out.appendLiteral("\\u00")
             out.append(hexDigit(byte >> 4))
             out.append(hexDigit(byte & 0x0F))
         }

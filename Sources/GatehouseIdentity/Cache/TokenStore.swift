@@ -88,7 +88,8 @@ struct TokenStore: Sendable {
                 return (row["token_sealed"], token)
             }
         }
-        guard var (sealed, token) = stored else { return nil }
+        guard let (sealed, initial) = stored else { return nil }
+        var token = initial
         token.value = try sealer.open(sealed, context: tokenContext(key, audience))
         return token
     }

@@ -26,7 +26,7 @@ struct GoogleTokenExchange: Sendable {
                 ("subject_token", idToken), ("subject_token_type", Self.idTokenType),
             ])
         request.secrets = [idToken]
-        let federated: STSResponse = try await decode(try await send(request, upstream: "sts"), upstream: "sts")
+        let federated: STSResponse = try decode(try await send(request, upstream: "sts"), upstream: "sts")
         let stsToken = IssuedToken(
             value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(federated.expires_in ?? 3600), chain: ["sts"])
         guard let serviceAccount = configuration.serviceAccount else { return (stsToken, ["sts"]) }
@@ -42,7 +42,7 @@ struct GoogleTokenExchange: Sendable {
             throw IdentityError.unexpectedResponse(upstream: "iamcredentials", detail: error.description)
         }
         impersonation.secrets = [stsToken.value]
-        let generated: GenerateAccessTokenResponse = try await decode(
+        let generated: GenerateAccessTokenResponse = try decode(
             try await send(impersonation, upstream: "iamcredentials"), upstream: "iamcredentials")
         let expiry = ISO8601DateFormatter().date(from: generated.expireTime) ?? now.addingTimeInterval(3600)
         return (IssuedToken(value: generated.accessToken, issuedAt: now, expiresAt: expiry, chain: []), ["sts", serviceAccount])

@@ -77,9 +77,9 @@ public enum RPCMessageParser {
 public enum RPCResponseWriter {
     /// A success response.
     public static func result(_ result: JSONValue, id: RPCID, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"jsonrpc":"2.0","result":"#.utf8)
+        out.appendLiteral(#"{"jsonrpc":"2.0","result":"#)
         JSONWriter.write(result, into: &out, sortedKeys: false)
-        out.append(contentsOf: #","id":"#.utf8)
+        out.appendLiteral(#","id":"#)
         JSONWriter.write(id.json, into: &out)
         out.append(UInt8(ascii: "}"))
     }
@@ -88,18 +88,18 @@ public enum RPCResponseWriter {
     public static func error(_ error: RPCError, id: RPCID, into out: inout [UInt8]) {
         var object: [String: JSONValue] = ["code": .int(Int64(error.code)), "message": .string(error.message)]
         if let data = error.data { object["data"] = data }
-        out.append(contentsOf: #"{"jsonrpc":"2.0","error":"#.utf8)
+        out.appendLiteral(#"{"jsonrpc":"2.0","error":"#)
         JSONWriter.write(.object(object), into: &out, sortedKeys: true)
-        out.append(contentsOf: #","id":"#.utf8)
+        out.appendLiteral(#","id":"#)
         JSONWriter.write(id.json, into: &out)
         out.append(UInt8(ascii: "}"))
     }
 
     /// A notification the server sends (e.g. `job.watch` updates).
     public static func notification(method: String, params: JSONValue, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"jsonrpc":"2.0","method":"#.utf8)
+        out.appendLiteral(#"{"jsonrpc":"2.0","method":"#)
         JSONWriter.writeString(method, into: &out)
-        out.append(contentsOf: #","params":"#.utf8)
+        out.appendLiteral(#","params":"#)
         JSONWriter.write(params, into: &out, sortedKeys: false)
         out.append(UInt8(ascii: "}"))
     }

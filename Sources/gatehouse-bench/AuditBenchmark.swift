@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import GRDBSQLite
+import GatehouseAudit
+import GatehouseStore
+
+extension Bench {
+    /// The audit log's own cost, without the RPC layer: appends vs raw SQLite inserts of the same rows.
+    struct Audit: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit appends in group commits vs raw SQLite inserts of the same rows (in-process, one thread).")
+
+        @Option(help: "Records per run.") var records: Int = 60_000
+        @Option(help: "Records per transaction (group commit size).") var batch: [Int] = [1, 28]
+        @Option(help: "Rounds per target, alternating; medians are reported.") var rounds: Int = 3
+
+        func run() throws {
+            print("gatehouse-bench audit: \(records) records per run, \(rounds) rounds, medians; µs per record on the committing thread")
+            print("batch  raw insert  + audit indexes  AuditLog.append  append/raw  append/indexed")
+            for size in batch {
+                var raw: [Double] = [], indexed: [Double] = [], audited: [Double] = []
+                for _ in 0..<rounds {
+                    if getenv("GH_ONLYAUDIT") == nil {
+                    raw.append(try RawInserts(indexes: false).microsPerRecord(records: records, batch: size))
+                    indexed.append(try RawInserts(indexes: true).microsPerRecord(records: records, batch: size))
+                    }
+                    audited.append(try Self.appendMicrosPerRecord(records: records, batch: size))
+                }
+                let (r, i, a) = (RPC.median(raw), RPC.median(indexed), RPC.median(audited))
+                print(String(format: "%5d  %10.2f  %15.2f  %15.2f  %10.2f  %14.2f", size, r, i, a, a / r, a / i))
+            }
+        }
+
+        /// `AuditLog.append` of ping-like records, `batch` per group commit, committed inline on this thread.
+        static func appendMicrosPerRecord(records: Int, batch: Int) throws -> Double {
+            let directory = try BenchDirectory()
+            let store = try Store(path: directory.path + "/audit.db")
+            defer { store.close() }
+            let audit = AuditLog(store: store)
+            let peer = AuditPeer(uid: 1000, gid: 1000, pid: 4242, executable: "/usr/local/bin/gatehouse-bench")
+            let started = DispatchTime.now().uptimeNanoseconds
+            var id = 0
+            let committed = DispatchSemaphore(value: 0)
+            while id < records {
+                let appends = (0..<batch).map { index in
+                    id += 1
+                    return AuditLog.Append(AuditEntry(
+                        requestID: String(id), peer: peer, callerClass: "automation", method: "system.ping")) { _ in
+                        if index == batch - 1 { committed.signal() }
+                    }
+                }
+                // Inline on an idle writer (committed before `append` returns), as the RPC path does.
+                audit.append(appends, inlineWhenIdle: true)
+                committed.wait()
+            }
+            return Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(id)
+        }
+    }
+}
+
+/// The baseline: rows shaped like a ping's audit record, inserted through SQLite's C API on one
+/// prepared statement, `batch` per transaction, same pragmas as the store (WAL, synchronous=NORMAL).
+private struct RawInserts {
+    let indexes: Bool
+
+    func microsPerRecord(records: Int, batch: Int) throws -> Double {
+        let directory = try BenchDirectory()
+        let queue = try DatabaseQueue(path: directory.path + "/raw.db")
+        return try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: """
+                CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, request_id TEXT, peer_uid INTEGER,
+                    peer_gid INTEGER, peer_pid INTEGER, peer_exe TEXT, caller_class TEXT, principal TEXT,
+                    method TEXT NOT NULL, entity TEXT, params TEXT NOT NULL, decision TEXT NOT NULL, rule TEXT,
+                    outcome TEXT NOT NULL, error_reason TEXT, detail TEXT, duration_us INTEGER NOT NULL,
+                    prev_hash BLOB NOT NULL, hash BLOB NOT NULL)
+                """)
+            if indexes {
+                try db.execute(sql: """
+                    CREATE INDEX audit_log_at ON audit_log(at);
+                    CREATE INDEX audit_log_principal ON audit_log(principal, seq) WHERE principal IS NOT NULL;
+                    CREATE INDEX audit_log_method ON audit_log(method, seq);
+                    CREATE INDEX audit_log_entity ON audit_log(entity, seq) WHERE entity IS NOT NULL;
+                    """)
+            }
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO audit_log(at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, method,
+                    params, decision, outcome, duration_us, prev_hash, hash)
+                VALUES (?, ?, 1000, 1000, 4242, '/usr/local/bin/gatehouse-bench', 'automation', 'system.ping',
+                    'null', 'none', 'ok', 12, ?, ?)
+                """)
+            let insert = statement.sqliteStatement
+            let begin = try db.makeStatement(sql: "BEGIN IMMEDIATE")
+            let commit = try db.makeStatement(sql: "COMMIT")
+            var hash = [UInt8](repeating: 0x5A, count: 32)
+            let started = DispatchTime.now().uptimeNanoseconds
+            var id = 0
+            while id < records {
+                try begin.execute()
+                for _ in 0..<batch {
+                    id += 1
+                    let at = Timestamp.string(Date())
+                    let requestID = String(id)
+                    hash[id % 32] &+= 1
+                    sqlite3_bind_text(insert, 1, at, -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_text(insert, 2, requestID, -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_blob(insert, 3, hash, 32, SQLITE_TRANSIENT)
+                    sqlite3_bind_blob(insert, 4, hash, 32, SQLITE_TRANSIENT)
+                    guard sqlite3_step(insert) == SQLITE_DONE else { throw CleanExit.message("raw insert failed") }
+                    sqlite3_reset(insert)
+                }
+                try commit.execute()
+            }
+            withExtendedLifetime(statement) {}
+            return Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(id)
+        }
+    }
+}
+
+/// A temporary directory removed when the value is dropped.
+private final class BenchDirectory {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-bench-audit-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// SQLite's "copy this buffer now" destructor, which the C macro spells as a cast of -1.
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
