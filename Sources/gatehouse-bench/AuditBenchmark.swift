@@ -14,6 +14,7 @@ extension Bench {
         @Option(help: "Records per run.") var records: Int = 60_000
         @Option(help: "Records per transaction (group commit size).") var batch: [Int] = [1, 28]
         @Option(help: "Rounds per target, alternating; medians are reported.") var rounds: Int = 3
+        @Flag(help: "Only AuditLog.append, no baselines (for perf record, or A/B runs of two builds).") var appendOnly = false
 
         func run() throws {
             print("gatehouse-bench audit: \(records) records per run, \(rounds) rounds, medians; µs per record on the committing thread")
@@ -21,9 +22,9 @@ extension Bench {
             for size in batch {
                 var raw: [Double] = [], indexed: [Double] = [], audited: [Double] = []
                 for _ in 0..<rounds {
-                    if getenv("GH_ONLYAUDIT") == nil {
-                    raw.append(try RawInserts(indexes: false).microsPerRecord(records: records, batch: size))
-                    indexed.append(try RawInserts(indexes: true).microsPerRecord(records: records, batch: size))
+                    if !appendOnly {
+                        raw.append(try RawInserts(indexes: false).microsPerRecord(records: records, batch: size))
+                        indexed.append(try RawInserts(indexes: true).microsPerRecord(records: records, batch: size))
                     }
                     audited.append(try Self.appendMicrosPerRecord(records: records, batch: size))
                 }
