@@ -22,12 +22,16 @@ final class Checkpointer: Sendable {
     private let walPath: String
     private let thresholdBytes: Int
     private let interval: TimeInterval
+    private let frameBytes: Int
     private let stopped = Atomic<Bool>(false)
+    private let writerSteps = Atomic<Int>(0)
 
     init(path: String, writer: BatchWriter, thresholdBytes: Int, interval: TimeInterval) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(1)
         queue = try DatabaseQueue(path: path, configuration: configuration)
+        // A WAL frame is a page plus its 24-byte header.
+        frameBytes = try queue.read { db in try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4096 } + 24
         self.writer = writer
         walPath = path + "-wal"
         self.thresholdBytes = thresholdBytes
@@ -46,9 +50,16 @@ final class Checkpointer: Sendable {
             Thread.sleep(forTimeInterval: interval)
             let size = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? NSNumber)?.intValue ?? 0
             guard size > thresholdBytes else { continue }
-            try? queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            let frames = (try? queue.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }) ?? 0
+            // The file keeps its size when the WAL starts over: only a WAL that really holds this much
+            // needs the writer's turn, not one that restarted and is filling the same file from the top.
+            guard frames * frameBytes > thresholdBytes else { continue }
             // A reader still on an older snapshot can keep this from finishing; the next round retries.
             writer.betweenTransactions { db in _ = try? db.checkpoint(.passive) }
+            writerSteps.add(1, ordering: .relaxed)
         }
     }
+
+    /// How often the second step (on the writer's turn) has run.
+    var stepsOnWritersTurn: Int { writerSteps.load(ordering: .relaxed) }
 }

@@ -44,7 +44,7 @@ public final class Store: Sendable {
     public let pool: DatabasePool
     /// Every write of the daemon goes through this one writer (group commit).
     public let writer: BatchWriter
-    private let checkpointer: Checkpointer
+    let checkpointer: Checkpointer
 
     /// Opens (creating if needed, mode 0600 in a 0700 directory) and migrates the database at `path`.
     public init(path: String, options: StoreOptions = .init()) throws {

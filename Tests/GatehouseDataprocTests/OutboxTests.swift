@@ -179,7 +179,7 @@ struct OutboxTests {
             let request = OutboxRequest(
                 kind: "test.submit", recordID: "gh-other-kind-1", method: .POST, path: harness.location.regionPath + "/jobs:submit",
                 body: DataprocClient.submitBody(job, requestID: "gh-other-kind-1"))
-            try await harness.store.writer.write { db in try Outbox.enqueue(request, in: db) }
+            _ = try await harness.store.writer.write { db in try Outbox.enqueue(request, in: db) }
             harness.service.sender.doorbell.ring()
             try await Task.sleep(for: .milliseconds(300))
             #expect(harness.sandbox.dataproc.jobs.all.isEmpty)

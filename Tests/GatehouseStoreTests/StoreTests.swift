@@ -209,6 +209,31 @@ struct StoreTests {
         #expect(largest < 12 << 20, "largest WAL \(largest) bytes after writing \(written)")
     }
 
+    @Test func aWALThatStartedOverIsNotForcedAgainJustBecauseItsFileIsLarge() throws {
+        let threshold = 1 << 20
+        let temp = try TemporaryStore(options: StoreOptions(checkpointBytes: threshold, checkpointInterval: 0.02))
+        try temp.store.pool.write { db in try db.execute(sql: "CREATE TABLE t(x BLOB)") }
+        func write(_ bytes: Int) {
+            let committed = DispatchSemaphore(value: 0)
+            temp.store.writer.submit({ db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [Data(count: bytes)]) },
+                                     inlineWhenIdle: true) { _ in committed.signal() }
+            committed.wait()
+        }
+        // Fill the WAL past the threshold until the writer's turn has been needed to start it over.
+        let deadline = Date().addingTimeInterval(30)
+        while temp.store.checkpointer.stepsOnWritersTurn == 0 && Date() < deadline { write(64 << 10) }
+        #expect(temp.store.checkpointer.stepsOnWritersTurn > 0)
+        let walPath = temp.path + "-wal"
+        #expect(((try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int) ?? 0) > threshold)
+        // Now light writes for about 25 check intervals: the file is still large, its content small.
+        let before = temp.store.checkpointer.stepsOnWritersTurn
+        for _ in 0..<50 {
+            write(100)
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(temp.store.checkpointer.stepsOnWritersTurn - before <= 1)
+    }
+
     @Test func writesAfterStopAreRefused() async throws {
         let temp = try TemporaryStore()
         temp.store.close()
