@@ -61,29 +61,19 @@ extension Bench {
 }
 
 /// The baseline: rows shaped like a ping's audit record, inserted through SQLite's C API on one
-/// prepared statement, `batch` per transaction, same pragmas as the store (WAL, synchronous=NORMAL).
+/// prepared statement, `batch` per transaction, into a `Store` of its own: the same schema (from the
+/// migrations), pragmas and checkpointer as the appends, minus the audit log's own work.
 private struct RawInserts {
     let indexes: Bool
 
     func microsPerRecord(records: Int, batch: Int) throws -> Double {
         let directory = try BenchDirectory()
-        let queue = try DatabaseQueue(path: directory.path + "/raw.db")
-        return try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
-            try db.execute(sql: """
-                CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, request_id TEXT, peer_uid INTEGER,
-                    peer_gid INTEGER, peer_pid INTEGER, peer_exe TEXT, caller_class TEXT, principal TEXT,
-                    method TEXT NOT NULL, entity TEXT, params TEXT NOT NULL, decision TEXT NOT NULL, rule TEXT,
-                    outcome TEXT NOT NULL, error_reason TEXT, detail TEXT, duration_us INTEGER NOT NULL,
-                    prev_hash BLOB NOT NULL, hash BLOB NOT NULL)
-                """)
-            if indexes {
-                try db.execute(sql: """
-                    CREATE INDEX audit_log_at ON audit_log(at);
-                    CREATE INDEX audit_log_principal ON audit_log(principal, seq) WHERE principal IS NOT NULL;
-                    CREATE INDEX audit_log_method ON audit_log(method, seq);
-                    CREATE INDEX audit_log_entity ON audit_log(entity, seq) WHERE entity IS NOT NULL;
-                    """)
+        let store = try Store(path: directory.path + "/raw.db")
+        defer { store.close() }
+        return try store.pool.writeWithoutTransaction { db in
+            if !indexes {
+                let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL")
+                for name in names { try db.execute(sql: "DROP INDEX \(name)") }
             }
             let statement = try db.makeStatement(sql: """
                 INSERT INTO audit_log(at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, method,

@@ -29,7 +29,8 @@ public final class RPCClient {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var nextID: Int64 = 1
-    private let timeout: Duration?
+    /// The read/write limit, for the `.timedOut` message.
+    private let timeoutSeconds: Double?
 
     /// Connects to the daemon at `socketPath`; with `timeout`, a read or write that waits longer fails with `.timedOut`.
     public init(socketPath: String, timeout: Duration? = nil) throws(RPCClientError) {
@@ -38,7 +39,7 @@ public final class RPCClient {
         case .failure(let failure):
             throw .unreachable(path: socketPath, detail: String(cString: strerror(failure.code)))
         }
-        self.timeout = timeout
+        timeoutSeconds = timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         if let timeout {
             let (seconds, attoseconds) = timeout.components
             var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
@@ -111,10 +112,7 @@ public final class RPCClient {
     /// The error for a failed read or write: a timeout when the socket's limit ran out.
     private func failure(of operation: String) -> RPCClientError {
         let code = errno
-        if let timeout, code == EAGAIN || code == EWOULDBLOCK {
-            let (seconds, attoseconds) = timeout.components
-            return .timedOut(seconds: Double(seconds) + Double(attoseconds) / 1e18)
-        }
+        if let timeoutSeconds, code == EAGAIN || code == EWOULDBLOCK { return .timedOut(seconds: timeoutSeconds) }
         return .protocolViolation("\(operation) failed: \(String(cString: strerror(code)))")
     }
 
