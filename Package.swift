@@ -185,7 +185,10 @@ let package = Package(
             name: "GatehousePolicyTests",
             dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
         ),
-        .testTarget(name: "GatehouseStoreTests", dependencies: ["GatehouseStore", "GatehouseAudit"]),
+        .testTarget(
+            name: "GatehouseStoreTests",
+            dependencies: ["GatehouseStore", "GatehouseAudit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore", "GatehouseTesting"]),
         .testTarget(name: "GatehouseBrokerTests", dependencies: ["GatehouseBroker", "GatehouseTesting"]),
         .testTarget(

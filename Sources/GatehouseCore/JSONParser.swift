@@ -23,15 +23,22 @@ public struct JSONParser {
 
     /// Parses a whole document; anything but whitespace after the value is an error.
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let buffer = Array(bytes)
-        return try buffer.withUnsafeBufferPointer { (input) throws(JSONParseError) -> JSONValue in
-            var parser = JSONParser(input: input)
-            parser.skipWhitespace()
-            let value = try parser.value(depth: 0)
-            parser.skipWhitespace()
-            guard parser.index == input.count else { throw parser.failure("unexpected data after the JSON value") }
-            return value
+        // Contiguous input (an RPC frame in its receive buffer, Data, an Array) is read in place;
+        // only other collections are copied first.
+        let inPlace = bytes.withContiguousStorageIfAvailable { input in
+            Result { () throws(JSONParseError) -> JSONValue in try parse(input) }
         }
+        if let inPlace { return try inPlace.get() }
+        return try Array(bytes).withUnsafeBufferPointer { (input) throws(JSONParseError) -> JSONValue in try parse(input) }
+    }
+
+    private static func parse(_ input: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(input: input)
+        parser.skipWhitespace()
+        let value = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == input.count else { throw parser.failure("unexpected data after the JSON value") }
+        return value
     }
 
     private let input: UnsafeBufferPointer<UInt8>

@@ -115,7 +115,16 @@ extension JSONValue {
     public func canonicalData() -> Data { Data(JSONWriter.bytes(self, sortedKeys: true)) }
 
     /// The canonical text as a String.
-    public var canonicalString: String { String(decoding: JSONWriter.bytes(self, sortedKeys: true), as: UTF8.self) }
+    public var canonicalString: String {
+        // Every audit record stores its params and request id this way, and most are `null` or a
+        // number: those short strings are made without the byte buffer (one allocation per request).
+        switch self {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        default: return String(decoding: JSONWriter.bytes(self, sortedKeys: true), as: UTF8.self)
+        }
+    }
 }
 
 extension JSONEncoder {

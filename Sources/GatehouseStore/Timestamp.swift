@@ -5,32 +5,36 @@ public enum Timestamp {
     /// `date` as `2026-11-23T09:21:00.123456Z`.
     public static func string(_ date: Date) -> String {
         let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        let seconds = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        var seconds = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        if seconds.remainder < 0 {
+            // Before 1970 the remainder is negative; borrow a second so the fraction counts forward.
+            seconds = (seconds.quotient - 1, seconds.remainder + 1_000_000)
+        }
         var tm = tm()
         var time = time_t(seconds.quotient)
         gmtime_r(&time, &tm)
-        // Formatted by hand: `String(format:)` goes through CoreFoundation's printf and was a
-        // twentieth of the CPU of an audited request.
-        var out: [UInt8] = []
-        out.reserveCapacity(27)
-        func digits(_ value: Int, _ width: Int) {
-            var divisor = 1
-            for _ in 1..<width { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
+        // Formatted by hand, straight into the string's storage: `String(format:)` goes through
+        // CoreFoundation's printf and was a twentieth of the CPU of an audited request.
+        return String(unsafeUninitializedCapacity: 27) { out in
+            var position = 0
+            func digits(_ value: Int, _ width: Int, then separator: Character) {
+                var rest = value
+                for offset in stride(from: width - 1, through: 0, by: -1) {
+                    out[position + offset] = UInt8(ascii: "0") + UInt8(rest % 10)
+                    rest /= 10
+                }
+                out[position + width] = separator.asciiValue!
+                position += width + 1
             }
+            digits(Int(tm.tm_year) + 1900, 4, then: "-")
+            digits(Int(tm.tm_mon) + 1, 2, then: "-")
+            digits(Int(tm.tm_mday), 2, then: "T")
+            digits(Int(tm.tm_hour), 2, then: ":")
+            digits(Int(tm.tm_min), 2, then: ":")
+            digits(Int(tm.tm_sec), 2, then: ".")
+            digits(Int(seconds.remainder), 6, then: "Z")
+            return position
         }
-        digits(Int(tm.tm_year) + 1900, 4); out.append(UInt8(ascii: "-"))
-        digits(Int(tm.tm_mon) + 1, 2); out.append(UInt8(ascii: "-"))
-        digits(Int(tm.tm_mday), 2); out.append(UInt8(ascii: "T"))
-        digits(Int(tm.tm_hour), 2); out.append(UInt8(ascii: ":"))
-        digits(Int(tm.tm_min), 2); out.append(UInt8(ascii: ":"))
-        digits(Int(tm.tm_sec), 2); out.append(UInt8(ascii: "."))
-        digits(Int(seconds.remainder), 6); out.append(UInt8(ascii: "Z"))
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The current time, formatted.

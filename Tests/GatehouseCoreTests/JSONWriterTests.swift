@@ -9,6 +9,11 @@ struct JSONWriterTests {
         #expect(value.canonicalString == #"{"a":{"y":null,"z":true},"b":1,"c":[1.5,"x"]}"#)
     }
 
+    @Test(arguments: [JSONValue.null, true, false, 0, -7, .int(.max), .int(.min), "id-1", 2.5, [], [:]])
+    func canonicalStringOfEveryKindMatchesTheWriter(value: JSONValue) {
+        #expect(value.canonicalString == String(decoding: JSONWriter.bytes(value), as: UTF8.self))
+    }
+
     @Test func escapesWhatJSONRequires() {
         let text: JSONValue = .string("quote\" back\\ nl\n tab\t bell\u{07} é/")
         #expect(text.canonicalString == #""quote\" back\\ nl\n tab\t bell\u0007 é/""#)

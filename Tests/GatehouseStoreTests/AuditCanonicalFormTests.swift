@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 @testable import GatehouseAudit
 import GatehouseCore
@@ -38,4 +39,20 @@ struct AuditCanonicalFormTests {
     func templateMatchesWholeRowJSON(_ record: AuditRecord) {
         #expect(record.canonicalBytes() == Self.dictionaryForm(record))
     }
+
+    /// The hash is fed in pieces; it must be the hash of the previous hash and the whole bytes.
+    @Test(arguments: [full, sparse, negativeSeq])
+    func hashCoversPreviousHashAndWholeRow(_ record: AuditRecord) {
+        var hasher = SHA256()
+        hasher.update(data: record.prevHash)
+        hasher.update(data: Self.dictionaryForm(record))
+        #expect(record.computedHash() == Data(hasher.finalize()))
+    }
+
+    static let negativeSeq: AuditRecord = {
+        var record = full
+        record.seq = .min
+        record.prevHash = Data([0xAB, 0x01])
+        return record
+    }()
 }

@@ -6,6 +6,16 @@ import Testing
 
 @Suite("Store")
 struct StoreTests {
+    @Test func timestampsAreRFC3339UTCWithMicroseconds() {
+        // Fractions that are exact in binary, so the expected digits do not depend on rounding.
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 1_795_425_660.015_625)) == "2026-11-23T09:21:00.015625Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000Z")
+        // Before 1970 the fraction still counts forward from the whole second.
+        #expect(Timestamp.string(Date(timeIntervalSince1970: -0.25)) == "1969-12-31T23:59:59.750000Z")
+        let now = Date()
+        #expect(Timestamp.parse(Timestamp.string(now)).map { abs($0.timeIntervalSince(now)) < 0.000_002 } == true)
+    }
+
     @Test func everySchemaFileIsEmbeddedInOrder() throws {
         let schema = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("schema")
