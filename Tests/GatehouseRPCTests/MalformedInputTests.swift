@@ -33,14 +33,15 @@ struct MalformedInputTests {
         try await withServer { server in
             let client = try server.client()
             try client.send([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D])
-            try #expect(code(try client.readMessage()) == -32700)
+            #expect(try code(client.readMessage()) == -32700)
         }
     }
 
     @Test func hundredThousandNestedArraysAreRefusedWithoutCrashing() async throws {
         try await withServer { server in
             let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-            try #expect(code(try server.client().exchange(deep)) == -32700)
+            let response = try server.client().exchange(deep)
+            #expect(code(response) == -32700)
         }
     }
 
@@ -84,17 +85,17 @@ struct MalformedInputTests {
             var generator = SystemRandomNumberGenerator()
             let garbage = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &generator) }.filter { $0 != 0x0A }
             try client.send(garbage)
-            try #expect(code(try client.readMessage()) == -32700)
+            #expect(try code(client.readMessage()) == -32700)
         }
     }
 
     @Test func wrongTypesAreInvalidRequests() async throws {
         try await withServer { server in
             let client = try server.client()
-            try #expect(code(try client.exchange(#"{"jsonrpc":"1.0","method":"sum","id":1}"#)) == -32600)
-            try #expect(code(try client.exchange(#"{"jsonrpc":"2.0","method":"sum","params":5,"id":2}"#)) == -32600)
-            try #expect(code(try client.exchange(#"{"jsonrpc":"2.0","method":"sum","id":{"a":1}}"#)) == -32600)
-            try #expect(code(try client.exchange(#""just a string""#)) == -32600)
+            #expect(try code(client.exchange(#"{"jsonrpc":"1.0","method":"sum","id":1}"#)) == -32600)
+            #expect(try code(client.exchange(#"{"jsonrpc":"2.0","method":"sum","params":5,"id":2}"#)) == -32600)
+            #expect(try code(client.exchange(#"{"jsonrpc":"2.0","method":"sum","id":{"a":1}}"#)) == -32600)
+            #expect(try code(client.exchange(#""just a string""#)) == -32600)
             let invalidParams = try client.exchange(#"{"jsonrpc":"2.0","method":"subtract","params":{"minuend":1},"id":3}"#)
             #expect(code(invalidParams) == -32602)
             #expect(invalidParams["id"] == 3)
