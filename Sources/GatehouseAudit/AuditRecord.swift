@@ -124,50 +124,14 @@ struct CanonicalTemplate: Sendable {
         head + tail(seq: seq, prevHash: prevHash)
     }
 
-    /// SHA-256 over `prevHash` and the full canonical bytes: `head`, then `tail` written into a
-    /// stack buffer rather than an array (this runs for every record, on the writer's turn).
+    /// SHA-256 over `prevHash` and the full canonical bytes (fed in pieces: the head is most of a
+    /// record and needs no copy).
     func hash(seq: Int64, prevHash: Data) -> Data {
         var hasher = SHA256()
         hasher.update(data: prevHash)
         head.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        // `"prev_hash":"<hex>",` is 15 bytes and the digits (64 for a SHA-256); `"seq":N}` at most 28.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(15 + 2 * prevHash.count, 28)) { scratch in
-            var count = Self.copy("\"prev_hash\":\"", into: scratch, at: 0)
-            prevHash.withUnsafeBytes { bytes in
-                for byte in bytes {
-                    scratch[count] = Self.hexDigits[Int(byte >> 4)]
-                    scratch[count + 1] = Self.hexDigits[Int(byte & 0x0F)]
-                    count += 2
-                }
-            }
-            count = Self.copy("\",", into: scratch, at: count)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[..<count]))
-            middle.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            count = Self.copy("\"seq\":", into: scratch, at: 0)
-            if seq < 0 { count = Self.copy("-", into: scratch, at: count) }
-            let digitsStart = count
-            var magnitude = seq.magnitude
-            repeat {
-                scratch[count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-                count += 1
-            } while magnitude > 0
-            var digits = UnsafeMutableBufferPointer(rebasing: scratch[digitsStart..<count])
-            digits.reverse()
-            count = Self.copy("}", into: scratch, at: count)
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[..<count]))
-        }
+        tail(seq: seq, prevHash: prevHash).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return Data(hasher.finalize())
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
-    /// Copies `literal` into `buffer` at `offset`; returns the offset after it.
-    private static func copy(_ literal: StaticString, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
-        literal.withUTF8Buffer { bytes in
-            for (index, byte) in bytes.enumerated() { buffer[offset + index] = byte }
-            return offset + bytes.count
-        }
     }
 
     /// Everything after `head`: `"prev_hash":"…",` `middle` `"seq":N}`.
