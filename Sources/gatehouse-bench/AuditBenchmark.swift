@@ -35,7 +35,8 @@ extension Bench {
 
         /// `AuditLog.append` of ping-like records, `batch` per group commit, committed inline on this thread.
         static func appendMicrosPerRecord(records: Int, batch: Int) throws -> Double {
-            let directory = try BenchDirectory()
+            let directory = try WorkDirectory("gh-bench-audit")
+            defer { directory.remove() }
             let store = try Store(path: directory.path + "/audit.db")
             defer { store.close() }
             let audit = AuditLog(store: store)
@@ -67,7 +68,8 @@ private struct RawInserts {
     let indexes: Bool
 
     func microsPerRecord(records: Int, batch: Int) throws -> Double {
-        let directory = try BenchDirectory()
+        let directory = try WorkDirectory("gh-bench-audit")
+        defer { directory.remove() }
         let store = try Store(path: directory.path + "/raw.db")
         defer { store.close() }
         return try store.pool.writeWithoutTransaction { db in
@@ -107,18 +109,6 @@ private struct RawInserts {
             return Double(DispatchTime.now().uptimeNanoseconds - started) / 1000 / Double(id)
         }
     }
-}
-
-/// A temporary directory removed when the value is dropped.
-private final class BenchDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("gh-bench-audit-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
 /// SQLite's "copy this buffer now" destructor, which the C macro spells as a cast of -1.

@@ -23,9 +23,9 @@ extension Bench {
         @Option(help: "Rounds per target, alternating echo and gatehouse; medians are reported.") var rounds: Int = 3
 
         func run() throws {
-            let work = FileManager.default.temporaryDirectory.appendingPathComponent("gh-bench-\(getpid())").path
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: work) }
+            let directory = try WorkDirectory("gh-bench")
+            defer { directory.remove() }
+            let work = directory.path
 
             let echoSocket = work + "/echo.sock"
             let echo = try Child.start(Self.selfPath, ["echo-server", "--socket", echoSocket])

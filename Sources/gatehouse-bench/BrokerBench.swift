@@ -9,7 +9,7 @@ import GatehouseTesting
 /// server beside it, so each method is measured against the echo in the same run.
 final class BrokerBench: Sendable {
     let sandbox: Sandbox
-    let work: String
+    let work: WorkDirectory
     let socket: String
     let echoSocket: String
     private let daemon: Child
@@ -18,8 +18,8 @@ final class BrokerBench: Sendable {
     /// Starts everything; `durability` is the daemon's `store.durability`.
     static func start(name: String, durability: String = "normal", subject: String = "alice") async throws -> BrokerBench {
         let sandbox = try await Sandbox.start()
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gh-bench-\(name)-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let directory = try WorkDirectory("gh-bench-\(name)")
+        let work = directory.path
         try "looker-admin-secret\n".write(toFile: work + "/looker-secret", atomically: true, encoding: .utf8)
         try """
             identity: {issuer: "\(sandbox.oidcIssuerURL.absoluteString)", client_id: gatehouse, workload_identity_audience: "\(SandboxConfiguration().workloadProviderAudience)", sts_url: "\(sandbox.stsURL.absoluteString)/v1/token", iam_credentials_url: "\(sandbox.iamCredentialsURL.absoluteString)"}
@@ -34,14 +34,14 @@ final class BrokerBench: Sendable {
             Bench.RPC.sibling("gatehouse"), ["serve", "--log-level", "warning"],
             environment: ["XDG_RUNTIME_DIR": work + "/run", "XDG_STATE_HOME": work + "/state", "GATEHOUSE_CONFIG": work + "/config.yaml"])
         let bench = BrokerBench(
-            sandbox: sandbox, work: work, socket: work + "/run/gatehouse/gatehouse.sock", echoSocket: echoSocket, daemon: daemon, echo: echo)
+            sandbox: sandbox, work: directory, socket: work + "/run/gatehouse/gatehouse.sock", echoSocket: echoSocket, daemon: daemon, echo: echo)
         try await BenchThreads.offPool { try Child.waitForSocket(echoSocket); try Child.waitForSocket(bench.socket) }
         try await bench.signIn(subject: subject)
         _ = try await bench.call("catalog.sync")
         return bench
     }
 
-    private init(sandbox: Sandbox, work: String, socket: String, echoSocket: String, daemon: Child, echo: Child) {
+    private init(sandbox: Sandbox, work: WorkDirectory, socket: String, echoSocket: String, daemon: Child, echo: Child) {
         self.sandbox = sandbox
         self.work = work
         self.socket = socket
@@ -102,7 +102,7 @@ final class BrokerBench: Sendable {
         daemon.kill()
         echo.kill()
         await sandbox.stop()
-        try? FileManager.default.removeItem(atPath: work)
+        work.remove()
     }
 
     /// Device flow: the daemon starts it, the sandbox approves it as `subject`, the daemon's poll finishes it.

@@ -35,19 +35,16 @@ enum CatalogBenchmark {
 
     /// Runs the benchmark; `entities` synthetic entities, 20% groups in a hierarchy `groupDepth` deep.
     static func run(entities: Int = 100_000, groupDepth: Int = 8, pageSize: Int = 500, mineIterations: Int = 200) async throws -> Report {
-        let work = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        let portsFile = work.appendingPathComponent("ports.json").path
+        let work = try WorkDirectory("gh-bench-catalog")
+        defer { work.remove() }
+        let portsFile = work.path + "/ports.json"
         let sandbox = try Child.start(
             Bench.RPC.sibling("gatehouse-sandbox"),
             ["--synthetic", String(entities), "--group-depth", String(groupDepth), "--no-examples", "--ports-file", portsFile])
         defer { sandbox.kill() }
         let backstageURL = try waitForURL("backstage", in: portsFile)
-        let store = try Store(path: work.appendingPathComponent("gatehouse.db").path)
-        defer {
-            store.close()
-            try? FileManager.default.removeItem(at: work)
-        }
+        let store = try Store(path: work.path + "/gatehouse.db")
+        defer { store.close() }
         let rssBefore = residentBytes("VmRSS")
         let client = BackstageClient(http: HTTPClient(), baseURL: backstageURL)
         let report = try await CatalogSync(client: client, store: store, pageSize: pageSize).run()
