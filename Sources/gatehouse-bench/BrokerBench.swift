@@ -63,20 +63,20 @@ final class BrokerBench: Sendable {
     ) async throws -> [String] {
         var lines: [String] = []
         for count in clients {
-            let (echoSocket, socket) = (self.echoSocket, self.socket)
+            let (echoSocket, socket, echo, daemon) = (self.echoSocket, self.socket, self.echo, self.daemon)
             let (baseline, gatehouse) = try await BenchThreads.offPool {
-                (try RPCLoad.run(socketPath: echoSocket, clients: count, seconds: seconds, request: request),
-                 try RPCLoad.run(socketPath: socket, clients: count, seconds: seconds, request: request, isSuccess: isSuccess))
+                (try Measured.run(server: echo, socket: echoSocket, clients: count, seconds: seconds, request: request),
+                 try Measured.run(server: daemon, socket: socket, clients: count, seconds: seconds, request: request, isSuccess: isSuccess))
             }
             lines.append(Self.row("echo (baseline)", baseline))
             lines.append(Self.row("gatehouse " + label, gatehouse))
-            lines.append(String(format: "%7d  %@/echo throughput = %.2f", count, label, gatehouse.throughput / baseline.throughput))
+            lines.append(String(format: "%7d  %@/echo throughput = %.2f", count, label, gatehouse.load.throughput / baseline.load.throughput))
         }
         return lines
     }
 
     /// The table header every broker benchmark prints.
-    static let header = "clients  target                        round trips/s   p50 µs   p99 µs  errors"
+    static let header = "clients  target                        round trips/s   p50 µs   p99 µs  CPU µs/rt  errors"
 
     /// A reply that is not a JSON-RPC error.
     static let noError: @Sendable ([UInt8]) -> Bool = { reply in reply.firstRange(of: Array(#""error":"#.utf8)) == nil }
@@ -86,10 +86,12 @@ final class BrokerBench: Sendable {
         { client, call in Array(#"{"jsonrpc":"2.0","method":"\#(method)","params":\#(params),"id":\#(client * 1_000_000 + call)}"#.utf8) }
     }
 
-    static func row(_ name: String, _ result: LoadResult) -> String {
-        String(
-            format: "%7d  %@  %14.0f  %7.1f  %7.1f  %6d", result.clients, name.padding(toLength: 28, withPad: " ", startingAt: 0),
-            result.throughput, result.p50Micros, result.p99Micros, result.errors)
+    /// One table row; CPU is the server process's user+system time per round trip.
+    static func row(_ name: String, _ result: Measured) -> String {
+        let load = result.load
+        return String(
+            format: "%7d  %@  %14.0f  %7.1f  %7.1f  %9.1f  %6d", load.clients, name.padding(toLength: 28, withPad: " ", startingAt: 0),
+            load.throughput, load.p50Micros, load.p99Micros, result.cpuMicrosPerRequest, load.errors)
     }
 
     /// The daemon's audit record count (every request of the run is in it).
@@ -129,6 +131,7 @@ extension Bench {
 
         @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
         @Option(help: "Client counts to measure.") var clients: [Int] = [64]
+        @Option(help: "Only these methods (default: all three).") var only: [String] = []
 
         func run() async throws {
             let bench = try await BrokerBench.start(name: "methods")
@@ -141,7 +144,7 @@ extension Bench {
             ]
             print("gatehouse-bench methods: \(seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, demo catalog synced")
             print(BrokerBench.header)
-            for (method, text, params) in warm {
+            for (method, text, params) in warm where only.isEmpty || only.contains(method) {
                 _ = try await bench.call(method, params)
                 for line in try await bench.compare(method, clients: clients, seconds: seconds, request: BrokerBench.request(method, text)) {
                     print(line)
