@@ -16,8 +16,10 @@ public struct RPCServerConfiguration: Sendable {
     public var allowedUIDs: Set<UInt32> = []
     /// How long a graceful shutdown waits for requests in flight.
     public var shutdownGrace: Duration = .seconds(10)
-    /// Event loop threads.
-    public var threads: Int = 2
+    /// Event loop threads. One by default: every request ends in the store's single writer, so a
+    /// second loop adds hand-offs between loops rather than throughput. Measured on 2 cores at 64
+    /// clients: the same round trips per second, with a quarter less CPU per request (README).
+    public var threads: Int = 1
 
     /// A configuration for `socketPath` with defaults for everything else.
     public init(socketPath: String) {
