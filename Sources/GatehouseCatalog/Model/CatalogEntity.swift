@@ -46,8 +46,16 @@ public struct CatalogEntity: Sendable, Codable, Equatable, FetchableRecord {
     /// The entity as a JSON object for RPC answers.
     public var json: JSONValue { (try? JSONValue(encoding: self)) ?? .null }
 
+    /// A stored `{"key": "value"}` column; anything else reads as empty. Read with `JSONParser`, not
+    /// `JSONDecoder`: every entity read (each `catalog.get`, each uncached policy decision) reads two.
     private static func stringMap(_ text: String?) -> [String: String] {
-        guard let text else { return [:] }
-        return (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
+        guard let text, case .object(let members)? = try? JSONParser.parse(text.utf8) else { return [:] }
+        var map: [String: String] = [:]
+        map.reserveCapacity(members.count)
+        for (key, value) in members {
+            guard case .string(let string) = value else { return [:] }
+            map[key] = string
+        }
+        return map
     }
 }
