@@ -140,7 +140,7 @@ struct CanonicalTemplate: Sendable {
         out.reserveCapacity(middle.count + 100)
         Self.key("prev_hash", into: &out)
         out.append(UInt8(ascii: "\""))
-        prevHash.appendHex(into: &out)
+        out.appendHex(prevHash)
         out.appendLiteral("\",")
         out.append(contentsOf: middle)
         Self.member("seq", number: seq, into: &out)
@@ -167,28 +167,5 @@ struct CanonicalTemplate: Sendable {
         out.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { out.append(contentsOf: $0) }
         out.appendLiteral("\":")
-    }
-}
-
-extension Data {
-    /// Lower-case hex, two digits per byte.
-    var hexString: String {
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        appendHex(into: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Appends the lower-case hex digits to `out`.
-    func appendHex(into out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { digits in
-            withUnsafeBytes { bytes in
-                for byte in bytes {
-                    out.append(digits[Int(byte >> 4)])
-                    out.append(digits[Int(byte & 0x0F)])
-                }
-            }
-        }
     }
 }

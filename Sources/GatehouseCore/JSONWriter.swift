@@ -81,13 +81,9 @@ public enum JSONWriter {
         case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
         default:
             out.appendLiteral("\\u00")
-            out.append(hexDigit(byte >> 4))
-            out.append(hexDigit(byte & 0x0F))
+            out.append([UInt8].hexDigit(byte >> 4))
+            out.append([UInt8].hexDigit(byte & 0x0F))
         }
-    }
-
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// Orders keys by Unicode code points, independent of locale and of String's grapheme rules.

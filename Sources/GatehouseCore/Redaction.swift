@@ -64,6 +64,6 @@ public enum Redaction {
     /// A short, non-reversible fingerprint of a secret: what audit records show instead of a token.
     public static func fingerprint(_ secret: String) -> String {
         let digest = SHA256.hash(data: Data(secret.utf8))
-        return "sha256:" + digest.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + digest.hexString.prefix(16)
     }
 }

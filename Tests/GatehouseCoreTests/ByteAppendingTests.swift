@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 import Testing
 
@@ -24,5 +25,18 @@ struct ByteAppendingTests {
         #expect("\u{0}".containsNUL)
         #expect("small\u{0}".containsNUL)
         #expect((String(repeating: "x", count: 100) + "\u{0}" + "y").containsNUL)
+    }
+
+    @Test func hexIsTwoLowerCaseDigitsPerByteAfterWhatIsThere() {
+        var out: [UInt8] = [UInt8(ascii: ">")]
+        out.appendHex([0x00, 0x09, 0x0A, 0x7F, 0xA5, 0xFF] as [UInt8])
+        #expect(String(decoding: out, as: UTF8.self) == ">00090a7fa5ff")
+        #expect(Data().hexString == "")
+        #expect(Data((0...255).map(UInt8.init)).hexString == (0...255).map { String(format: "%02x", $0) }.joined())
+    }
+
+    @Test func aFingerprintIsTheSHA256PrefixInHex() {
+        // SHA-256("abc") = ba7816bf8f01cfea414140de…, the FIPS 180-2 test vector.
+        #expect(Redaction.fingerprint("abc") == "sha256:ba7816bf8f01cfea")
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GatehouseCore
 import Synchronization
 
 /// SHA-256 of executables, cached by the file's identity (device, inode, size, mtime) so each
@@ -60,6 +61,6 @@ public final class ExecutableHasher: Sendable {
             if count == 0 { break }
             buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
-        return "sha256:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return "sha256:" + hasher.finalize().hexString
     }
 }

@@ -25,7 +25,7 @@ struct CatalogEntity: Sendable {
         entity = entity.setting(["metadata", "uid"], to: .string(uid))
         entity = entity.setting(["relations"], to: .array(relations))
         let withoutEtag = entity.canonicalString
-        entity = entity.setting(["metadata", "etag"], to: .string(Self.hex(SHA256.hash(data: Data(withoutEtag.utf8))).prefix(40).description))
+        entity = entity.setting(["metadata", "etag"], to: .string(SHA256.hash(data: Data(withoutEtag.utf8)).hexString.prefix(40).description))
         self.uid = uid
         self.value = entity
         self.json = JSONResponse.encode(entity)
@@ -39,13 +39,9 @@ struct CatalogEntity: Sendable {
         var bytes = Array(SHA256.hash(data: Data(key.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = hex(bytes)
+        let hex = bytes.hexString
         let chars = Array(hex)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private static func flatten(_ value: JSONValue, prefix: String, into search: inout [String: [String]]) {
