@@ -35,7 +35,7 @@ struct TokenStore: Sendable {
     }
 
     private static func sessionRow(_ db: Database) throws -> SessionColumns? {
-        try Row.fetchOne(db, sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1").map {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")).map {
             SessionColumns(principalJSON: $0["principal_json"], refreshSealed: $0["refresh_sealed"])
         }
     }
@@ -78,7 +78,7 @@ struct TokenStore: Sendable {
         let key = Self.principalKey(principal)
         let stored = try await store.pool.read { db -> (sealed: Data, token: IssuedToken)? in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?",
+                db.cachedStatement(sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?"),
                 arguments: [key, audience.cacheName, audience.cacheScopes]
             ).map { row in
                 let token = IssuedToken(

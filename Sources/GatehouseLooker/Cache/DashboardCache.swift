@@ -58,7 +58,7 @@ public final class DashboardCache: Sendable {
         let row: (sealed: Data, fetchedAt: Double)?
         do {
             row = try await store.pool.read { db in
-                try Row.fetchOne(db, sql: "SELECT sealed, fetched_at FROM looker_dashboard_cache WHERE cache_key = ?", arguments: [key.description])
+                try Row.fetchOne(db.cachedStatement(sql: "SELECT sealed, fetched_at FROM looker_dashboard_cache WHERE cache_key = ?"), arguments: [key.description])
                     .map { ($0["sealed"], $0["fetched_at"]) }
             }
         } catch {
