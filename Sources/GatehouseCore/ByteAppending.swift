@@ -40,7 +40,7 @@ extension Array where Element == UInt8 {
 extension Array where Element == UInt8 {
     /// Appends each byte of `bytes` as two lower-case hex digits.
     ///
-    /// `String(format: "%02x")` per byte cost a quarter of a cached `token.get`, whose audit
+    /// `String(format: "%02x")` per byte was a fifth of a cached `token.get`'s profile: its audit
     /// record carries a token fingerprint.
     @inlinable
     public mutating func appendHex(_ bytes: some ContiguousBytes) {

@@ -107,8 +107,8 @@ extension JSONValue {
 
     /// Decodes this value as `T`, e.g. typed RPC params.
     public func decode<T: Decodable>(as type: T.Type = T.self) throws -> T {
-        // Written by `JSONWriter`, not `JSONEncoder`: every request with params comes through
-        // here, and Foundation's encoder took as long as the decoding itself.
+        // The bytes come from `JSONWriter`, not `JSONEncoder`: every request with params comes
+        // through here, and the encoder builds a tree of its own before it writes the same text.
         try JSONDecoder.gatehouse.decode(T.self, from: Data(JSONWriter.bytes(self, sortedKeys: false)))
     }
 
