@@ -102,7 +102,6 @@ enum CatalogBenchmark {
     }
 
     private static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        duration / .milliseconds(1)
     }
 }

@@ -69,8 +69,7 @@ public struct CatalogSync: Sendable {
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let (seconds, attoseconds) = (ContinuousClock.now - start).components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        (ContinuousClock.now - start) / .seconds(1)
     }
 }
 

@@ -89,7 +89,6 @@ final class CircuitBreaker: Sendable {
     }
 
     private var openSeconds: TimeInterval {
-        let (seconds, attoseconds) = configuration.openDuration.components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+        configuration.openDuration / .seconds(1)
     }
 }

@@ -39,7 +39,7 @@ public final class RPCClient {
         case .failure(let failure):
             throw .unreachable(path: socketPath, detail: String(cString: strerror(failure.code)))
         }
-        timeoutSeconds = timeout.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
+        timeoutSeconds = timeout.map { $0 / .seconds(1) }
         if let timeout {
             let (seconds, attoseconds) = timeout.components
             var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
