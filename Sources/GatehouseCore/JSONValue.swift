@@ -99,10 +99,9 @@ extension JSONValue {
 }
 
 extension JSONValue {
-    /// Converts any Encodable value (a record, a response) into a JSONValue.
+    /// Converts any Encodable value (a record, a response) into a JSONValue, as `JSONEncoder.gatehouse` would write it.
     public init(encoding value: some Encodable) throws {
-        let data = try JSONEncoder.gatehouse.encode(value)
-        self = try JSONParser.parse(data)
+        self = try JSONValueEncoder.encode(value)
     }
 
     /// Decodes this value as `T`, e.g. typed RPC params.
