@@ -28,7 +28,7 @@ extension Bench {
             let work = directory.path
 
             let echoSocket = work + "/echo.sock"
-            let echo = try Child.start(Self.selfPath, ["echo-server", "--socket", echoSocket])
+            let echo = try EchoServer.start(socketPath: echoSocket)
             defer { echo.kill() }
             try Child.waitForSocket(echoSocket)
 
@@ -130,7 +130,7 @@ extension Bench {
     struct EchoServerCommand: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "echo-server", abstract: "The baseline echo server (used by `rpc`).")
         @Option var socket: String
-        @Option var threads: Int = 2
+        @Option var threads: Int = EchoServer.daemonEventLoops
         func run() throws { try EchoServer.serve(socketPath: socket, threads: threads) }
     }
 }

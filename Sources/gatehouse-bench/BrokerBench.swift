@@ -29,7 +29,7 @@ final class BrokerBench: Sendable {
             store: {durability: \(durability)}
             """.write(toFile: work + "/config.yaml", atomically: true, encoding: .utf8)
         let echoSocket = work + "/echo.sock"
-        let echo = try Child.start(Bench.RPC.selfPath, ["echo-server", "--socket", echoSocket])
+        let echo = try EchoServer.start(socketPath: echoSocket)
         let daemon = try Child.start(
             Bench.RPC.sibling("gatehouse"), ["serve", "--log-level", "warning"],
             environment: ["XDG_RUNTIME_DIR": work + "/run", "XDG_STATE_HOME": work + "/state", "GATEHOUSE_CONFIG": work + "/config.yaml"])

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseRPC
 import NIOCore
 import NIOPosix
 
@@ -16,6 +17,17 @@ enum EchoServer {
         func channelReadComplete(context: ChannelHandlerContext) {
             context.flush()
         }
+    }
+
+    /// The daemon's event-loop count in this run (`GATEHOUSE_RPC_THREADS`, else its default), which the
+    /// echo uses too: with more loops than the daemon it measured slower on 2 cores, not faster.
+    static var daemonEventLoops: Int {
+        ProcessInfo.processInfo.environment["GATEHOUSE_RPC_THREADS"].flatMap(Int.init) ?? RPCServerConfiguration.defaultThreads
+    }
+
+    /// Starts the echo as a child process (this executable's `echo-server`) at `socketPath`.
+    static func start(socketPath: String) throws -> Child {
+        try Child.start(Bench.RPC.selfPath, ["echo-server", "--socket", socketPath, "--threads", String(daemonEventLoops)])
     }
 
     /// Serves until the process is killed.

@@ -19,7 +19,9 @@ public struct RPCServerConfiguration: Sendable {
     /// Event loop threads. One by default: every request ends in the store's single writer, so a
     /// second loop adds hand-offs between loops rather than throughput. Measured on 2 cores at 64
     /// clients: the same round trips per second, with a quarter less CPU per request (README).
-    public var threads: Int = 1
+    public var threads: Int = Self.defaultThreads
+    /// The event-loop count when none is configured.
+    public static let defaultThreads = 1
 
     /// A configuration for `socketPath` with defaults for everything else.
     public init(socketPath: String) {
