@@ -168,98 +168,84 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        let child = Node()
-        node.set(.open(child), forKey: key.stringValue)
-        return ValueEncoder(node: child, codingPath: codingPath + [key]).container(keyedBy: keyType)
+        child(key.stringValue, key).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let child = Node()
-        node.set(.open(child), forKey: key.stringValue)
-        return ValueEncoder(node: child, codingPath: codingPath + [key]).unkeyedContainer()
+        child(key.stringValue, key).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { superEncoder(named: "super") }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(named: key.stringValue) }
+    mutating func superEncoder() -> any Encoder { child("super", AnyKey("super")) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { child(key.stringValue, key) }
 
-    private func superEncoder(named name: String) -> any Encoder {
+    /// An encoder for the member `name`, set now and filled by whoever holds the encoder.
+    private func child(_ name: String, _ key: any CodingKey) -> ValueEncoder {
         let child = Node()
         node.set(.open(child), forKey: name)
-        return ValueEncoder(node: child, codingPath: codingPath + [AnyKey(name)])
+        return ValueEncoder(node: child, codingPath: codingPath + [key])
     }
 }
 
-private struct UnkeyedContainer: UnkeyedEncodingContainer {
+/// Unkeyed and single-value containers take primitives alike: each becomes one finished value,
+/// appended or set; only where it goes differs.
+private protocol PrimitiveSink {
+    /// The path of the value being written, for errors.
+    var valuePath: [any CodingKey] { get }
+    func put(_ value: JSONValue)
+}
+
+extension PrimitiveSink {
+    mutating func encodeNil() { put(.null) }
+    mutating func encode(_ value: Bool) { put(.bool(value)) }
+    mutating func encode(_ value: String) { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(try JSONValueEncoder.floatingPoint(value, codingPath: valuePath)) }
+    mutating func encode(_ value: Float) throws { put(try JSONValueEncoder.floatingPoint(value, codingPath: valuePath)) }
+    mutating func encode(_ value: Int) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: Int8) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: Int16) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: Int32) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: Int64) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: UInt) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: UInt8) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: UInt16) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: UInt32) { put(JSONValueEncoder.integer(value)) }
+    mutating func encode(_ value: UInt64) { put(JSONValueEncoder.integer(value)) }
+}
+
+private struct UnkeyedContainer: UnkeyedEncodingContainer, PrimitiveSink {
     let node: Node
     let codingPath: [any CodingKey]
     var count: Int { node.elements!.count }
+    var valuePath: [any CodingKey] { codingPath + [AnyKey(index: count)] }
 
-    private var nextPath: [any CodingKey] { codingPath + [AnyKey(index: count)] }
-    private func append(_ value: JSONValue) { node.elements!.append(.done(value)) }
-
-    mutating func encodeNil() { append(.null) }
-    mutating func encode(_ value: Bool) { append(.bool(value)) }
-    mutating func encode(_ value: String) { append(.string(value)) }
-    mutating func encode(_ value: Double) throws { append(try JSONValueEncoder.floatingPoint(value, codingPath: nextPath)) }
-    mutating func encode(_ value: Float) throws { append(try JSONValueEncoder.floatingPoint(value, codingPath: nextPath)) }
-    mutating func encode(_ value: Int) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int8) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int16) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int32) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int64) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt8) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt16) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt32) { append(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt64) { append(JSONValueEncoder.integer(value)) }
+    func put(_ value: JSONValue) { node.elements!.append(.done(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        node.elements!.append(try JSONValueEncoder.part(for: value, codingPath: nextPath))
+        node.elements!.append(try JSONValueEncoder.part(for: value, codingPath: valuePath))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let child = Node()
-        let path = nextPath
-        node.elements!.append(.open(child))
-        return ValueEncoder(node: child, codingPath: path).container(keyedBy: keyType)
+        appendChild().container(keyedBy: keyType)
     }
 
-    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let child = Node()
-        let path = nextPath
-        node.elements!.append(.open(child))
-        return ValueEncoder(node: child, codingPath: path).unkeyedContainer()
-    }
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer { appendChild().unkeyedContainer() }
+    mutating func superEncoder() -> any Encoder { appendChild() }
 
-    mutating func superEncoder() -> any Encoder {
+    /// An encoder for a new element, appended now and filled by whoever holds the encoder.
+    private func appendChild() -> ValueEncoder {
         let child = Node()
-        let path = nextPath
+        let path = valuePath
         node.elements!.append(.open(child))
         return ValueEncoder(node: child, codingPath: path)
     }
 }
 
-private struct SingleValueContainer: SingleValueEncodingContainer {
+private struct SingleValueContainer: SingleValueEncodingContainer, PrimitiveSink {
     let node: Node
     let codingPath: [any CodingKey]
+    var valuePath: [any CodingKey] { codingPath }
 
-    private func set(_ value: JSONValue) { node.leaf = value }
-
-    mutating func encodeNil() { set(.null) }
-    mutating func encode(_ value: Bool) { set(.bool(value)) }
-    mutating func encode(_ value: String) { set(.string(value)) }
-    mutating func encode(_ value: Double) throws { set(try JSONValueEncoder.floatingPoint(value, codingPath: codingPath)) }
-    mutating func encode(_ value: Float) throws { set(try JSONValueEncoder.floatingPoint(value, codingPath: codingPath)) }
-    mutating func encode(_ value: Int) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int8) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int16) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int32) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: Int64) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt8) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt16) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt32) { set(JSONValueEncoder.integer(value)) }
-    mutating func encode(_ value: UInt64) { set(JSONValueEncoder.integer(value)) }
+    func put(_ value: JSONValue) { node.leaf = value }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         switch try JSONValueEncoder.part(for: value, codingPath: codingPath) {
