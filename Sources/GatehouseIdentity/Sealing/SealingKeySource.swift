@@ -19,7 +19,6 @@ public enum SealingKeySource: Sendable, Equatable {
         return .file(keyFile)
     }
 
-    /// Loads (or for a file, creates) the key.
     /// The same key from a source that can be read again: a descriptor is read to its end once,
     /// so it is read now and the key itself is kept; other sources are returned as they are.
     public func pinned() throws(SealingError) -> SealingKeySource {
@@ -28,6 +27,7 @@ public enum SealingKeySource: Sendable, Equatable {
         return .base64(key.withUnsafeBytes { Data($0).base64EncodedString() })
     }
 
+    /// Loads (or for a file, creates) the key.
     public func load() throws(SealingError) -> SymmetricKey {
         switch self {
         case .base64(let text):
