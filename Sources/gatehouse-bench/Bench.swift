@@ -17,10 +17,9 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "system.ping through the daemon (every request durably audited) vs a bare Unix-socket echo.")
 
-        @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
+        @OptionGroup var measure: RoundOptions
         @Option(help: "Client counts to measure.") var clients: [Int] = [1, 64]
         @Option(help: "store.durability for the daemon: normal or full.") var durability: String = "normal"
-        @Option(help: "Rounds per target, alternating echo and gatehouse; medians are reported.") var rounds: Int = 3
 
         func run() throws {
             let directory = try WorkDirectory("gh-bench")
@@ -43,22 +42,16 @@ extension Bench {
                 Array(#"{"jsonrpc":"2.0","method":"system.ping","id":\#(client * 1_000_000 + call)}"#.utf8)
             }
             let pong: @Sendable ([UInt8]) -> Bool = { reply in reply.count > 20 && reply[17...].starts(with: Array(#""result":"pong""#.utf8)) }
-            print("gatehouse-bench rpc: \(rounds) rounds of \(seconds) s per target, alternating, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("gatehouse-bench rpc: \(measure.rounds) rounds of \(measure.seconds) s per target, alternating, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores")
             print("Medians over the rounds. CPU: the server process's user+system time per round trip.")
             print("clients  target                 round trips/s   p50 µs   p99 µs  CPU µs/rt  errors")
             var rows: [(clients: Int, echo: Measured, gatehouse: Measured, ratio: Double)] = []
             for count in clients {
-                // Alternating short rounds: a noisy neighbour then slows both sides, not one.
-                var echoRounds: [Measured] = [], gatehouseRounds: [Measured] = []
-                for _ in 0..<rounds {
-                    echoRounds.append(try Measured.run(server: echo, socket: echoSocket, clients: count, seconds: seconds, request: ping))
-                    gatehouseRounds.append(try Measured.run(server: daemon, socket: socket, clients: count, seconds: seconds, request: ping, isSuccess: pong))
-                }
-                let ratios = zip(echoRounds, gatehouseRounds).map { $1.load.throughput / $0.load.throughput }
-                let row = (count, Measured.median(echoRounds), Measured.median(gatehouseRounds), Self.median(ratios))
-                Self.printRow("echo (baseline)", row.1)
-                Self.printRow("gatehouse system.ping", row.2)
-                rows.append(row)
+                let pair = try MeasuredPair.alternating(
+                    measure, clients: count, echo: (echo, echoSocket), daemon: (daemon, socket), request: ping, isSuccess: pong)
+                Self.printRow("echo (baseline)", pair.echo)
+                Self.printRow("gatehouse system.ping", pair.gatehouse)
+                rows.append((count, pair.echo, pair.gatehouse, pair.ratio))
             }
             print("")
             for row in rows {
@@ -132,6 +125,35 @@ extension Bench {
         @Option var socket: String
         @Option var threads: Int = EchoServer.daemonEventLoops
         func run() throws { try EchoServer.serve(socketPath: socket, threads: threads) }
+    }
+}
+
+/// How long and how often each side is measured (shared by the benchmarks that compare with the echo).
+struct RoundOptions: ParsableArguments {
+    @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
+    @Option(help: "Rounds per target, alternating echo and gatehouse; medians are reported.") var rounds: Int = 3
+}
+
+/// The echo and the daemon measured under the same load.
+struct MeasuredPair {
+    var echo: Measured
+    var gatehouse: Measured
+    /// The median of the rounds' gatehouse/echo throughput ratios.
+    var ratio: Double
+
+    /// Alternating short rounds of each: a noisy neighbour then slows both sides, not one. Medians of the rounds.
+    static func alternating(
+        _ options: RoundOptions, clients: Int, echo: (server: Child, socket: String), daemon: (server: Child, socket: String),
+        request: @escaping @Sendable (Int, Int) -> [UInt8], isSuccess: @escaping @Sendable ([UInt8]) -> Bool
+    ) throws -> MeasuredPair {
+        var echoRounds: [Measured] = [], gatehouseRounds: [Measured] = []
+        for _ in 0..<max(1, options.rounds) {
+            echoRounds.append(try Measured.run(server: echo.server, socket: echo.socket, clients: clients, seconds: options.seconds, request: request))
+            gatehouseRounds.append(try Measured.run(
+                server: daemon.server, socket: daemon.socket, clients: clients, seconds: options.seconds, request: request, isSuccess: isSuccess))
+        }
+        let ratios = zip(echoRounds, gatehouseRounds).map { $1.load.throughput / $0.load.throughput }
+        return MeasuredPair(echo: Measured.median(echoRounds), gatehouse: Measured.median(gatehouseRounds), ratio: Bench.RPC.median(ratios))
     }
 }
 

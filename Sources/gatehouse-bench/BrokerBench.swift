@@ -58,19 +58,18 @@ final class BrokerBench: Sendable {
 
     /// Measures `request` against the echo server and then the daemon at each client count; returns the table rows.
     func compare(
-        _ label: String, clients: [Int], seconds: Double, request: @escaping @Sendable (Int, Int) -> [UInt8],
+        _ label: String, clients: [Int], _ options: RoundOptions, request: @escaping @Sendable (Int, Int) -> [UInt8],
         isSuccess: @escaping @Sendable ([UInt8]) -> Bool = BrokerBench.noError
     ) async throws -> [String] {
         var lines: [String] = []
         for count in clients {
-            let (echoSocket, socket, echo, daemon) = (self.echoSocket, self.socket, self.echo, self.daemon)
-            let (baseline, gatehouse) = try await BenchThreads.offPool {
-                (try Measured.run(server: echo, socket: echoSocket, clients: count, seconds: seconds, request: request),
-                 try Measured.run(server: daemon, socket: socket, clients: count, seconds: seconds, request: request, isSuccess: isSuccess))
+            let (echo, daemon) = ((self.echo, self.echoSocket), (self.daemon, self.socket))
+            let pair = try await BenchThreads.offPool {
+                try MeasuredPair.alternating(options, clients: count, echo: echo, daemon: daemon, request: request, isSuccess: isSuccess)
             }
-            lines.append(Self.row("echo (baseline)", baseline))
-            lines.append(Self.row("gatehouse " + label, gatehouse))
-            lines.append(String(format: "%7d  %@/echo throughput = %.2f", count, label, gatehouse.load.throughput / baseline.load.throughput))
+            lines.append(Self.row("echo (baseline)", pair.echo))
+            lines.append(Self.row("gatehouse " + label, pair.gatehouse))
+            lines.append(String(format: "%7d  %@/echo throughput = %.2f (median of %d rounds)", count, label, pair.ratio, options.rounds))
         }
         return lines
     }
@@ -129,7 +128,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             abstract: "Cached token.get, policy.check and catalog.get through a signed-in daemon vs a bare Unix-socket echo.")
 
-        @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
+        @OptionGroup var measure: RoundOptions
         @Option(help: "Client counts to measure.") var clients: [Int] = [64]
         @Option(help: "Only these methods (default: all three).") var only: [String] = []
 
@@ -142,11 +141,11 @@ extension Bench {
                 ("policy.check", #"{"action":"job.submit","entity":"\#(entity)"}"#, ["action": "job.submit", "entity": .string(entity)]),
                 ("catalog.get", #"{"ref":"\#(entity)"}"#, ["ref": .string(entity)]),
             ]
-            print("gatehouse-bench methods: \(seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, demo catalog synced")
+            print("gatehouse-bench methods: \(measure.rounds) alternating rounds of \(measure.seconds) s, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, demo catalog synced")
             print(BrokerBench.header)
             for (method, text, params) in warm where only.isEmpty || only.contains(method) {
                 _ = try await bench.call(method, params)
-                for line in try await bench.compare(method, clients: clients, seconds: seconds, request: BrokerBench.request(method, text)) {
+                for line in try await bench.compare(method, clients: clients, measure, request: BrokerBench.request(method, text)) {
                     print(line)
                 }
             }

@@ -9,7 +9,7 @@ extension Bench {
             commandName: "jobs",
             abstract: "job.submit acknowledgements (policy, outbox row + audit record in one commit) vs a bare Unix-socket echo.")
 
-        @Option(help: "Seconds measured per run (after 0.5 s warm-up).") var seconds: Double = 3
+        @OptionGroup var measure: RoundOptions
         @Option(help: "Client counts to measure.") var clients: [Int] = [16]
         @Option(help: "store.durability for the daemon: normal or full.") var durability: String = "normal"
         @Flag(help: "Leave the sandbox Dataproc up, so the sender delivers while acknowledgements are measured (default: down, acks only).")
@@ -22,11 +22,11 @@ extension Bench {
             let job = #"{"pysparkJob":{"mainPythonFileUri":"gs://bench/main.py","args":["--day","2026-11-23"]}}"#
             let first = try await bench.call("job.submit", ["entity": .string(entity), "job": ["pysparkJob": ["mainPythonFileUri": "gs://bench/main.py"]]])
             guard first["state"] == "QUEUED" else { throw CleanExit.message("job.submit did not queue a job: \(first)") }
-            print("gatehouse-bench jobs: \(seconds) s per run, durability=\(durability), Dataproc \(deliver ? "up (sender delivering)" : "down (acks only)"), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print("gatehouse-bench jobs: \(measure.rounds) alternating rounds of \(measure.seconds) s, durability=\(durability), Dataproc \(deliver ? "up (sender delivering)" : "down (acks only)"), \(ProcessInfo.processInfo.activeProcessorCount) cores")
             print(BrokerBench.header)
             let queued = Array(#""state":"QUEUED""#.utf8)
             let request = BrokerBench.request("job.submit", #"{"entity":"\#(entity)","job":\#(job)}"#)
-            for line in try await bench.compare("job.submit", clients: clients, seconds: seconds, request: request, isSuccess: { $0.firstRange(of: queued) != nil }) {
+            for line in try await bench.compare("job.submit", clients: clients, measure, request: request, isSuccess: { $0.firstRange(of: queued) != nil }) {
                 print(line)
             }
             let jobs = try await bench.call("system.status")["counts"]?["dataprocJobs"]?.canonicalString ?? "?"
