@@ -153,6 +153,11 @@ struct OutboxTests {
             #expect(cancelledUpstream)
             let ended = try await harness.eventually(timeout: .seconds(20)) { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
             #expect(ended)
+            // The tracker may mirror Dataproc's CANCELLED before the (slow) answer to jobs.cancel is committed.
+            let delivered = try await harness.eventually(timeout: .seconds(20)) {
+                try await harness.service.status(ids[0]).2.allSatisfy { $0.state == .delivered }
+            }
+            #expect(delivered)
             let (_, transitions, entries) = try await harness.service.status(ids[0])
             #expect(transitions.map(\.state).prefix(3) == ["QUEUED", "CANCELLED", "PENDING"])
             #expect(entries.map(\.kind) == [JobOutboxKind.submit, JobOutboxKind.cancel])
