@@ -26,9 +26,9 @@ enum JSONValueEncoder {
     /// Encodes one value: the types `JSONEncoder` treats as values of their own first, then whatever
     /// the type's own `encode(to:)` writes.
     fileprivate static func part<T: Encodable>(for value: T, codingPath: [any CodingKey]) throws -> Part {
-        // Compared by type, not cast: a dynamic cast per value was a tenth of encoding an entity.
-        // The leaves that arrays and dictionaries hand over as generic values, then the types
+        // First the leaves that arrays and dictionaries hand over as generic values, then the types
         // `JSONEncoder` writes as values of their own rather than through their `encode(to:)`.
+        // Compared by type rather than cast: a dynamic cast per value was a tenth of encoding an entity.
         if T.self == String.self { return .done(.string(value as! String)) }
         if T.self == Int.self { return .done(.int(Int64(value as! Int))) }
         if T.self == Bool.self { return .done(.bool(value as! Bool)) }
