@@ -81,10 +81,7 @@ extension Bench {
         }
 
         static func printRow(_ name: String, _ measured: Measured) {
-            let result = measured.load
-            print(String(
-                format: "%7d  %@  %14.0f  %7.1f  %7.1f  %9.1f  %6d", result.clients, name.padding(toLength: 21, withPad: " ", startingAt: 0),
-                result.throughput, result.p50Micros, result.p99Micros, measured.cpuMicrosPerRequest, result.errors))
+            print(measured.row(name, width: 21))
         }
 
         static var selfPath: String { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path }
@@ -173,6 +170,13 @@ struct Measured {
         let cpu = server.cpuSeconds - before
         let requests = load.throughput * (load.seconds + warmup)
         return Measured(load: load, cpuMicrosPerRequest: requests > 0 ? cpu / requests * 1e6 : .nan)
+    }
+
+    /// One table row; CPU is the server process's user+system time per round trip.
+    func row(_ name: String, width: Int) -> String {
+        String(
+            format: "%7d  %@  %14.0f  %7.1f  %7.1f  %9.1f  %6d", load.clients, name.padding(toLength: width, withPad: " ", startingAt: 0),
+            load.throughput, load.p50Micros, load.p99Micros, cpuMicrosPerRequest, load.errors)
     }
 
     /// The median of each figure on its own.

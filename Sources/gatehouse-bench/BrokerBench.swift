@@ -67,8 +67,8 @@ final class BrokerBench: Sendable {
             let pair = try await BenchThreads.offPool {
                 try MeasuredPair.alternating(options, clients: count, echo: echo, daemon: daemon, request: request, isSuccess: isSuccess)
             }
-            lines.append(Self.row("echo (baseline)", pair.echo))
-            lines.append(Self.row("gatehouse " + label, pair.gatehouse))
+            lines.append(pair.echo.row("echo (baseline)", width: 28))
+            lines.append(pair.gatehouse.row("gatehouse " + label, width: 28))
             lines.append(String(format: "%7d  %@/echo throughput = %.2f (median of %d rounds)", count, label, pair.ratio, options.rounds))
         }
         return lines
@@ -83,14 +83,6 @@ final class BrokerBench: Sendable {
     /// A request line for `method` with `params` (JSON text), numbered per client and call.
     static func request(_ method: String, _ params: String) -> @Sendable (Int, Int) -> [UInt8] {
         { client, call in Array(#"{"jsonrpc":"2.0","method":"\#(method)","params":\#(params),"id":\#(client * 1_000_000 + call)}"#.utf8) }
-    }
-
-    /// One table row; CPU is the server process's user+system time per round trip.
-    static func row(_ name: String, _ result: Measured) -> String {
-        let load = result.load
-        return String(
-            format: "%7d  %@  %14.0f  %7.1f  %7.1f  %9.1f  %6d", load.clients, name.padding(toLength: 28, withPad: " ", startingAt: 0),
-            load.throughput, load.p50Micros, load.p99Micros, result.cpuMicrosPerRequest, load.errors)
     }
 
     /// The daemon's audit record count (every request of the run is in it).

@@ -1,3 +1,5 @@
+import GatehouseRPC
+
 /// Every configuration key Gatehouse knows. Add a key here and it is parsed, validated,
 /// overridable by environment, listed by `gatehouse config keys`, and checked to be in the README.
 public enum ConfigKeys {
@@ -13,7 +15,7 @@ public enum ConfigKeys {
         ConfigKey("rpc.max_connections", .int(1...65_536), default: "256", "Connections beyond this are refused with `busy`"),
         ConfigKey("rpc.idle_timeout_seconds", .int(1...86_400), default: "300", "Close a connection that sends nothing for this long while nothing is in flight"),
         ConfigKey("rpc.allowed_uids", .intList, default: "", "Other uids allowed to connect (the daemon's own uid always is)"),
-        ConfigKey("rpc.threads", .int(1...64), default: "1", "Event loop threads serving the socket"),
+        ConfigKey("rpc.threads", .int(1...64), default: String(RPCServerConfiguration.defaultThreads), "Event loop threads serving the socket"),
         ConfigKey("rpc.shutdown_grace_seconds", .int(0...600), default: "10", "On SIGTERM/SIGINT, how long requests in flight may finish"),
         ConfigKey("store.durability", .choice(["normal", "full"]), default: "normal", "normal: commits survive a daemon crash (WAL); full: also fsync each group commit (survives power loss)"),
         ConfigKey("store.max_batch", .int(1...100_000), default: "512", "Most writes in one group commit"),
