@@ -3,7 +3,6 @@ import GRDB
 import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
-import GatehouseHTTP
 import GatehousePolicy
 import GatehouseStore
 import GatehouseTesting
@@ -209,7 +208,7 @@ struct Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-approvals-\(UUID().uuidString.prefix(8))")
         let store = try Store(path: directory.appendingPathComponent("gatehouse.db").path)
         let config = try Config.load(file: nil, environment: [:], flags: ["oversight.approval_ttl_seconds": String(ttl)])
-        context = try BrokerContext(config: config, store: store, audit: AuditLog(store: store), http: HTTPClient(), logger: Logger(label: "test"))
+        context = try BrokerContext(config: config, store: store, audit: AuditLog(store: store), logger: Logger(label: "test"))
         let clock = clock
         oversight = try OversightComponent(context: context, catalog: CatalogReader(store: context.store), now: { clock.now })
     }

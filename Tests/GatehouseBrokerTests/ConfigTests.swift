@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseHTTP
 import Testing
 @testable import GatehouseBroker
 
@@ -46,6 +47,29 @@ struct ConfigTests {
         } throws: { error in
             "\(error)".contains(key) && "\(error)".contains(value) && "\(error)".contains("expected")
         }
+    }
+
+    @Test func httpSettingsAreCheckedAtStartAndNeverShowAProxyPassword() throws {
+        let missing = try Config.load(file: nil, environment: [:], flags: ["http.ca_bundle": "/nonexistent/ca.pem"])
+        #expect { _ = try UpstreamHTTPSettings(missing) } throws: { "\($0)".contains("`http.ca_bundle`") && "\($0)".contains("PEM") }
+        let malformed = try Config.load(file: nil, environment: ["GATEHOUSE_HTTP_PROXY": "ftp://alice:pr0xy-pass@proxy.corp:21"])
+        #expect { _ = try UpstreamHTTPSettings(malformed) } throws: { error in
+            "\(error)".contains("`http.proxy`") && "\(error)".contains("GATEHOUSE_HTTP_PROXY") && !"\(error)".contains("pr0xy-pass")
+        }
+
+        // Only readability is checked at start; libcurl reads the certificates on the first TLS call.
+        let bundle = try file("-----BEGIN CERTIFICATE-----\n")
+        let proxy = "http://alice:pr0xy-pass@proxy.corp:3128"
+        let good = try Config.load(
+            file: nil, environment: [:], flags: ["http.ca_bundle": bundle, "http.proxy": proxy, "http.no_proxy": ".corp,localhost"])
+        let applied = try UpstreamHTTPSettings(good).applied(to: HTTPClientConfiguration(defaultTimeout: .seconds(7)))
+        #expect(applied.caBundlePath == bundle)
+        #expect(applied.proxy == HTTPProxy(proxy))
+        #expect(applied.noProxy == ".corp,localhost")
+        #expect(applied.defaultTimeout == .seconds(7))
+        // What `gatehouse config show` prints.
+        #expect(good.displayValue("http.proxy") == "http://***@proxy.corp:3128")
+        #expect(good.displayValue("http.no_proxy") == ".corp,localhost")
     }
 
     @Test func aFileThatIsNotAMappingIsRefused() throws {

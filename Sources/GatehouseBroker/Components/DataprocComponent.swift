@@ -28,9 +28,9 @@ public final class DataprocComponent: BrokerComponent {
         // Its own HTTP client, for its own circuit breaker: the outbox must probe Dataproc again
         // within seconds of an outage, where the shared client waits 10 s with the circuit open.
         http = HTTPClient(
-            configuration: HTTPClientConfiguration(
+            configuration: context.upstreamHTTP.applied(to: HTTPClientConfiguration(
                 defaultTimeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15),
-                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .seconds(config.int("dataproc.offline_probe_seconds") ?? 2))),
+                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .seconds(config.int("dataproc.offline_probe_seconds") ?? 2)))),
             logger: context.logger)
         let client = DataprocClient(
             http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",

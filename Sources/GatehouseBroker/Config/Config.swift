@@ -59,6 +59,14 @@ public struct Config: Sendable {
 
     /// The text value of `path`, if set.
     public func string(_ path: String) -> String? { values[path] }
+    /// The value of `path` fit to print: a URL's `user:password@` (a proxy's, say) becomes `***@`.
+    public func displayValue(_ path: String) -> String? { values[path].map(Self.masked) }
+
+    /// `text` with the credentials of any `scheme://user:password@host` in it replaced by `***`.
+    static func masked(_ text: String) -> String {
+        text.replacing(/(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*:\/\/)[^\/@\s]*@/) { match in "\(match.output.scheme)***@" }
+    }
+
     /// The integer value of `path` (validated at load).
     public func int(_ path: String) -> Int? { values[path].flatMap { Int($0) } }
     /// The boolean value of `path`.

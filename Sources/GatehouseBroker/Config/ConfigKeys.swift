@@ -19,6 +19,9 @@ public enum ConfigKeys {
         ConfigKey("rpc.shutdown_grace_seconds", .int(0...600), default: "10", "On SIGTERM/SIGINT, how long requests in flight may finish"),
         ConfigKey("store.durability", .choice(["normal", "full"]), default: "normal", "normal: commits survive a daemon crash (WAL); full: also fsync each group commit (survives power loss)"),
         ConfigKey("store.max_batch", .int(1...100_000), default: "512", "Most writes in one group commit"),
+        ConfigKey("http.ca_bundle", .path, default: nil, "PEM file of CA certificates trusted for every upstream (IdP, STS, Backstage, Looker, Dataproc) instead of the system's; TLS verification is always on"),
+        ConfigKey("http.proxy", .string, default: nil, "Proxy for every upstream call (http://, https://, socks5h://…; user:password@ allowed, never printed); unset: libcurl reads http_proxy, https_proxy, all_proxy"),
+        ConfigKey("http.no_proxy", .string, default: nil, "Comma-separated hosts or domains reached without the proxy (libcurl's no_proxy syntax, `*` for all); unset: the no_proxy variable"),
     ]
 
     // Each module's section is in its own file (ConfigKeys+Identity.swift, …).

@@ -13,17 +13,20 @@ public struct BrokerContext: Sendable {
     public let audit: AuditLog
     /// The one libcurl client every upstream shares (one circuit breaker per upstream name).
     public let http: HTTPClient
+    /// The `http.*` settings (CA bundle, proxy) every upstream client is built with.
+    let upstreamHTTP: UpstreamHTTPSettings
     public let logger: Logger
     /// The key every component seals at-rest data with (tokens, cached query results), resolved once:
     /// a key passed on a file descriptor can only be read once.
     public let sealingKey: SealingKeySource
 
-    /// The context for `config`; resolves and, for a descriptor, reads the sealing key now.
-    public init(config: Config, store: Store, audit: AuditLog, http: HTTPClient, logger: Logger) throws {
+    /// The context for `config`; checks the `http.*` keys and resolves (for a descriptor, reads) the sealing key now.
+    public init(config: Config, store: Store, audit: AuditLog, logger: Logger) throws {
         self.config = config
         self.store = store
         self.audit = audit
-        self.http = http
+        upstreamHTTP = try UpstreamHTTPSettings(config)
+        self.http = HTTPClient(configuration: upstreamHTTP.applied(), logger: logger)
         self.logger = logger
         self.sealingKey = try IdentitySettings.keySource(config, databasePath: store.path)
     }

@@ -25,7 +25,7 @@ public final class Daemon: Sendable {
         store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
         let audit = AuditLog(store: store)
         let startedAt = Date()
-        let context = try BrokerContext(config: config, store: store, audit: audit, http: HTTPClient(logger: logger), logger: logger)
+        let context = try BrokerContext(config: config, store: store, audit: audit, logger: logger)
         let components = try Self.makeComponents(context)
         self.components = components
 

@@ -80,7 +80,7 @@ public final class HTTPClient: Sendable {
 
     private func prepare(_ request: HTTPRequest) throws(HTTPError) -> CallContext {
         let url = CurlURL(request.url)
-        let scrubber = SecretScrubber(request, url: url)
+        let scrubber = SecretScrubber(request, url: url, proxy: configuration.proxy)
         guard let url else { throw .invalidURL(scrubber.scrub(UnparsedURL.loggable(request.url))) }
         try HeaderValidation.validate(request.headers)
         let budget = request.timeout ?? configuration.defaultTimeout
@@ -99,7 +99,7 @@ public final class HTTPClient: Sendable {
             method: call.request.method, url: call.request.url, headers: call.request.headers, body: call.request.body,
             connectTimeout: min(configuration.connectTimeout, remaining), timeout: remaining,
             maxResponseBytes: configuration.maxResponseBytes, caBundlePath: configuration.caBundlePath,
-            userAgent: configuration.userAgent
+            proxy: configuration.proxy, noProxy: configuration.noProxy, userAgent: configuration.userAgent
         )
         do {
             let transfer = try CurlTransfer(spec)

@@ -7,9 +7,10 @@ struct SecretScrubber: Sendable {
     private let request: HTTPRequest
     private let urlSecrets: [String]
 
-    init(_ request: HTTPRequest, url: CurlURL?) {
+    init(_ request: HTTPRequest, url: CurlURL?, proxy: HTTPProxy? = nil) {
         self.request = request
-        self.urlSecrets = url?.secrets ?? []
+        // libcurl's error text can name the proxy; its password must not come along.
+        self.urlSecrets = (url?.secrets ?? []) + (proxy?.secrets ?? [])
     }
 
     /// `text` with every known secret replaced by `Redaction.placeholder`.

@@ -13,6 +13,8 @@ struct CurlTransferSpec: Sendable {
     var timeout: Duration
     var maxResponseBytes: Int
     var caBundlePath: String?
+    var proxy: HTTPProxy?
+    var noProxy: String?
     var userAgent: String
 }
 
@@ -137,6 +139,9 @@ final class CurlTransfer: @unchecked Sendable {
         if let caBundlePath = spec.caBundlePath {
             try check(gh_easy_setopt_string(easy, CURLOPT_CAINFO, caBundlePath), "CA bundle")
         }
+        // Unset, libcurl reads http_proxy, https_proxy, all_proxy and no_proxy from the environment.
+        if let proxy = spec.proxy { try check(gh_easy_setopt_string(easy, CURLOPT_PROXY, proxy.url), "proxy") }
+        if let noProxy = spec.noProxy { try check(gh_easy_setopt_string(easy, CURLOPT_NOPROXY, noProxy), "no-proxy list") }
         try check(gh_easy_setopt_string(easy, CURLOPT_ACCEPT_ENCODING, ""), "accept-encoding")
         try check(gh_easy_setopt_string(easy, CURLOPT_USERAGENT, spec.userAgent), "user agent")
         try check(gh_easy_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(spec.connectTimeout)), "connect timeout")

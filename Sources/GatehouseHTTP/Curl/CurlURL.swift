@@ -2,21 +2,25 @@ import CCurl
 import Foundation
 import GatehouseCore
 
-/// A request URL parsed by libcurl's own URL parser, so what we validate is exactly what curl will fetch.
+/// A URL parsed by libcurl's own URL parser, so what we validate is exactly what curl will use.
 struct CurlURL: Sendable {
+    /// The schemes of a request URL.
+    static let requestSchemes: Set<String> = ["http", "https"]
+
     /// The URL without credentials, query values of secret names replaced, no fragment: safe to log.
     let loggable: String
     /// Literal values inside the URL that must never be logged (password, secret query values).
     let secrets: [String]
 
-    /// Parses `text`; nil when it is not an absolute http(s) URL.
-    init?(_ text: String) {
+    /// Parses `text`; nil when it is not an absolute URL with a host and one of `schemes`.
+    init?(_ text: String, schemes: Set<String> = requestSchemes) {
         CurlRuntime.ensureInitialized()
         guard let handle = curl_url() else { return nil }
         defer { curl_url_cleanup(handle) }
-        guard curl_url_set(handle, CURLUPART_URL, text, 0) == CURLUE_OK,
+        // Any scheme parses (socks5h is no transfer protocol to libcurl's URL API); `schemes` decides.
+        guard curl_url_set(handle, CURLUPART_URL, text, UInt32(CURLU_NON_SUPPORT_SCHEME)) == CURLUE_OK,
               let scheme = Self.part(handle, CURLUPART_SCHEME)?.lowercased(),
-              scheme == "http" || scheme == "https",
+              schemes.contains(scheme),
               Self.part(handle, CURLUPART_HOST) != nil
         else { return nil }
 

@@ -29,7 +29,7 @@ struct ConfigCommand: ParsableCommand {
             print("socket    \(BrokerPaths.socket(config))")
             print("database  \(BrokerPaths.database(config))")
             for key in ConfigKeys.all {
-                guard let value = config.string(key.path) else { continue }
+                guard let value = config.displayValue(key.path) else { continue }
                 print("\(key.path) = \(value)    (\(config.sources[key.path] ?? "default"))")
             }
         }

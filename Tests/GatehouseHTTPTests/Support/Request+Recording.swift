@@ -17,10 +17,12 @@ extension Request {
 /// A client with fast retries, so tests spend little time sleeping.
 func makeTestClient(
     maxAttempts: Int = 3, threshold: Int = 50, openDuration: Duration = .seconds(10),
-    maxResponseBytes: Int = 32 * 1024 * 1024, logger: Logger? = nil
+    maxResponseBytes: Int = 32 * 1024 * 1024, caBundlePath: String? = nil, proxy: HTTPProxy? = nil, noProxy: String? = nil,
+    logger: Logger? = nil
 ) -> HTTPClient {
     let configuration = HTTPClientConfiguration(
         connectTimeout: .seconds(2), defaultTimeout: .seconds(10), maxResponseBytes: maxResponseBytes,
+        caBundlePath: caBundlePath, proxy: proxy, noProxy: noProxy,
         retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(20), maxDelay: .milliseconds(200)),
         breaker: CircuitBreakerConfiguration(failureThreshold: threshold, openDuration: openDuration)
     )
