@@ -4,7 +4,7 @@ import GatehouseRPC
 import Testing
 
 /// Dataproc clusters through the real daemon against the sandbox: lifecycle end to end, exactly one
-/// cluster through connection resets, owners only, and teardown at logout.
+/// cluster through connection resets, owners only, and teardown at logout and on lost ownership.
 @Suite("Cluster integration", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct ClusterIntegrationTests {
     @Test func createRunJobAndDeleteEndToEnd() async throws {
@@ -146,6 +146,33 @@ struct ClusterIntegrationTests {
             let deletes = try await env.call("audit.query", ["method": "cluster.teardown.delete"])["records"]?.arrayValue ?? []
             #expect(deletes.count == 3)
             #expect(Set(deletes.compactMap { $0["detail"]?["clusterName"]?.stringValue }) == Set(names + ["gh-alice-elsewhere"]))
+            let verify = try await offPool { try env.daemon.cli(["audit", "verify"]) }
+            #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        }
+    }
+
+    @Test func losingOwnershipTearsDownThatEntitysClustersOnly() async throws {
+        try await ClusterEnvironment.with { env in
+            let lost = try await env.create()
+            let kept = try await env.create(entity: "component:default/analytics-pipeline")
+            for id in [lost, kept] { #expect(try await env.eventually { try await env.state(id) == "RUNNING" }) }
+            let lostName = try #require(try await env.call("cluster.get", ["id": .string(lost)])["name"]?.stringValue)
+            let keptName = try #require(try await env.call("cluster.get", ["id": .string(kept)])["name"]?.stringValue)
+
+            // engagement-reports moves to team-b in Backstage; alice (team-a) keeps analytics-pipeline.
+            #expect(env.sandbox.backstage.setOwner(of: ClusterEnvironment.entity, to: "group:default/team-b"))
+            _ = try await env.call("catalog.sync")
+            #expect(try await env.eventually {
+                ["DELETING", "DELETED"].contains(try await env.upstream(lostName)?["state"]?.stringValue ?? "")
+            })
+            #expect(["CREATING", "RUNNING"].contains(try await env.upstream(keptName)?["state"]?.stringValue ?? ""))
+            #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.count == 1)
+
+            let teardowns = try await env.call("audit.query", ["method": "cluster.teardown"])["records"]?.arrayValue ?? []
+            #expect(teardowns.count == 1)
+            #expect(teardowns.first?["detail"]?["trigger"] == "ownership-changed")
+            let deletes = try await env.call("audit.query", ["method": "cluster.teardown.delete"])["records"]?.arrayValue ?? []
+            #expect(deletes.compactMap { $0["detail"]?["clusterName"]?.stringValue } == [lostName])
             let verify = try await offPool { try env.daemon.cli(["audit", "verify"]) }
             #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         }

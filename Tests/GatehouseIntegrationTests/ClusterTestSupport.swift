@@ -86,9 +86,9 @@ final class ClusterEnvironment: Sendable {
         try await daemon.call(method, params)
     }
 
-    /// Creates a cluster through RPC and returns its local id.
-    func create(template: String? = nil) async throws -> String {
-        var params: [String: JSONValue] = ["entity": .string(Self.entity)]
+    /// Creates a cluster for `entity` through RPC and returns its local id.
+    func create(template: String? = nil, entity: String = ClusterEnvironment.entity) async throws -> String {
+        var params: [String: JSONValue] = ["entity": .string(entity)]
         if let template { params["template"] = .string(template) }
         let answer = try await call("cluster.create", .object(params))
         return try #require(answer["clusterId"]?.stringValue)

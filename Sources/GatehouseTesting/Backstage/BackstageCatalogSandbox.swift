@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Hummingbird
+import Synchronization
 
 /// The Backstage catalog stand-in under `/api/catalog`: by-query (cursor pagination, filters,
 /// projection, ordering, full text), by-name, by-uid, by-refs and the legacy list.
@@ -8,17 +9,41 @@ import Hummingbird
 /// Query parameters are checked against `backstage-catalog-openapi.yaml`. When `token` is set,
 /// every request needs `Authorization: Bearer <token>`.
 public final class BackstageCatalogSandbox: Sendable {
-    let index: CatalogIndex
+    /// The entities as registered, and their index; replaced whole by an edit, so a request that
+    /// took the index once sees one consistent catalog.
+    private let current: Mutex<(raw: [JSONValue], index: CatalogIndex)>
     let token: String?
     let faults: FaultBoard
     let spec: JSONValue?
 
     /// A catalog over `entities` (raw Backstage entities; relations, uids and etags are computed).
     public init(entities: [JSONValue], token: String? = nil, spec: JSONValue?, faults: FaultBoard) {
-        self.index = CatalogIndex(rawEntities: entities)
+        self.current = Mutex((entities, CatalogIndex(rawEntities: entities)))
         self.token = token
         self.spec = spec
         self.faults = faults
+    }
+
+    /// The catalog as it is now.
+    var index: CatalogIndex { current.withLock { $0.index } }
+
+    /// Changes the owner of the entity `ref` (e.g. `component:default/x`), as an edit of its
+    /// catalog-info.yaml would: later reads see it, with `ownedBy`/`ownerOf` recomputed. False when
+    /// no such entity is registered.
+    @discardableResult
+    public func setOwner(of ref: String, to owner: String) -> Bool {
+        guard let target = EntityRef(parsing: ref, defaultKind: nil) else { return false }
+        return current.withLock { current in
+            guard let position = current.raw.firstIndex(where: { Self.ref(of: $0) == target.key }) else { return false }
+            current.raw[position] = current.raw[position].setting(["spec", "owner"], to: .string(owner))
+            current.index = CatalogIndex(rawEntities: current.raw)
+            return true
+        }
+    }
+
+    private static func ref(of entity: JSONValue) -> String? {
+        guard let kind = entity["kind"]?.stringValue, let name = entity.value(at: "metadata.name")?.stringValue else { return nil }
+        return EntityRef(kind: kind, namespace: entity.value(at: "metadata.namespace")?.stringValue ?? "default", name: name).key
     }
 
     /// How many entities the catalog holds.
@@ -98,6 +123,7 @@ public final class BackstageCatalogSandbox: Sendable {
         if faults.consume(.dropOnPage, on: .backstage, where: { ($0.page ?? 2) == page }) != nil {
             throw DropConnection(fault: "drop-on-page")
         }
+        let index = self.index
         let matches = try index.matches(query)
         let slice = matches.dropFirst(offset).prefix(limit)
         var pageInfo: [String: JSONValue] = [:]
@@ -108,7 +134,7 @@ public final class BackstageCatalogSandbox: Sendable {
             pageInfo["prevCursor"] = .string(CatalogCursor(query: query, offset: max(0, offset - limit)).encoded)
         }
         var data = Data(#"{"items":"#.utf8)
-        data.append(itemsJSON(slice.lazy.map { self.index.entities[$0] }, fields: fields(request)))
+        data.append(itemsJSON(slice.lazy.map { index.entities[$0] }, fields: fields(request)))
         data.append(Data(#","totalItems":\#(matches.count),"pageInfo":"#.utf8))
         data.append(JSONResponse.encode(.object(pageInfo)))
         data.append(UInt8(ascii: "}"))
@@ -121,8 +147,9 @@ public final class BackstageCatalogSandbox: Sendable {
         query.filter = request.sandboxQueryItems.filter { $0.name == "filter" }.map(\.value)
         let offset = try nonNegative("offset", in: request, default: 0)
         let limit = try nonNegative("limit", in: request, default: .max)
+        let index = self.index
         let matches = try index.matches(query).dropFirst(offset).prefix(limit)
-        return JSONResponse.raw(itemsJSON(matches.lazy.map { self.index.entities[$0] }, fields: fields(request)))
+        return JSONResponse.raw(itemsJSON(matches.lazy.map { index.entities[$0] }, fields: fields(request)))
     }
 
     private func byName(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -158,6 +185,7 @@ public final class BackstageCatalogSandbox: Sendable {
             }
             fields = list
         }
+        let index = self.index
         var data = Data(#"{"items":["#.utf8)
         for (position, ref) in refs.enumerated() {
             if position > 0 { data.append(UInt8(ascii: ",")) }
