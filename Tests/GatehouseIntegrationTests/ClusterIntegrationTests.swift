@@ -161,7 +161,9 @@ struct ClusterIntegrationTests {
 
             // engagement-reports moves to team-b in Backstage; alice (team-a) keeps analytics-pipeline.
             #expect(env.sandbox.backstage.setOwner(of: ClusterEnvironment.entity, to: "group:default/team-b"))
-            _ = try await env.call("catalog.sync")
+            // The check runs after each sync, as the periodic one would; another sync only if none has run it yet.
+            let checked = try await env.teardownRecorded(syncing: 3)
+            #expect(checked, "no teardown after three syncs; the daemon's log:\n\(env.daemon.log)")
             #expect(try await env.eventually {
                 ["DELETING", "DELETED"].contains(try await env.upstream(lostName)?["state"]?.stringValue ?? "")
             })

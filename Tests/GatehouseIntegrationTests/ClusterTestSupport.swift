@@ -109,6 +109,19 @@ final class ClusterEnvironment: Sendable {
         return try await condition()
     }
 
+    /// Syncs the catalog, up to `attempts` times, until a `cluster.teardown` is audited (the
+    /// ownership check runs after each sync, as it would after the periodic one); whether one was.
+    func teardownRecorded(syncing attempts: Int) async throws -> Bool {
+        for _ in 0..<attempts {
+            _ = try await call("catalog.sync")
+            let recorded = try await eventually(timeout: .seconds(10)) {
+                try await call("audit.query", ["method": "cluster.teardown"])["records"]?.arrayValue?.isEmpty == false
+            }
+            if recorded { return true }
+        }
+        return false
+    }
+
     /// The sandbox Dataproc's own clusters, read through its admin API.
     func upstreamClusters() async throws -> [JSONValue] {
         let url = sandbox.adminURL.appendingPathComponent("admin/dataproc/clusters").absoluteString
