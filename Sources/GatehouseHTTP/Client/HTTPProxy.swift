@@ -18,6 +18,4 @@ public struct HTTPProxy: Sendable, Equatable {
         self.loggable = parsed.loggable
         self.secrets = parsed.secrets
     }
-
-    public static func == (lhs: HTTPProxy, rhs: HTTPProxy) -> Bool { lhs.url == rhs.url }
 }
