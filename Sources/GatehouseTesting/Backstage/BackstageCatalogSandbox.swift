@@ -34,16 +34,11 @@ public final class BackstageCatalogSandbox: Sendable {
     public func setOwner(of ref: String, to owner: String) -> Bool {
         guard let target = EntityRef(parsing: ref, defaultKind: nil) else { return false }
         return current.withLock { current in
-            guard let position = current.raw.firstIndex(where: { Self.ref(of: $0) == target.key }) else { return false }
+            guard let position = current.raw.firstIndex(where: { EntityRef(of: $0)?.key == target.key }) else { return false }
             current.raw[position] = current.raw[position].setting(["spec", "owner"], to: .string(owner))
             current.index = CatalogIndex(rawEntities: current.raw)
             return true
         }
-    }
-
-    private static func ref(of entity: JSONValue) -> String? {
-        guard let kind = entity["kind"]?.stringValue, let name = entity.value(at: "metadata.name")?.stringValue else { return nil }
-        return EntityRef(kind: kind, namespace: entity.value(at: "metadata.namespace")?.stringValue ?? "default", name: name).key
     }
 
     /// How many entities the catalog holds.

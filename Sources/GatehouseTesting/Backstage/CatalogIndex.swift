@@ -16,9 +16,7 @@ final class CatalogIndex: Sendable {
         var parsed: [(ref: EntityRef, entity: JSONValue)] = []
         var seen: Set<String> = []
         for entity in rawEntities {
-            guard let kind = entity["kind"]?.stringValue, let name = entity.value(at: "metadata.name")?.stringValue else { continue }
-            let namespace = entity.value(at: "metadata.namespace")?.stringValue ?? "default"
-            let ref = EntityRef(kind: kind, namespace: namespace, name: name)
+            guard let ref = EntityRef(of: entity) else { continue }
             // A later definition of the same ref replaces an earlier one, as a re-registered location would.
             if seen.contains(ref.key) { parsed.removeAll { $0.ref.key == ref.key } }
             seen.insert(ref.key)

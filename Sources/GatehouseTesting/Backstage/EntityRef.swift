@@ -1,3 +1,5 @@
+import GatehouseCore
+
 /// A Backstage entity reference `kind:namespace/name`, parsed with the defaults a field implies.
 struct EntityRef: Hashable, Sendable, CustomStringConvertible {
     var kind: String
@@ -21,6 +23,12 @@ struct EntityRef: Hashable, Sendable, CustomStringConvertible {
         self.kind = kind
         self.namespace = namespace
         self.name = String(rest)
+    }
+
+    /// The ref of a raw entity (`kind`, `metadata.name`, `metadata.namespace` or `default`); nil without kind or name.
+    init?(of entity: JSONValue) {
+        guard let kind = entity["kind"]?.stringValue, let name = entity.value(at: "metadata.name")?.stringValue else { return nil }
+        self.init(kind: kind, namespace: entity.value(at: "metadata.namespace")?.stringValue ?? "default", name: name)
     }
 
     init(kind: String, namespace: String, name: String) {
