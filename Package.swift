@@ -144,6 +144,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.embedInCode("Fixtures/demo-world.yaml")],
             swiftSettings: strict
         ),
         .executableTarget(

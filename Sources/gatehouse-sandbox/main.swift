@@ -36,10 +36,10 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(help: "Depth of the synthetic group hierarchy.")
     var groupDepth: Int = 8
 
-    @Option(help: "Directory of the contracts (spec files and backstage-examples/). Default: $GATEHOUSE_SANDBOX_FIXTURES, then ../shared/contracts.")
+    @Option(help: "Directory of the published API specs to check requests against (strict mode). Default: $GATEHOUSE_SANDBOX_FIXTURES, else no strict checks.")
     var fixtures: String?
 
-    @Flag(help: "Do not load the Backstage example entities and the demo org.")
+    @Flag(help: "Do not load the demo organisation into the Backstage catalog.")
     var noExamples = false
 
     @Option(help: "JSON seed file: {users: [...], backstageEntities: [...], backstageToken: \"...\"}.")

@@ -93,7 +93,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func strictQueryAndOptionalBearerAuth() async throws {
-        try await withSandbox({ $0.backstageToken = "catalog-token" }) { sandbox in
+        try await withStrictSandbox({ $0.backstageToken = "catalog-token" }) { sandbox in
             let anonymous = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query"))
             #expect(anonymous.status == 401)
             #expect(anonymous.json?.value(at: "error.name")?.stringValue == "AuthenticationError")

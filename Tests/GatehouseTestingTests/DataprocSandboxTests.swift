@@ -89,7 +89,7 @@ struct DataprocSandboxTests {
     @Test(arguments: badSubmits)
     func strictValidationNamesTheViolation(bodyText: String, mentions: String) async throws {
         let body = try JSONDecoder().decode(JSONValue.self, from: Data(bodyText.utf8))
-        try await withSandbox { sandbox in
+        try await withStrictSandbox { sandbox in
             let response = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), body, headers: sandbox.bearer())
             #expect(response.status == 400)
             #expect(response.json?.value(at: "error.code")?.intValue == 400)

@@ -20,6 +20,18 @@ func withSandbox<T>(
     }
 }
 
+/// Like `withSandbox`, for a test that checks the sandbox against the published specs: fails with
+/// a message naming `$GATEHOUSE_SANDBOX_FIXTURES` when no specs directory is given.
+func withStrictSandbox<T>(
+    _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
+) async throws -> T {
+    let fixtures = try SandboxFixtures.required()
+    return try await withSandbox({
+        $0.fixturesDirectory = fixtures.contractsDirectory?.path
+        configure(&$0)
+    }, body)
+}
+
 extension Sandbox {
     var jobsPath: String { "/v1/projects/demo-project/regions/europe-west1/jobs" }
 

@@ -15,12 +15,6 @@ public struct DiscoverySchemas: Sendable {
         self.schemas = schemas
     }
 
-    /// The embedded Dataproc job schemas.
-    public static let dataprocJobs: DiscoverySchemas = {
-        let value = (try? JSONParser.parse(dataprocJobsJSON.utf8)) ?? .object([:])
-        return DiscoverySchemas(schemas: value.objectValue ?? [:])
-    }()
-
     /// Property names of schema `name`.
     public func properties(of name: String) -> [String] {
         schemas[name]?["properties"]?.objectValue?.keys.sorted() ?? []

@@ -9,9 +9,9 @@ public struct SandboxConfiguration: Sendable {
     public var portBase: Int?
     /// Real or manual time.
     public var clockMode: SandboxClock.Mode = .real
-    /// Contracts/examples directory (see `SandboxFixtures.locate`).
+    /// Directory of the published specs for strict request checks (see `SandboxFixtures.locate`); nil: `$GATEHOUSE_SANDBOX_FIXTURES`, else none.
     public var fixturesDirectory: String?
-    /// Load the Backstage example entities and the demo org.
+    /// Serve the demo organisation (`DemoWorld`) in the Backstage catalog.
     public var includeExamples: Bool = true
     /// Number of synthetic Backstage entities to add.
     public var syntheticEntities: Int = 0

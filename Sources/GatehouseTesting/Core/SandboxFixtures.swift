@@ -2,78 +2,39 @@ import Foundation
 import GatehouseCore
 import Synchronization
 
-/// Where the sandbox finds the published contracts (spec files) and the Backstage example entities.
+/// The published API specs (OpenAPI and discovery documents) the sandbox checks requests against.
 ///
-/// Looked up in order: an explicit directory, `$GATEHOUSE_SANDBOX_FIXTURES`, then
-/// `shared/contracts` or `../shared/contracts` relative to the working directory, the executable
-/// and this package's source tree. The directory may be the contracts folder or its
-/// `backstage-examples` subfolder.
+/// Only ever given explicitly: `--fixtures DIR`, `SandboxConfiguration.fixturesDirectory` or
+/// `$GATEHOUSE_SANDBOX_FIXTURES`. Without a directory the sandbox serves the same world (its data
+/// is its own, see `DemoWorld`) and skips the strict request checks that need the specs.
 public struct SandboxFixtures: Sendable {
-    /// The contracts folder (holds the spec files), if found.
+    /// The folder that holds the spec files, when one was given.
     public var contractsDirectory: URL?
-    /// The Backstage example entities folder, if found.
-    public var backstageExamplesDirectory: URL?
 
-    /// The environment variable naming the fixtures directory.
+    /// The environment variable naming the specs directory.
     public static let environmentVariable = "GATEHOUSE_SANDBOX_FIXTURES"
 
-    /// Locates the fixtures, preferring `explicit` when given.
-    public static func locate(explicit: String? = nil) -> SandboxFixtures {
-        var candidates: [URL] = []
-        if let explicit { candidates.append(URL(fileURLWithPath: explicit)) }
-        if let fromEnvironment = ProcessInfo.processInfo.environment[environmentVariable], !fromEnvironment.isEmpty {
-            candidates.append(URL(fileURLWithPath: fromEnvironment))
-        }
-        let roots = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").deletingLastPathComponent(),
-            // Sources/GatehouseTesting/Core/SandboxFixtures.swift → the package root.
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent(),
-        ]
-        for root in roots {
-            var directory = root.standardizedFileURL
-            for _ in 0..<6 {
-                candidates.append(directory.appendingPathComponent("shared/contracts"))
-                candidates.append(directory.appendingPathComponent("../shared/contracts").standardizedFileURL)
-                directory.deleteLastPathComponent()
-            }
-        }
-        if explicit != nil, let first = candidates.first { return resolve(first) }
-        for candidate in candidates {
-            let fixtures = resolve(candidate)
-            if fixtures.backstageExamplesDirectory != nil { return fixtures }
-        }
-        return SandboxFixtures(contractsDirectory: nil, backstageExamplesDirectory: nil)
-    }
+    /// No specs: the sandbox runs without strict request checks.
+    public static let none = SandboxFixtures(contractsDirectory: nil)
 
-    private static func resolve(_ directory: URL) -> SandboxFixtures {
-        let examples = directory.appendingPathComponent("backstage-examples")
-        if isDirectory(examples) { return SandboxFixtures(contractsDirectory: directory, backstageExamplesDirectory: examples) }
-        if isDirectory(directory), directory.lastPathComponent == "backstage-examples" {
-            return SandboxFixtures(contractsDirectory: directory.deletingLastPathComponent(), backstageExamplesDirectory: directory)
-        }
-        if isDirectory(directory) { return SandboxFixtures(contractsDirectory: directory, backstageExamplesDirectory: directory) }
-        return SandboxFixtures(contractsDirectory: nil, backstageExamplesDirectory: nil)
-    }
-
-    private static func isDirectory(_ url: URL) -> Bool {
+    /// The directory given as `explicit`, else the one `$GATEHOUSE_SANDBOX_FIXTURES` names, else none.
+    ///
+    /// A directory that is named but absent is an error, never a quiet fallback to no checks.
+    public static func locate(explicit: String? = nil) throws(SandboxFixturesError) -> SandboxFixtures {
+        let fromEnvironment = ProcessInfo.processInfo.environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
+        guard let path = explicit ?? fromEnvironment else { return .none }
         var isDirectory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .missingDirectory(path)
+        }
+        return SandboxFixtures(contractsDirectory: URL(fileURLWithPath: path))
     }
 
-    /// Every entity in the example folder's `*.yaml`/`*.yml` files (recursively, sorted by path).
-    public func backstageExampleEntities() throws -> [JSONValue] {
-        guard let directory = backstageExamplesDirectory else { return [] }
-        let files = (FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? [])
-            .filter { ["yaml", "yml"].contains($0.pathExtension) }
-            .sorted { $0.path < $1.path }
-        var entities: [JSONValue] = []
-        for file in files {
-            let text = try String(contentsOf: file, encoding: .utf8)
-            entities += try YAMLDocuments.load(text).filter { $0["kind"] != nil && $0["apiVersion"] != nil }
-        }
-        return entities
+    /// The specs directory a test that checks against the published specs needs; an error that says how to pass it.
+    public static func required() throws(SandboxFixturesError) -> SandboxFixtures {
+        let fixtures = try locate()
+        guard fixtures.contractsDirectory != nil else { throw .notGiven }
+        return fixtures
     }
 
     /// A spec file of the contracts folder parsed as JSON (or YAML), nil when absent.
@@ -92,4 +53,22 @@ public struct SandboxFixtures: Sendable {
     }
 
     private static let parsedSpecs = Mutex<[String: JSONValue?]>([:])
+}
+
+/// Why the specs directory could not be used.
+public enum SandboxFixturesError: Error, CustomStringConvertible, Equatable {
+    /// A directory was named but does not exist.
+    case missingDirectory(String)
+    /// A check against the published specs ran without a specs directory.
+    case notGiven
+
+    public var description: String {
+        switch self {
+        case .missingDirectory(let path):
+            "the specs directory \(path) does not exist (given by --fixtures or $\(SandboxFixtures.environmentVariable))"
+        case .notGiven:
+            "this check needs the published API specs: set $\(SandboxFixtures.environmentVariable) to their directory "
+                + "(scripts/test.sh passes it)"
+        }
+    }
 }

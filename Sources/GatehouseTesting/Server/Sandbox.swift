@@ -6,7 +6,7 @@ import Logging
 /// Every upstream stand-in, each on its own loopback port, plus the admin API.
 ///
 /// ```swift
-/// let sandbox = try await Sandbox.start()          // ephemeral ports, real clock, example data
+/// let sandbox = try await Sandbox.start()          // ephemeral ports, real clock, the demo world
 /// defer { Task { await sandbox.stop() } }
 /// // point clients at sandbox.backstageURL, sandbox.lookerURL, sandbox.dataprocURL, …
 /// ```
@@ -62,7 +62,7 @@ public final class Sandbox: Sendable {
         let faults = FaultBoard()
         let log = RequestLog()
         let tokens = SandboxTokenRegistry()
-        let fixtures = SandboxFixtures.locate(explicit: configuration.fixturesDirectory)
+        let fixtures = try SandboxFixtures.locate(explicit: configuration.fixturesDirectory)
         let seed = configuration.seed
         var users = configuration.users
         for user in seed?.users ?? [] {
@@ -99,8 +99,7 @@ public final class Sandbox: Sendable {
 
         var entities: [JSONValue] = []
         if configuration.includeExamples {
-            entities += try fixtures.backstageExampleEntities()
-            entities += try YAMLDocuments.load(DemoOrgFixture.yaml)
+            entities += try DemoWorld.entities()
         }
         entities += seed?.backstageEntities ?? []
         entities += SyntheticCatalog(count: configuration.syntheticEntities, groupDepth: configuration.syntheticGroupDepth).entities()
