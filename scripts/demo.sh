@@ -1,16 +1,44 @@
 #!/usr/bin/env bash
 # The main job, end to end and visible: builds Gatehouse, starts the upstream sandbox and the
 # daemon on private temporary paths, and walks through what the broker does, step by step.
+#
+# Every step also checks its outcome ("[ok] ..."). A step that does not behave stops the walk-through
+# with exit 1, naming the step and what was expected, and prints the tail of the daemon's log.
+# It needs no terminal and no input, so scripts/test.sh runs it on every CI run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then BOLD=$'\033[1m' RED=$'\033[31m' PLAIN=$'\033[0m'; else BOLD="" RED="" PLAIN=""; fi
+STEP="setup"
+step() { STEP="$*"; printf '\n%s== %s%s\n' "$BOLD" "$*" "$PLAIN"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
+# run: shows a command and its output; keeps the output in $OUT and the exit code in $RC, whatever it is.
+run() {
+  printf '$ %s\n' "$*"
+  set +e; OUT=$("$@" 2>&1); RC=$?; set -e
+  [ -z "$OUT" ] || printf '%s\n' "$OUT"
+}
+fail() {
+  printf '\n%sdemo: step "%s" did not behave: %s%s\n' "$RED" "$STEP" "$*" "$PLAIN" >&2
+  if [ -n "${WORK:-}" ] && [ -s "$WORK/daemon.log" ]; then
+    echo "--- last lines of the daemon's log ($WORK/daemon.log)" >&2; tail -20 "$WORK/daemon.log" >&2
+  fi
+  exit 1
+}
+# expect WHAT CMD...: CMD must succeed, else the walk-through stops naming WHAT.
+expect() { local what=$1; shift; if "$@"; then printf '  [ok] %s\n' "$what"; else fail "expected: $what"; fi; }
+says() { grep -qE -- "$1" <<<"$OUT"; }
+exited() { [ "$RC" -eq "$1" ]; }
+# field EXPR: a value of the JSON in $OUT (a Python expression over `d`).
+field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$OUT" "$1"; }
 
 step "Building (debug; the first build fetches and compiles dependencies: a few minutes)"
-swift build --product gatehouse --product gatehouse-sandbox 2>&1 | tail -1
+# One product per invocation: given several --product flags, SwiftPM builds only the last.
+for product in gatehouse gatehouse-sandbox; do swift build --product "$product" 2>&1 | tail -1; done
 BIN=$(swift build --show-bin-path)
+GH=$BIN/gatehouse
+[ -x "$GH" ] && [ -x "$BIN/gatehouse-sandbox" ] || fail "both binaries built in $BIN"
 
 WORK=$(mktemp -d /tmp/gatehouse-demo.XXXXXX)
 export XDG_RUNTIME_DIR=$WORK/run XDG_STATE_HOME=$WORK/state GATEHOUSE_CONFIG=$WORK/config.yaml
@@ -22,8 +50,11 @@ step "Starting the sandbox: local stand-ins for Backstage, Looker, Dataproc, Goo
 "$BIN/gatehouse-sandbox" --ports-file "$WORK/ports.json" --dataproc-step-seconds 2 >"$WORK/sandbox.log" 2>&1 &
 SANDBOX=$!
 for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.2; done
+[ -s "$WORK/ports.json" ] || fail "the sandbox wrote its ports (log: $WORK/sandbox.log)"
 cat "$WORK/ports.json"; echo
 url() { python3 -c "import json,sys; print(json.load(open('$WORK/ports.json'))[sys.argv[1]])" "$1"; }
+fault() { curl -sf -X POST "$(url admin)/admin/faults/$1" -d "{\"kind\":\"$2\"}" -H 'content-type: application/json' >/dev/null; }
+clear_faults() { curl -sf -X DELETE "$(url admin)/admin/faults/$1" >/dev/null; }
 
 step "Configuring the daemon (YAML; every key is listed by 'gatehouse config keys')"
 echo "looker-admin-secret" >"$WORK/looker-secret"; chmod 600 "$WORK/looker-secret"
@@ -60,97 +91,135 @@ echo "# $WORK/rules.yaml"; cat "$WORK/rules.yaml"
 cat "$GATEHOUSE_CONFIG"
 
 step "Starting the daemon: JSON-RPC 2.0 on a private Unix socket, SQLite (WAL) store, audit on"
-"$BIN/gatehouse" serve >"$WORK/daemon.log" 2>&1 &
+"$GH" serve >"$WORK/daemon.log" 2>&1 &
 DAEMON=$!
-for _ in $(seq 100); do "$BIN/gatehouse" status >/dev/null 2>&1 && break; sleep 0.2; done
-show "$BIN/gatehouse" status
-ls -l "$XDG_RUNTIME_DIR/gatehouse/"
+for _ in $(seq 100); do "$GH" status >/dev/null 2>&1 && break; sleep 0.2; done
+run "$GH" status
+expect "the daemon answers status" exited 0
+expect "it reports itself running" says "running \(pid"
+SOCK=$XDG_RUNTIME_DIR/gatehouse/gatehouse.sock
+run ls -l "$SOCK"
+expect "the socket is private to its owner (srw-------)" says '^srw------- '
 
 step "Any script can talk to it: socat ..."
-SOCK=$XDG_RUNTIME_DIR/gatehouse/gatehouse.sock
-show sh -c "echo '{\"jsonrpc\":\"2.0\",\"method\":\"system.ping\",\"id\":1}' | socat -t 5 - UNIX-CONNECT:$SOCK"
+run sh -c "echo '{\"jsonrpc\":\"2.0\",\"method\":\"system.ping\",\"id\":1}' | socat -t 5 - UNIX-CONNECT:$SOCK"
+expect "system.ping answers pong to id 1" [ "$(field 'd["result"], d["id"]')" = "('pong', 1)" ]
 step "... or Python (a batch, with a malformed member: each gets its own answer)"
-python3 - "$SOCK" <<'PY'
+run python3 - "$SOCK" <<'PY'
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
 s.sendall(b'[{"jsonrpc":"2.0","method":"system.ping","id":"a"},{"jsonrpc":"2.0","method":"no.such","id":"b"},42]\n')
 for answer in json.loads(s.makefile().readline()):
     print(json.dumps(answer))
 PY
+expect "three answers" [ "$(grep -c . <<<"$OUT")" = 3 ]
+expect "pong for the ping" says '"result": "pong", "id": "a"'
+expect "method not found (-32601) for no.such" says '"code": -32601'
+expect "invalid request (-32600) for the malformed member" says '"code": -32600'
 
 step "Signing in as alice with the device flow (a headless box: the code is typed on another device)"
-"$BIN/gatehouse" login --device >"$WORK/login.out" 2>&1 &
+"$GH" login --device >"$WORK/login.out" 2>&1 &
 LOGIN=$!
 for _ in $(seq 100); do grep -q "code:" "$WORK/login.out" 2>/dev/null && break; sleep 0.1; done
 cat "$WORK/login.out"
 CODE=$(sed -n 's/.*code: *//p' "$WORK/login.out" | head -1)
+[ -n "$CODE" ] || fail "login --device printed a user code"
 echo "(the person approves on the provider's page; scripted here:)"
 show curl -s -o /dev/null -w "POST /device -> HTTP %{http_code}\n" -d "user_code=$CODE&sub=alice" "$(url oidc)/device"
 for _ in $(seq 150); do kill -0 "$LOGIN" 2>/dev/null || break; sleep 0.2; done
-wait "$LOGIN"; LOGIN=""; tail -1 "$WORK/login.out"
-show "$BIN/gatehouse" auth status
+wait "$LOGIN" || fail "login --device exited 0 (output: $WORK/login.out)"
+LOGIN=""; tail -1 "$WORK/login.out"
+run "$GH" auth status
+expect "signed in as alice, in team-a" says "signed in as alice@example.com" && expect "groups include team-a" says "groups: .*team-a"
 
 step "Mirroring the Backstage catalog into SQLite (served offline from here on)"
-show "$BIN/gatehouse" catalog sync
-show "$BIN/gatehouse" catalog mine
+run "$GH" catalog sync
+expect "the sync succeeded" exited 0
+run "$GH" catalog mine
+expect "alice owns artist-lookup, through team-a" says "component:default/artist-lookup .*group:default/team-a"
 
 step "Least-privilege policy from ownership, explained (alice is in team-a, inside data-eng, inside platform)"
-for who in alice bob; do
-  show "$BIN/gatehouse" policy check job.submit component:default/artist-lookup --as "$who" || true
-done
-show "$BIN/gatehouse" policy explain dashboard.view component:default/artist-lookup --as alice
+run "$GH" policy check job.submit component:default/artist-lookup --as alice
+expect "alice is allowed by rule owner" says "^allow \(rule owner\)"
+run "$GH" policy check job.submit component:default/artist-lookup --as bob
+expect "bob is denied (exit 4)" exited 4
+expect "bob's denial names the rule and what to do" says "^deny \(rule default-deny\).*policy.rules_file"
+run "$GH" policy explain dashboard.view component:default/artist-lookup --as alice
+expect "the explanation walks alice → team-a → ownership" says "user:default/alice memberOf group:default/team-a"
 
 step "A dashboard of an entity alice owns, from Looker, as terminal tables"
-show "$BIN/gatehouse" dashboard show component:default/analytics-pipeline
-step "... and one she does not own: denied before Looker is asked (exit code 4)"
-show "$BIN/gatehouse" dashboard show component:default/backstage-existing || echo "(exit code $?)"
+run "$GH" dashboard show component:default/analytics-pipeline
+expect "dashboard 12 is shown with its tiles" says "^Artist engagement \(dashboard 12\)" && expect "a tile's rows are printed" says "^artists-1 "
+step "... and finance's, which nobody above alice owns: denied before Looker is asked (exit code 4)"
+run "$GH" dashboard show component:default/ledger-close
+expect "denied with exit 4" exited 4
 
 step "Submitting a Dataproc job for an entity alice owns (durable outbox: answered QUEUED at once)"
-JOB1=$("$BIN/gatehouse" job submit component:default/engagement-reports --pyspark gs://demo/engagement.py --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
-echo "job $JOB1"
+run "$GH" job submit component:default/engagement-reports --pyspark gs://demo/engagement.py --json
+expect "the job is accepted QUEUED" [ "$(field 'd["state"]')" = QUEUED ]
+JOB1=$(field 'd["jobId"]')
 
 step "Dataproc goes offline; the next job still answers QUEUED and waits in the outbox"
-curl -s -X POST "$(url admin)/admin/faults/dataproc" -d '{"kind":"down"}' -H 'content-type: application/json' >/dev/null
-JOB2=$("$BIN/gatehouse" job submit component:default/engagement-reports --pyspark gs://demo/weekly.py --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
+fault dataproc down
+run "$GH" job submit component:default/engagement-reports --pyspark gs://demo/weekly.py --json
+expect "answered QUEUED while Dataproc is down" [ "$(field 'd["state"]')" = QUEUED ]
+JOB2=$(field 'd["jobId"]')
 sleep 1
-show "$BIN/gatehouse" job status "$JOB2"
+run "$GH" job status "$JOB2"
+expect "still QUEUED, with the reason" says "QUEUED" && expect "the last error says Dataproc is unreachable" says "Dataproc is unreachable"
 
 step "Dataproc is back: the outbox sends it exactly once (same requestId), and both jobs run to the end"
-curl -s -X DELETE "$(url admin)/admin/faults/dataproc" >/dev/null
-show "$BIN/gatehouse" job watch "$JOB2"
-show "$BIN/gatehouse" job watch "$JOB1"
-show "$BIN/gatehouse" job ls
-echo "Jobs Dataproc itself holds: $(curl -s "$(url admin)/admin/dataproc/jobs" | python3 -c 'import json,sys; d=json.load(sys.stdin); j=d.get("jobs", d) if isinstance(d, dict) else d; print(len(j))')"
+clear_faults dataproc
+run "$GH" job watch "$JOB2"
+expect "the queued job ended DONE" says "ended DONE"
+run "$GH" job watch "$JOB1"
+expect "the first job ended DONE" says "ended DONE"
+show "$GH" job ls
+HELD=$(curl -s "$(url admin)/admin/dataproc/jobs" | python3 -c 'import json,sys; d=json.load(sys.stdin); j=d.get("jobs", d) if isinstance(d, dict) else d; print(len(j))')
+echo "Jobs Dataproc itself holds: $HELD"
+expect "Dataproc holds exactly the two jobs (none sent twice)" [ "$HELD" = 2 ]
 
 step "A script (no terminal: caller class 'automation') asks for a job on a production entity: it waits for a person"
 # setsid detaches the CLI from any terminal, as a cron job, a CI runner or an AI agent would be.
-setsid -w "$BIN/gatehouse" job submit component:default/analytics-pipeline --pyspark gs://demo/nightly.py --json </dev/null >"$WORK/pending.json"
-python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); print("state:", a["state"], " approval:", a["approvalId"])' "$WORK/pending.json"
-APPROVAL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["approvalId"])' "$WORK/pending.json")
-JOB3=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobId"])' "$WORK/pending.json")
-show "$BIN/gatehouse" approvals
+run setsid -w "$GH" job submit component:default/analytics-pipeline --pyspark gs://demo/nightly.py --json </dev/null
+expect "the job is held: PENDING_APPROVAL" [ "$(field 'd["state"]')" = PENDING_APPROVAL ]
+APPROVAL=$(field 'd["approvalId"]'); JOB3=$(field 'd["jobId"]')
+show "$GH" approvals
 echo "Another script cannot approve it:"
-show setsid -w "$BIN/gatehouse" approve "$APPROVAL" </dev/null || echo "(exit code $?)"
+run setsid -w "$GH" approve "$APPROVAL" </dev/null
+expect "refused from automation" says "approvals must come from a person at a terminal"
+expect "with a non-zero exit" [ "$RC" -ne 0 ]
 echo "A person at a terminal can (script(1) gives this walk-through a pseudo-terminal):"
-show script -qec "'$BIN/gatehouse' approve $APPROVAL" /dev/null
-show "$BIN/gatehouse" job watch "$JOB3"
+run script -qec "'$GH' approve $APPROVAL" /dev/null
+expect "approved from a terminal" says "$APPROVAL approved"
+run "$GH" job watch "$JOB3"
+expect "the approved job ran to DONE" says "ended DONE"
 
 step "The upstream goes down: catalog reads and the cached dashboard keep working (stale, offline)"
-curl -s -X POST "$(url admin)/admin/faults/backstage" -d '{"kind":"down"}' -H 'content-type: application/json' >/dev/null
-curl -s -X POST "$(url admin)/admin/faults/looker" -d '{"kind":"down"}' -H 'content-type: application/json' >/dev/null
-show "$BIN/gatehouse" call catalog.get '{"ref": "group:default/team-a"}' | head -12
+fault backstage down
+fault looker down
+printf '$ %s | head -12\n' "$GH call catalog.get '{\"ref\": \"group:default/team-a\"}'"
+OUT=$("$GH" call catalog.get '{"ref": "group:default/team-a"}') || fail "catalog.get answered with Backstage down"
+head -12 <<<"$OUT"
+expect "the catalog still answers from SQLite" [ "$(field 'd["document"]["metadata"]["name"]')" = team-a ]
 # The first read after the outage starts a refresh that fails; from then on the copy is marked offline.
-"$BIN/gatehouse" dashboard show component:default/analytics-pipeline >/dev/null; sleep 1
-show sh -c "'$BIN/gatehouse' dashboard show component:default/analytics-pipeline | head -8"
+"$GH" dashboard show component:default/analytics-pipeline >/dev/null; sleep 1
+run sh -c "'$GH' dashboard show component:default/analytics-pipeline | head -8"
+expect "the last good copy is served, marked OFFLINE" says "OFFLINE: Looker is unreachable, showing the last good copy"
 
 step "The audit trail: every request and decision, hash-chained"
-show "$BIN/gatehouse" audit query --newest --limit 12
-show "$BIN/gatehouse" audit verify
+show "$GH" audit query --newest --limit 12
+run "$GH" audit verify
+expect "the chain is intact" exited 0
 
 step "Stopping the daemon (SIGTERM: finish in-flight requests, flush the audit, remove the socket)"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=""
-show "$BIN/gatehouse" audit verify
+expect "the socket is gone" [ ! -e "$SOCK" ]
+run "$GH" audit verify
+expect "the chain is still intact, read straight from the database" exited 0
 step "Tampering with one record (sqlite3, after dropping the append-only trigger) is caught"
 show sqlite3 "$XDG_STATE_HOME/gatehouse/gatehouse.db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET method='system.pinG' WHERE seq=2;"
-show "$BIN/gatehouse" audit verify || echo "(exit code $? — as it should be)"
-echo; echo "Done. Files of this run: $WORK"
+run "$GH" audit verify
+expect "verify exits 1" exited 1
+expect "and names record 2" says "BROKEN at record 2"
+echo; echo "Done: every step behaved. Files of this run: $WORK"

@@ -8,7 +8,7 @@ import Testing
 @Suite("Dashboards through the daemon", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct DashboardIntegrationTests {
     static let owned = "component:default/analytics-pipeline"
-    static let notOwned = "component:default/billing-etl"
+    static let notOwned = "component:default/ledger-close"
 
     @Test func ownedServedDeniedAuditedAndStaleOfflineWhenLookerIsDown() async throws {
         let sandbox = try await Sandbox.start()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -392,12 +391,6 @@ def load_contracts(contracts_dir: Path) -> dict[str, object]:
     }
 
 
-def default_contracts_dir() -> Path:
-    """Where the sandbox finds the specs too: `$GATEHOUSE_SANDBOX_FIXTURES`, else ../shared/contracts."""
-    explicit = os.environ.get("GATEHOUSE_SANDBOX_FIXTURES")
-    return Path(explicit) if explicit else HERE.parents[1].parent / "shared" / "contracts"
-
-
 def sample_path(template: str) -> str:
     """A concrete path for a router template (`{name}` segments filled in)."""
     return re.sub(r"\{[^}]+\}", "x1", template)
@@ -453,9 +446,8 @@ def check(lines: Iterable[dict], contracts: dict[str, object]) -> Report:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("exchanges", type=Path, help="JSON Lines file the sandbox recorded")
-    parser.add_argument("--contracts", type=Path, default=default_contracts_dir(),
-                        help="directory of the spec files (default: $GATEHOUSE_SANDBOX_FIXTURES, then ../shared/contracts "
-                             "from the repository, as the sandbox itself looks them up)")
+    parser.add_argument("--contracts", type=Path, required=True,
+                        help="directory of the published spec files (scripts/test.sh passes it)")
     args = parser.parse_args(argv)
     lines = [json.loads(text) for text in args.exchanges.read_text().splitlines() if text.strip()]
     report = check(lines, load_contracts(args.contracts))

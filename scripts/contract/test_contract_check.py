@@ -1,11 +1,17 @@
 """Self-tests of the contract check: it must pass what the specs allow and catch what they do not
 (wrong responses, wrong requests, routes outside the spec), using the real spec files."""
 import json
+import os
 import unittest
+from pathlib import Path
 
 import contract_check as cc
 
-CONTRACTS_LOADED = cc.load_contracts(cc.default_contracts_dir())
+# The specs' directory is given explicitly (run.sh exports it), never guessed.
+CONTRACTS_DIR = os.environ.get("GATEHOUSE_SANDBOX_FIXTURES") or ""
+if not CONTRACTS_DIR or not Path(CONTRACTS_DIR).is_dir():
+    raise SystemExit("test_contract_check: set GATEHOUSE_SANDBOX_FIXTURES to the published specs' directory")
+CONTRACTS_LOADED = cc.load_contracts(Path(CONTRACTS_DIR))
 REGION = "/v1/projects/demo-project/regions/europe-west1"
 
 
