@@ -9,9 +9,23 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// Every target names each module it imports (CI builds with --explicit-target-dependency-import-check error).
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let grdbSQLite: Target.Dependency = .product(name: "GRDBSQLite", package: "GRDB.swift")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let jwtKit: Target.Dependency = .product(name: "JWTKit", package: "jwt-kit")
+let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+
 let package = Package(
     name: "gatehouse",
-    platforms: [.macOS(.v15)],
+    // Linux only: the daemon reads SO_PEERCRED and /proc, and imports Glibc.
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         .executable(name: "gatehouse-sandbox", targets: ["gatehouse-sandbox"]),
@@ -30,24 +44,16 @@ let package = Package(
     ],
     targets: [
         // MARK: shared vocabulary
-        .target(
-            name: "GatehouseCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
-        ),
+        .target(name: "GatehouseCore", dependencies: [crypto], swiftSettings: strict),
 
         // MARK: storage and audit
         .target(
             name: "GatehouseStore",
-            dependencies: ["GatehouseCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["GatehouseCore", grdb],
             resources: [.embedInCode("schema")],
             swiftSettings: strict
         ),
-        .target(
-            name: "GatehouseAudit",
-            dependencies: ["GatehouseCore", "GatehouseStore", .product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
-        ),
+        .target(name: "GatehouseAudit", dependencies: ["GatehouseCore", "GatehouseStore", crypto, grdb, grdbSQLite], swiftSettings: strict),
 
         // MARK: outbound HTTP (libcurl)
         .systemLibrary(
@@ -56,57 +62,31 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
-        .target(
-            name: "GatehouseHTTP",
-            dependencies: ["GatehouseCore", "CCurl", "CCurlShim", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
-        ),
+        .target(name: "GatehouseHTTP", dependencies: ["GatehouseCore", "CCurl", "CCurlShim", logging], swiftSettings: strict),
 
         // MARK: JSON-RPC server
-        .target(
-            name: "GatehouseRPC",
-            dependencies: [
-                "GatehouseCore",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strict
-        ),
+        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", crypto, nioCore, nioPosix, logging], swiftSettings: strict),
 
         // MARK: services
         .target(
             name: "GatehouseIdentity",
-            dependencies: [
-                "GatehouseCore", "GatehouseStore", "GatehouseHTTP",
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", jwtKit, crypto, grdb, logging, nioCore, nioPosix, nioHTTP1],
             swiftSettings: strict
         ),
         .target(
             name: "GatehouseCatalog",
-            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", grdb, logging],
             swiftSettings: strict
         ),
-        .target(
-            name: "GatehousePolicy",
-            dependencies: ["GatehouseCore", "GatehouseCatalog"],
-            swiftSettings: strict
-        ),
+        .target(name: "GatehousePolicy", dependencies: ["GatehouseCore", "GatehouseCatalog"], swiftSettings: strict),
         .target(
             name: "GatehouseLooker",
-            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", grdb, logging],
             swiftSettings: strict
         ),
         .target(
             name: "GatehouseDataproc",
-            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", grdb, logging],
             swiftSettings: strict
         ),
 
@@ -116,101 +96,90 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseHTTP",
                 "GatehouseIdentity", "GatehouseCatalog", "GatehousePolicy", "GatehouseLooker", "GatehouseDataproc",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                grdb, yams, logging, nioCore, nioPosix,
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "gatehouse",
-            dependencies: [
-                "GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", grdb, argumentParser, logging],
             swiftSettings: strict
         ),
 
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
             name: "GatehouseTesting",
-            dependencies: [
-                "GatehouseCore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["GatehouseCore", hummingbird, jwtKit, crypto, cryptoExtras, nioCore, yams, logging],
             resources: [.embedInCode("Fixtures/demo-world.yaml")],
             swiftSettings: strict
         ),
-        .executableTarget(
-            name: "gatehouse-sandbox",
-            dependencies: ["GatehouseTesting", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            swiftSettings: strict
-        ),
+        .executableTarget(name: "gatehouse-sandbox", dependencies: ["GatehouseTesting", argumentParser], swiftSettings: strict),
 
         // MARK: benchmarks
         .executableTarget(
             name: "gatehouse-bench",
             dependencies: [
-                "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC",
-                "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
+                grdb, grdbSQLite, argumentParser, nioCore, nioPosix,
             ],
             swiftSettings: strict
         ),
 
         // MARK: tests
-        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore"]),
+        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore"], swiftSettings: strict),
         .testTarget(
             name: "GatehouseIdentityTests",
-            dependencies: [
-                "GatehouseIdentity", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting",
-                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "JWTKit", package: "jwt-kit"),
-            ]
+            dependencies: ["GatehouseIdentity", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", hummingbird, jwtKit, crypto, grdb, logging],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseCatalogTests",
-            dependencies: [
-                "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            dependencies: ["GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehousePolicyTests",
-            dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+            dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseStoreTests",
-            dependencies: ["GatehouseStore", "GatehouseAudit", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["GatehouseStore", "GatehouseAudit", "GatehouseCore", crypto, grdb],
+            swiftSettings: strict
         ),
-        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore", "GatehouseTesting"]),
-        .testTarget(name: "GatehouseBrokerTests", dependencies: ["GatehouseBroker", "GatehouseTesting"]),
+        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
+        .testTarget(
+            name: "GatehouseBrokerTests",
+            dependencies: [
+                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseHTTP", "GatehousePolicy", "GatehouseRPC",
+                "GatehouseStore", "GatehouseTesting", grdb, logging,
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "GatehouseHTTPTests",
-            dependencies: ["GatehouseHTTP", "GatehouseTesting", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["GatehouseHTTP", "GatehouseTesting", hummingbird, logging, nioCore],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseTestingTests",
-            dependencies: ["GatehouseTesting", "GatehouseHTTP", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["GatehouseTesting", "GatehouseCore", "GatehouseHTTP", hummingbird, crypto, jwtKit, logging],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting"]
+            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseDataprocTests",
-            dependencies: ["GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"]
+            dependencies: ["GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb, logging],
+            swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseCore", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"]
+            dependencies: ["GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"],
+            swiftSettings: strict
         ),
     ]
 )

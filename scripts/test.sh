@@ -14,7 +14,7 @@ CONTRACTS=${GATEHOUSE_CONTRACTS:-$(cd .. && pwd)/shared/contracts}
 export GATEHOUSE_SANDBOX_FIXTURES=$CONTRACTS
 # Generated code must be what its generator makes from the spec now.
 scripts/generate-discovery-schemas.py --check "$CONTRACTS/google-dataproc.v1.json"
-swift build --build-tests
+swift build --build-tests --explicit-target-dependency-import-check error
 # The README's first command, as a user runs it: no specs, its own temporary paths and ports.
 env -u GATEHOUSE_SANDBOX_FIXTURES scripts/demo.sh </dev/null
 # Every request and answer the sandbox sees during the suite is recorded, then checked against

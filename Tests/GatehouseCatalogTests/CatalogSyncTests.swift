@@ -5,6 +5,7 @@ import GatehouseCore
 import GatehouseTesting
 import Synchronization
 import Testing
+import GatehouseStore
 
 @Suite("Catalog sync and reads against the sandbox")
 struct CatalogSyncTests {

@@ -1,6 +1,7 @@
 import GatehouseCore
 import GatehouseDataproc
 import Testing
+import Foundation
 
 @Suite("Job spec validation")
 struct JobSpecTests {

@@ -5,6 +5,7 @@ import GatehouseHTTP
 import GRDB
 import GatehouseTesting
 import Testing
+import GatehouseStore
 
 @Suite("Outbox, sender and tracker against the sandbox")
 struct OutboxTests {

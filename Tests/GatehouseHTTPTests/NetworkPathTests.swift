@@ -33,7 +33,7 @@ struct NetworkPathTests {
             }
         }) { proxyURL in
             let authenticated = proxyURL.replacingOccurrences(of: "http://", with: "http://alice:pr0xy-pass@")
-            let client = makeTestClient(proxy: try #require(HTTPProxy(authenticated)))
+            let client = makeTestClient(proxy: HTTPProxy(authenticated))
             let response = try await client.send(.get("http://backstage.internal.invalid/through-proxy", upstream: "backstage"))
             #expect(String(decoding: response.body, as: UTF8.self) == "proxied")
         }
@@ -45,7 +45,7 @@ struct NetworkPathTests {
     @Test("An unreachable proxy fails the call with a connection error that does not carry its password")
     func unreachableProxy() async throws {
         let port = try closedLoopbackPort()
-        let client = makeTestClient(maxAttempts: 1, proxy: try #require(HTTPProxy("http://alice:pr0xy-pass@127.0.0.1:\(port)")))
+        let client = makeTestClient(maxAttempts: 1, proxy: HTTPProxy("http://alice:pr0xy-pass@127.0.0.1:\(port)"))
         let error = await #expect(throws: HTTPError.self) {
             try await client.send(.get("http://backstage.internal.invalid/x", upstream: "backstage"))
         }
@@ -63,7 +63,7 @@ struct NetworkPathTests {
     func noProxyBypasses() async throws {
         let port = try closedLoopbackPort()
         // The proxy refuses connections, so only a direct call can succeed.
-        let client = makeTestClient(maxAttempts: 1, proxy: try #require(HTTPProxy("http://127.0.0.1:\(port)")), noProxy: "127.0.0.1")
+        let client = makeTestClient(maxAttempts: 1, proxy: HTTPProxy("http://127.0.0.1:\(port)"), noProxy: "127.0.0.1")
         let body = try await withScriptedServer(routes: { router in router.get("/direct") { _, _ in "direct" } }) { base in
             try await client.send(.get("\(base)/direct", upstream: "looker")).body
         }

@@ -5,6 +5,8 @@ import JWTKit
 import Testing
 
 @testable import GatehouseIdentity
+import GatehouseCore
+import Synchronization
 
 @Suite("ID token verification")
 struct IDTokenVerificationTests {

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseRPC
 import Testing
+import GatehouseTesting
 
 /// Dataproc clusters through the real daemon against the sandbox: lifecycle end to end, exactly one
 /// cluster through connection resets, owners only, and teardown at logout and on lost ownership.

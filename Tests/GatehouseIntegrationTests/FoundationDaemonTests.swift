@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseRPC
 import Synchronization
 import Testing
+import GatehouseTesting
 
 /// The shipped daemon binary, started as a real process and driven over its socket and CLI.
 @Suite("Daemon foundation", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI

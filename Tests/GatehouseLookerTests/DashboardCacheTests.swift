@@ -3,6 +3,8 @@ import GatehouseCore
 import GatehouseLooker
 import GatehouseTesting
 import Testing
+import GRDB
+import GatehouseStore
 
 @Suite("Dashboard cache: stale-while-revalidate, eviction, sealing")
 struct DashboardCacheTests {

@@ -3,6 +3,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehousePolicy
 import Testing
+import GatehouseStore
 
 /// One row of the table: who, what, on which entity, and the expected decision and rule.
 struct PolicyCase: Sendable, CustomTestStringConvertible {

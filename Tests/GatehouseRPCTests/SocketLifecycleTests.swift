@@ -2,6 +2,7 @@ import Foundation
 import GatehouseRPC
 import Logging
 import Testing
+import GatehouseCore
 
 @Suite("Socket lifecycle")
 struct SocketLifecycleTests {

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseTesting
 import Testing
+import JWTKit
 
 @Suite("OIDC provider sandbox: device flow (RFC 8628)")
 struct OIDCDeviceFlowTests {
