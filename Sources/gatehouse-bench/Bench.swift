@@ -65,7 +65,7 @@ extension Bench {
                     single.gatehouse.load.p99Micros, single.echo.load.p99Micros,
                     single.gatehouse.load.p50Micros - single.echo.load.p50Micros, single.gatehouse.load.p99Micros - single.echo.load.p99Micros))
             }
-            let audited = try RPCClient(socketPath: socket).call("system.status")["counts"]?["auditRecords"]
+            let audited = try RPCClient(socketPath: socket).call("system.status")["audit"]?["records"]
             print("audit records written during the run: \(audited?.canonicalString ?? "?")")
         }
 

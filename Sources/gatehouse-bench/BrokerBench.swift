@@ -87,7 +87,7 @@ final class BrokerBench: Sendable {
 
     /// The daemon's audit record count (every request of the run is in it).
     func auditRecords() async throws -> String {
-        try await call("system.status")["counts"]?["auditRecords"]?.canonicalString ?? "?"
+        try await call("system.status")["audit"]?["records"]?.canonicalString ?? "?"
     }
 
     /// Stops the daemon, the echo server and the sandbox, and removes the files.

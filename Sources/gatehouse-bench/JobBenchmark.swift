@@ -29,7 +29,7 @@ extension Bench {
             for line in try await bench.compare("job.submit", clients: clients, measure, request: request, isSuccess: { $0.firstRange(of: queued) != nil }) {
                 print(line)
             }
-            let jobs = try await bench.call("system.status")["counts"]?["dataprocJobs"]?.canonicalString ?? "?"
+            let jobs = try await bench.call("system.status")["components"]?["jobs"]?["states"]?.canonicalString ?? "?"
             print("audit records written: \(try await bench.auditRecords()); jobs by state: \(jobs)")
             await bench.stop()
         }

@@ -55,6 +55,8 @@ public final class CatalogComponent: BrokerComponent {
         }
     }
 
+    public var statusKey: String { "catalog" }
+
     public func status() async -> [String: JSONValue] {
         await statusJSON()
     }

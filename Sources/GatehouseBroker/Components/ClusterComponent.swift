@@ -62,9 +62,11 @@ public final class ClusterComponent: BrokerComponent {
         }
     }
 
+    public var statusKey: String { "clusters" }
+
     public func status() async -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
-        if let counts = try? await service.clusters.counts() { result["dataprocClusters"] = .object(counts.mapValues { .int(Int64($0)) }) }
+        if let counts = try? await service.clusters.counts() { result["states"] = .object(counts.mapValues { .int(Int64($0)) }) }
         return result
     }
 

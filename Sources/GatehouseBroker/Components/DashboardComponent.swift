@@ -53,11 +53,13 @@ public final class DashboardComponent: BrokerComponent {
         await service?.waitForRefreshes()
     }
 
+    public var statusKey: String { "dashboards" }
+
     public func status() async -> [String: JSONValue] {
         guard let service else { return ["configured": false] }
         let entries = (try? await service.cachedEntries()) ?? [:]
         return [
-            "configured": true, "offline": .bool(service.isOffline), "cachedDashboards": .int(Int64(entries.count)),
+            "configured": true, "offline": .bool(service.isOffline), "cached": .int(Int64(entries.count)),
             "cachedBytes": .int(Int64(entries.values.map(\.bytes).reduce(0, +))), "cacheMaxBytes": .int(Int64(service.cache.maxBytes)),
             "freshTTLSeconds": .int(Int64(service.freshFor)), "lookerUser": .string(service.client.lookerUser),
         ]

@@ -65,12 +65,14 @@ public final class DataprocComponent: BrokerComponent {
         http.shutdown()
     }
 
+    public var statusKey: String { "jobs" }
+
     public func status() async -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
-        if let jobs = try? await service.jobs.counts() { result["dataprocJobs"] = .object(jobs.mapValues { .int(Int64($0)) }) }
-        if let outbox = try? await service.outbox.counts() { result["dataprocOutbox"] = .object(outbox.mapValues { .int(Int64($0)) }) }
-        result["dataprocSender"] = try? JSONValue(encoding: service.sender.stats)
-        result["jobWatchers"] = .int(Int64(service.events.watcherCount))
+        if let jobs = try? await service.jobs.counts() { result["states"] = .object(jobs.mapValues { .int(Int64($0)) }) }
+        if let outbox = try? await service.outbox.counts() { result["outbox"] = .object(outbox.mapValues { .int(Int64($0)) }) }
+        result["sender"] = try? JSONValue(encoding: service.sender.stats)
+        result["watchers"] = .int(Int64(service.events.watcherCount))
         return result
     }
 }

@@ -87,6 +87,8 @@ public struct IdentityComponent: BrokerComponent {
         await service?.run()
     }
 
+    public var statusKey: String { "identity" }
+
     public func status() async -> [String: JSONValue] {
         guard let service, let status = try? await service.status() else { return ["configured": .bool(service != nil)] }
         return [

@@ -101,9 +101,11 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     }
 
     /// Pending approvals, the TTL and the configured class names.
+    public var statusKey: String { "approvals" }
+
     public func status() async -> [String: JSONValue] {
         let pending = (try? await approvals.list(states: [.pending], limit: 10_000).count) ?? 0
-        return ["pendingApprovals": .int(Int64(pending)), "approvalTTLSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) })]
+        return ["pending": .int(Int64(pending)), "ttlSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) })]
     }
 
     /// The caller's class, recorded on the call for its audit record.

@@ -60,6 +60,8 @@ public final class PolicyComponent: BrokerComponent {
         ]
     }
 
+    public var statusKey: String { "policy" }
+
     public func status() async -> [String: JSONValue] {
         ["cachedDecisions": .int(Int64(policy.cachedDecisions))]
     }

@@ -34,11 +34,13 @@ public struct BrokerContext: Sendable {
 
 /// A part of the broker (identity, catalog, policy, looker, dataproc...): its RPC methods and its background work.
 public protocol BrokerComponent: Sendable {
+    /// Its key in `system.status` (`identity`, `catalog`, ...): each component reports under its own.
+    var statusKey: String { get }
     /// The methods it serves.
     var methods: [RPCMethod] { get }
     /// Long-running work (sync loops, refreshers, senders). Cancelled at shutdown; must return promptly then.
     func run() async
-    /// Counts and states for `system.status`, under the component's own key.
+    /// Counts and states for `system.status`, reported under `statusKey`.
     func status() async -> [String: JSONValue]
 }
 

@@ -14,7 +14,7 @@ enum SystemMethods {
                 "system.ping", summary: "Liveness check; answers \"pong\".",
                 handler: .immediate { _ in "pong" }),
             RPCMethod(
-                "system.status", summary: "Version, schema version, uptime, database path and size, record counts.",
+                "system.status", summary: "Version, schema version, uptime, database, audit records, and each component's state under its own key.",
                 handler: .async { _ in try await status(store: store, startedAt: startedAt, components: components) }),
             RPCMethod(
                 "system.methods", summary: "Every method with a one-line summary and its params schema.",
@@ -23,11 +23,12 @@ enum SystemMethods {
     }
 
     static func status(store: Store, startedAt: Date, components: [any BrokerComponent]) async throws -> JSONValue {
-        var counts = try await store.pool.read { db -> [String: JSONValue] in
-            ["auditRecords": .int(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit_log") ?? 0)]
+        let auditRecords = try await store.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM audit_log") ?? 0
         }
+        var byComponent: [String: JSONValue] = [:]
         for component in components {
-            counts.merge(await component.status()) { _, new in new }
+            byComponent[component.statusKey] = .object(await component.status())
         }
         return .object([
             "version": .string(GatehouseVersion.current),
@@ -36,7 +37,8 @@ enum SystemMethods {
             "uptimeSeconds": .double((Date().timeIntervalSince(startedAt) * 10).rounded() / 10),
             "startedAt": .string(Timestamp.string(startedAt)),
             "database": .object(["path": .string(store.path), "bytes": .int(store.sizeOnDisk())]),
-            "counts": .object(counts),
+            "audit": .object(["records": .int(auditRecords)]),
+            "components": .object(byComponent),
         ])
     }
 }
