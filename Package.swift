@@ -64,8 +64,11 @@ let package = Package(
         .target(name: "CCurlShim", dependencies: ["CCurl"]),
         .target(name: "GatehouseHTTP", dependencies: ["GatehouseCore", "CCurl", "CCurlShim", logging], swiftSettings: strict),
 
+        // MARK: the caller, as the kernel reports it (SO_PEERCRED, /proc)
+        .target(name: "GatehousePeer", dependencies: ["GatehouseCore", crypto], swiftSettings: strict),
+
         // MARK: JSON-RPC server
-        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", crypto, nioCore, nioPosix, logging], swiftSettings: strict),
+        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", "GatehousePeer", nioCore, nioPosix, logging], swiftSettings: strict),
 
         // MARK: services
         .target(
@@ -79,6 +82,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "GatehousePolicy", dependencies: ["GatehouseCore", "GatehouseCatalog"], swiftSettings: strict),
+        // Approvals held for a person: the records, their store and who counts as a person at a terminal.
+        .target(
+            name: "GatehouseOversight",
+            dependencies: ["GatehouseCore", "GatehouseStore", "GatehousePeer", grdb],
+            swiftSettings: strict
+        ),
         .target(
             name: "GatehouseLooker",
             dependencies: ["GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", grdb, logging],
@@ -94,8 +103,8 @@ let package = Package(
         .target(
             name: "GatehouseBroker",
             dependencies: [
-                "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseHTTP",
-                "GatehouseIdentity", "GatehouseCatalog", "GatehousePolicy", "GatehouseLooker", "GatehouseDataproc",
+                "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehousePeer", "GatehouseRPC", "GatehouseHTTP",
+                "GatehouseIdentity", "GatehouseCatalog", "GatehousePolicy", "GatehouseOversight", "GatehouseLooker", "GatehouseDataproc",
                 grdb, yams, logging, nioCore, nioPosix,
             ],
             swiftSettings: strict
@@ -147,12 +156,12 @@ let package = Package(
             dependencies: ["GatehouseStore", "GatehouseAudit", "GatehouseCore", crypto, grdb],
             swiftSettings: strict
         ),
-        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
+        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
         .testTarget(
             name: "GatehouseBrokerTests",
             dependencies: [
-                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseHTTP", "GatehousePolicy", "GatehouseRPC",
-                "GatehouseStore", "GatehouseTesting", grdb, logging,
+                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseHTTP", "GatehouseOversight", "GatehousePeer",
+                "GatehousePolicy", "GatehouseRPC", "GatehouseStore", "GatehouseTesting", grdb, logging,
             ],
             swiftSettings: strict
         ),

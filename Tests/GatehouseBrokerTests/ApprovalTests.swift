@@ -11,6 +11,8 @@ import Synchronization
 import Testing
 @testable import GatehouseBroker
 @testable import GatehouseRPC
+import GatehousePeer
+import GatehouseOversight
 
 /// The oversight component in process: caller classes, the approval gate, decisions, expiry and follow-ups.
 @Suite("Approvals")

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import GatehouseRPC
 import Testing
+import GatehousePeer
 
 /// Hostile and broken input: every frame gets its specified error or a clean close, and the server keeps serving.
 @Suite("Malformed input")

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseRPC
 import GatehouseTesting
 import Testing
+import GatehousePeer
 
 /// What the RPC layer learns about a caller from `/proc`: terminal, parents, executable hash.
 @Suite("Peer process facts")

@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseRPC
 import Logging
 import Synchronization
+import GatehousePeer
 
 /// An in-process RPC server on a temporary socket, for protocol tests.
 final class TestServer: Sendable {

@@ -4,6 +4,7 @@ import GatehouseCore
 import GatehouseRPC
 import GatehouseStore
 import Logging
+import GatehousePeer
 
 /// Connects the RPC server to the audit log: every call is recorded, with any state change the
 /// handler attached, before its response is released. No record, no answer.

@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseDataproc
 import GatehouseIdentity
 import GatehousePolicy
+import GatehouseOversight
 
 extension Daemon {
     /// Builds the broker's components in dependency order. Each module's owner adds its line here;
@@ -31,7 +32,7 @@ extension Daemon {
             guard let service = identity.service else { throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc") }
             return try await service.accessToken(for: .google(scopes: [DataprocClient.scope])).value
         }
-        let dataproc = DataprocComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
+        let dataproc = JobComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
         components.append(dataproc)
         // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves
         let clusters = try ClusterComponent(

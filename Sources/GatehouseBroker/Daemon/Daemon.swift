@@ -6,6 +6,7 @@ import GatehouseRPC
 import GatehouseStore
 import Logging
 import Synchronization
+import GatehouseOversight
 
 /// `gatehouse serve`: opens the store, registers every module's methods and serves the socket
 /// until SIGTERM or SIGINT, then shuts down in order (stop accepting, finish in-flight, flush audit).

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehousePeer
 
 /// A finished call, as the observer (the audit log) sees it before the response is sent.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Synchronization
+import GatehousePeer
 
 /// Everything a method handler knows about the call it is serving.
 public struct RPCCall: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseCore
 import Logging
 import NIOCore
+import GatehousePeer
 
 /// Where one element's response goes: called once, on the connection's event loop, with the
 /// response bytes (no newline), or nil for a notification.

@@ -1,6 +1,7 @@
 import GatehouseCore
 import Logging
 import NIOCore
+import GatehousePeer
 
 /// Serves one client connection: frames in, responses out, in the order each completes.
 final class RPCConnectionHandler: ChannelInboundHandler {

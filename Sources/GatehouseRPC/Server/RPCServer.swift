@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import GatehousePeer
 
 /// Why the server could not start.
 public enum RPCServerError: Error, CustomStringConvertible, Sendable {

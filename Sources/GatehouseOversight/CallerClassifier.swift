@@ -1,5 +1,5 @@
 import Foundation
-import GatehouseRPC
+import GatehousePeer
 
 /// A named caller class from `oversight.caller_classes`: `NAME=GLOB` or `NAME=sha256:HEX`.
 public struct CallerClassPattern: Sendable, Equatable {

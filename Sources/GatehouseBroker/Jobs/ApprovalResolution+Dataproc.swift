@@ -1,4 +1,5 @@
 import GatehouseDataproc
+import GatehouseOversight
 
 extension JobService.ApprovalOutcome {
     /// What a person's decision means for held Dataproc work (jobs and clusters alike).

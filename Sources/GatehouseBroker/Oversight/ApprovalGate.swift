@@ -1,6 +1,7 @@
 import GatehouseCore
 import GatehousePolicy
 import GatehouseRPC
+import GatehouseOversight
 
 /// The seam between components that do sensitive things (jobs, clusters) and human oversight.
 ///
@@ -27,37 +28,4 @@ public struct PendingApproval: Sendable, Equatable {
         self.id = id
         self.expiresAt = expiresAt
     }
-}
-
-/// How a pending approval ended.
-public struct ApprovalResolution: Sendable, Equatable {
-    /// The three ends.
-    public enum Outcome: String, Sendable {
-        case approved, denied, expired
-    }
-
-    public let approvalID: String
-    public let outcome: Outcome
-    /// Who decided (display name) or nil on expiry.
-    public let decidedBy: String?
-    /// The reason given on deny, or a sentence on expiry.
-    public let reason: String?
-
-    /// A resolution.
-    public init(approvalID: String, outcome: Outcome, decidedBy: String?, reason: String?) {
-        self.approvalID = approvalID
-        self.outcome = outcome
-        self.decidedBy = decidedBy
-        self.reason = reason
-    }
-}
-
-/// The gate when oversight is not wired: nothing needs approval.
-public struct NoApprovals: ApprovalGate {
-    /// A gate that always lets work proceed.
-    public init() {}
-    /// Always nil.
-    public func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval? { nil }
-    /// Nothing ever resolves.
-    public func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void) {}
 }

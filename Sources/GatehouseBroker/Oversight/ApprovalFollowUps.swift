@@ -1,4 +1,5 @@
 import Synchronization
+import GatehouseOversight
 
 /// What components registered to run when an approval for one of their actions is settled.
 final class ApprovalFollowUps: Sendable {

@@ -6,6 +6,7 @@ import GatehousePolicy
 import GatehouseRPC
 import Logging
 import Synchronization
+import GatehouseOversight
 
 /// Human oversight of automated callers: classifies every caller it sees, holds sensitive actions
 /// for a person's approval (`ApprovalGate`), serves `approval.*`, expires what nobody decided and

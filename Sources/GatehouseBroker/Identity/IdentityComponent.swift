@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseIdentity
 import GatehouseRPC
 import GatehouseStore
+import GatehousePeer
 
 /// Sign-in and tokens over RPC: `auth.login.start`, `auth.login.status`, `auth.status`,
 /// `auth.logout` and `token.get`. Other components ask `service` who the signed-in person is.

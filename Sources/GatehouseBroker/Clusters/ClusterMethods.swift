@@ -3,6 +3,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
 import GatehouseRPC
+import GatehouseOversight
 
 /// The `cluster.*` RPC methods.
 struct ClusterMethods {

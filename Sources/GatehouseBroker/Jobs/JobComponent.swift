@@ -5,10 +5,11 @@ import GatehouseDataproc
 import GatehouseHTTP
 import GatehouseRPC
 import Logging
+import GatehouseOversight
 
 /// Dataproc jobs in the daemon: `job.*` methods over the durable outbox, and the sender and status
 /// tracker running in the background.
-public final class DataprocComponent: BrokerComponent {
+public final class JobComponent: BrokerComponent {
     /// The job service (outbox, sender, tracker).
     public let service: JobService
     let locations: DataprocLocations

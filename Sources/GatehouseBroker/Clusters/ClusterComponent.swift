@@ -5,6 +5,7 @@ import GatehouseCore
 import GatehouseDataproc
 import GatehouseRPC
 import Logging
+import GatehouseOversight
 
 /// Dataproc clusters in the daemon: `cluster.*` methods over the shared outbox, the sender of the
 /// cluster kinds and the operation tracker, and teardown on logout, at end of day and when

@@ -4,13 +4,14 @@ import GatehouseCore
 import GatehouseDataproc
 import GatehousePolicy
 import GatehouseRPC
+import GatehouseOversight
 
 /// The `job.*` RPC methods.
 struct JobMethods {
     /// The policy action (and approval action) of a submission.
     static let submitAction = "job.submit"
 
-    let component: DataprocComponent
+    let component: JobComponent
 
     private struct JobParams: Decodable { var jobId: String }
 
@@ -75,7 +76,7 @@ struct JobMethods {
     }
 }
 
-extension DataprocComponent {
+extension JobComponent {
     func submit(_ call: RPCCall) async throws -> JSONValue {
         // Read straight from the params: a Codable round trip of the whole job would cost more than the rest of the call.
         guard let entityText = call.params?["entity"]?.stringValue else { throw RPCError.invalidParams("params.entity is required (a string, e.g. component:default/engagement-reports)") }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseOversight
 
 /// The `approval.*` RPC methods.
 struct OversightMethods {

@@ -4,6 +4,8 @@ import GatehouseCore
 import GatehouseRPC
 import GatehouseStore
 import Logging
+import GatehousePeer
+import GatehouseOversight
 
 extension OversightComponent {
     /// Records a pending approval and its audit record in one transaction; marks the call `pending`.

@@ -1,5 +1,4 @@
 import Foundation
-import NIOCore
 
 /// The process on the other end of the socket, as the kernel reports it (SO_PEERCRED and `/proc`):
 /// the caller cannot forge these.
@@ -43,30 +42,8 @@ public struct PeerCredentials: Sendable, Equatable {
         hasher.sha256(ofExecutableOf: pid)
     }
 
-    /// Reads the credentials of `channel`'s peer.
-    static func read(from channel: any Channel) -> EventLoopFuture<PeerCredentials> {
-        guard let provider = channel as? any SocketOptionProvider else {
-            return channel.eventLoop.makeFailedFuture(PeerCredentialsError.unsupported)
-        }
-        let raw: EventLoopFuture<UCred> = provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return raw.map { cred in inspect(pid: cred.pid, uid: cred.uid, gid: cred.gid) }
-    }
-
     /// `/proc/PID/exe`'s target, or nil when the process is gone or not ours to inspect.
     public static func executablePath(of pid: Int32) -> String? {
         ProcFile.link("/proc/\(pid)/exe")
     }
-}
-
-/// `struct ucred` from <sys/socket.h>. Glibc's Swift module hides it (it needs `_GNU_SOURCE`),
-/// so it is declared here with the same layout: pid_t, uid_t, gid_t.
-struct UCred: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-}
-
-enum PeerCredentialsError: Error, CustomStringConvertible {
-    case unsupported
-    var description: String { "this channel type cannot report its peer's credentials" }
 }

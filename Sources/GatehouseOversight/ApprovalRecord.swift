@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import GatehouseCore
-import GatehouseRPC
+import GatehousePeer
 import GatehouseStore
 
 /// Where an approval stands.
@@ -10,33 +10,33 @@ public enum ApprovalState: String, Sendable, Codable, CaseIterable {
 }
 
 /// One row of `approvals`: who asked for what, and how it ended.
-struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
-    static let databaseTableName = "approvals"
+public struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "approvals"
 
-    var id: String
-    var state: ApprovalState
-    var action: String
-    var entity: String
-    var rule: String
+    public var id: String
+    public var state: ApprovalState
+    public var action: String
+    public var entity: String
+    public var rule: String
     /// Canonical JSON of what would run.
-    var summary: String
-    var principal: String?
-    var requesterUID: Int64
-    var requesterPID: Int64
-    var requesterExe: String?
-    var requesterSHA256: String?
-    var requesterClass: String
+    public var summary: String
+    public var principal: String?
+    public var requesterUID: Int64
+    public var requesterPID: Int64
+    public var requesterExe: String?
+    public var requesterSHA256: String?
+    public var requesterClass: String
     /// Canonical JSON array of `PeerAncestor`.
-    var requesterParents: String
-    var createdAt: String
-    var expiresAt: String
-    var decidedAt: String?
-    var decidedBy: String?
-    var deciderPID: Int64?
-    var deciderExe: String?
-    var deciderClass: String?
-    var reason: String?
-    var deliveredAt: String?
+    public var requesterParents: String
+    public var createdAt: String
+    public var expiresAt: String
+    public var decidedAt: String?
+    public var decidedBy: String?
+    public var deciderPID: Int64?
+    public var deciderExe: String?
+    public var deciderClass: String?
+    public var reason: String?
+    public var deliveredAt: String?
 
     enum CodingKeys: String, CodingKey {
         case id, state, action, entity, rule, summary, principal, reason
@@ -47,7 +47,7 @@ struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     }
 
     /// A new pending approval for the process `peer`.
-    init(
+    public init(
         id: String, action: String, entity: String, rule: String, summary: JSONValue, principal: String?,
         peer: PeerCredentials, sha256: String?, callerClass: String, createdAt: Date, expiresAt: Date
     ) {
@@ -69,7 +69,7 @@ struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     }
 
     /// The resolution follow-ups receive.
-    var resolution: ApprovalResolution? {
+    public var resolution: ApprovalResolution? {
         let outcome: ApprovalResolution.Outcome
         switch state {
         case .pending: return nil
@@ -81,7 +81,7 @@ struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, Persistabl
     }
 
     /// What `approval.get` and `approval.list` answer.
-    var json: JSONValue {
+    public var json: JSONValue {
         func parsed(_ text: String) -> JSONValue { (try? JSONParser.parse(text.utf8)) ?? .string(text) }
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return [

@@ -1,5 +1,4 @@
 import GatehouseCore
-import GatehouseRPC
 
 /// Why oversight refused or could not do something; each message says what to do instead.
 public enum OversightError: Error, CustomStringConvertible, Equatable {
@@ -29,24 +28,6 @@ public enum OversightError: Error, CustomStringConvertible, Equatable {
             "approvals must come from a person at a terminal; this caller is \(callerClass) (\(because)). Run `gatehouse approve` in your own terminal"
         case .approverIsRequester(let id, let pid):
             "approval \(id) was requested by process \(pid), which cannot approve or deny its own request; a person must decide from another terminal"
-        }
-    }
-}
-
-extension OversightError: RPCErrorConvertible {
-    /// The failure as the caller sees it, with a stable reason.
-    public var rpcError: RPCError {
-        switch self {
-        case .badCallerClass, .reservedCallerClass, .badApprovalRule:
-            RPCError(.conflict, reason: "not_configured", message: description)
-        case .notFound(let id):
-            RPCError(.notFound, reason: "approval_not_found", message: description, extra: ["approvalId": .string(id)])
-        case .alreadyDecided(let id, let state):
-            RPCError(.conflict, reason: "approval_already_decided", message: description, extra: ["approvalId": .string(id), "state": .string(state)])
-        case .approverNotInteractive(let callerClass, _):
-            RPCError(.denied, reason: "approver_not_interactive", message: description, extra: ["callerClass": .string(callerClass)])
-        case .approverIsRequester(let id, _):
-            RPCError(.denied, reason: "approver_is_requester", message: description, extra: ["approvalId": .string(id)])
         }
     }
 }
