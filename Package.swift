@@ -68,7 +68,8 @@ let package = Package(
         .target(name: "GatehousePeer", dependencies: ["GatehouseCore", crypto], swiftSettings: strict),
 
         // MARK: JSON-RPC server
-        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", "GatehousePeer", nioCore, nioPosix, logging], swiftSettings: strict),
+        // Knows the store only for the type of a call's state change, which commits with its audit record.
+        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", "GatehousePeer", "GatehouseStore", nioCore, nioPosix, logging], swiftSettings: strict),
 
         // MARK: services
         .target(

@@ -23,7 +23,7 @@ struct AuditObserver: CallObserver {
             var draft = Self.entry(for: pending.call)
             if draft.callerClass == nil, let classify { draft.callerClass = classify(pending.call.peer) }
             let entry = draft
-            let change = pending.call.annotations.attachment as? BatchWriter.Work
+            let change = pending.call.annotations.stateChange
             return AuditLog.Append(entry, alongside: change) { result in
                 outcome(of: result, entry: entry, changed: change != nil, method: pending.call.method, done: pending.done)
             }

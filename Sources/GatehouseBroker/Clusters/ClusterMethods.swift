@@ -104,7 +104,7 @@ extension ClusterComponent {
             id: id, spec: spec, owner: owner, region: region, template: templateName, approvalID: approval?.id, createdAsOwner: createdAsOwner)
         call.annotations.update {
             // Committed with this call's audit record: the answer leaves only once both are durable.
-            $0.attachment = work
+            $0.stateChange = work
             $0.detail["clusterId"] = .string(cluster.id)
             $0.detail["clusterName"] = .string(cluster.name)
             if let approval { $0.detail["approvalId"] = .string(approval.id) }
@@ -166,7 +166,7 @@ extension ClusterComponent {
             summary: ["clusterId": .string(cluster.id), "clusterName": .string(cluster.name), "project": .string(cluster.project), "region": .string(cluster.region)])
         let work = try service.prepareDelete(cluster, reason: "cluster.delete by \(call.annotations.fields.principal ?? "unknown")", approvalID: approval?.id)
         call.annotations.update {
-            $0.attachment = work
+            $0.stateChange = work
             $0.detail["clusterId"] = .string(cluster.id)
             $0.detail["clusterName"] = .string(cluster.name)
             if let approval { $0.detail["approvalId"] = .string(approval.id) }
@@ -193,7 +193,7 @@ extension ClusterComponent {
         let total = try settings.lifetime.extended(cluster.autoDeleteSeconds, by: by)
         let work = try service.prepareExtend(cluster, to: total)
         call.annotations.update {
-            $0.attachment = work
+            $0.stateChange = work
             $0.detail["clusterId"] = .string(cluster.id)
             $0.detail["autoDeleteTtl"] = .string(ClusterDuration.google(total))
         }

@@ -102,7 +102,7 @@ extension JobComponent {
         let (job, work) = service.prepareSubmit(spec, entity: ref, location: location, principal: principal, approvalID: approval?.id)
         call.annotations.update {
             // Committed with this call's audit record: the answer leaves only once both are durable.
-            $0.attachment = work
+            $0.stateChange = work
             $0.detail["jobId"] = .string(job.jobId)
             if let approval { $0.detail["approvalId"] = .string(approval.id) }
         }
@@ -144,7 +144,7 @@ extension JobComponent {
         try await policy.authorize(call, action: "job.cancel", entity: job.entity)
         let work = try service.prepareCancel(job)
         call.annotations.update {
-            $0.attachment = work
+            $0.stateChange = work
             $0.detail["jobId"] = .string(job.jobId)
         }
         let local = JobState.local.contains(job.state)

@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+import GatehouseStore
 import Synchronization
 import GatehousePeer
 
@@ -65,9 +66,9 @@ public final class CallAnnotations: Sendable {
         public var rule: String?
         public var callerClass: String?
         public var detail: [String: JSONValue] = [:]
-        /// Opaque to RPC: the broker attaches the state change that must commit in the same
-        /// transaction as the audit record (e.g. a job's outbox row).
-        public var attachment: (any Sendable)?
+        /// A write that must commit in the same transaction as the call's audit record (e.g. a job's
+        /// outbox row): both are kept, or neither, and the answer leaves only after the commit.
+        public var stateChange: BatchWriter.Work?
     }
 
     private let storage = Mutex(Fields())
