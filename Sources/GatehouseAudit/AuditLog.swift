@@ -3,17 +3,6 @@ import GRDB
 import GatehouseCore
 import GatehouseStore
 
-/// Why an audit write failed; the request it describes must fail too (no record, no answer).
-public enum AuditError: Error, CustomStringConvertible, Sendable {
-    case writeFailed(String)
-
-    public var description: String {
-        switch self {
-        case .writeFailed(let detail): "the audit log could not be written, so the request was not carried out: \(detail)"
-        }
-    }
-}
-
 /// The append-only, hash-chained audit log.
 public final class AuditLog: Sendable {
     private let writer: BatchWriter
@@ -49,7 +38,7 @@ public final class AuditLog: Sendable {
         }
     }
 
-    /// Appends several records in one group commit, each in its own savepoint.
+    /// Appends several records in one group commit (savepoints only on the rerun after a failed write).
     public func append(_ appends: [Append], inlineWhenIdle: Bool = false) {
         // Everything but the chaining is done here, on the caller's thread, so the single writer
         // spends its turn only on what must be serialized.

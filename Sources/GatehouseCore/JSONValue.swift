@@ -136,7 +136,8 @@ extension JSONEncoder {
         return encoder
     }
 
-    /// Sorted keys and no whitespace: the form that audit hashes are computed over.
+    /// Sorted keys and no whitespace: stable text for caches and recordings. (Audit hashes use `JSONWriter`, whose bytes
+    /// never change with a Foundation release.)
     public static var canonical: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

@@ -95,9 +95,6 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
 
     /// True once nothing exists upstream and nothing more will change.
     public var isTerminal: Bool { ClusterState.isTerminal(state) }
-
-    /// The label value Gatehouse put on it for its principal.
-    public var principalLabel: String { ClusterLabels.sanitize(principal) }
 }
 
 /// One state a cluster entered.

@@ -8,8 +8,6 @@ public struct RPCRequest: Sendable {
     public var method: String
     /// An array or object, or nil when absent.
     public var params: JSONValue?
-    /// The request as received, for the audit record.
-    public var isNotification: Bool { id == nil }
 }
 
 /// One element of a frame: a request, or the error that answers a malformed one.
