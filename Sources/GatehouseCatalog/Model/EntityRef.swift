@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// A Backstage entity reference, `kind:namespace/name`, compared case-insensitively.
 ///
@@ -22,22 +23,10 @@ public struct EntityRef: Hashable, Sendable, CustomStringConvertible, Comparable
 
     /// Parses `[kind:][namespace/]name`, filling what is missing from the defaults.
     public init(parsing text: String, defaultKind: String = "component", defaultNamespace: String = "default") throws(CatalogError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        var rest = Substring(trimmed)
-        var kind = defaultKind
-        if let colon = rest.firstIndex(of: ":") {
-            kind = String(rest[..<colon])
-            rest = rest[rest.index(after: colon)...]
+        guard let parts = EntityRefSyntax.split(text, defaultKind: defaultKind, defaultNamespace: defaultNamespace) else {
+            throw .invalidRef(text.trimmingCharacters(in: .whitespaces))
         }
-        var namespace = defaultNamespace
-        if let slash = rest.firstIndex(of: "/") {
-            namespace = String(rest[..<slash])
-            rest = rest[rest.index(after: slash)...]
-        }
-        guard !kind.isEmpty, !namespace.isEmpty, !rest.isEmpty, !rest.contains(":"), !rest.contains("/") else {
-            throw .invalidRef(trimmed)
-        }
-        self.init(kind: kind, namespace: namespace, name: String(rest))
+        self.init(kind: parts.kind, namespace: parts.namespace, name: parts.name)
     }
 
     /// Parses, or nil when `text` is not a ref (for lenient reading of catalog data).

@@ -1,6 +1,8 @@
+import Foundation
 import GatehouseCore
 
-/// A Backstage entity reference `kind:namespace/name`, parsed with the defaults a field implies.
+/// A Backstage entity reference `kind:namespace/name`, parsed with the defaults a field implies
+/// (`EntityRefSyntax`, as the catalog client does). Its own type because it keeps the name's case, as Backstage does.
 struct EntityRef: Hashable, Sendable, CustomStringConvertible {
     var kind: String
     var namespace: String
@@ -8,21 +10,8 @@ struct EntityRef: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `[kind:][namespace/]name`; nil when no kind is given and there is no default.
     init?(parsing text: String, defaultKind: String?, defaultNamespace: String = "default") {
-        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
-        var kind = defaultKind
-        if let colon = rest.firstIndex(of: ":") {
-            kind = String(rest[..<colon])
-            rest = rest[rest.index(after: colon)...]
-        }
-        var namespace = defaultNamespace
-        if let slash = rest.firstIndex(of: "/") {
-            namespace = String(rest[..<slash])
-            rest = rest[rest.index(after: slash)...]
-        }
-        guard let kind, !kind.isEmpty, !rest.isEmpty, !namespace.isEmpty else { return nil }
-        self.kind = kind
-        self.namespace = namespace
-        self.name = String(rest)
+        guard let parts = EntityRefSyntax.split(text, defaultKind: defaultKind, defaultNamespace: defaultNamespace) else { return nil }
+        self.init(kind: parts.kind, namespace: parts.namespace, name: parts.name)
     }
 
     /// The ref of a raw entity (`kind`, `metadata.name`, `metadata.namespace` or `default`); nil without kind or name.
@@ -43,5 +32,3 @@ struct EntityRef: Hashable, Sendable, CustomStringConvertible {
     /// The case-insensitive lookup key.
     var key: String { description.lowercased() }
 }
-
-import Foundation
