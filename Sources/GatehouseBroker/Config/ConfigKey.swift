@@ -1,7 +1,7 @@
 import Foundation
 
 /// One documented configuration key. The registry of keys is the single source for parsing,
-/// validation, `GATEHOUSE_*` environment overrides, `gatehouse config keys` and the README table.
+/// validation, `GATEHOUSE_*` environment overrides, `gatehouse config keys` and docs/configuration.md.
 public struct ConfigKey: Sendable {
     /// The kind of value a key takes.
     public enum Kind: Sendable {

@@ -1,7 +1,7 @@
 import GatehouseRPC
 
 /// Every configuration key Gatehouse knows. Add a key here and it is parsed, validated,
-/// overridable by environment, listed by `gatehouse config keys`, and checked to be in the README.
+/// overridable by environment, listed by `gatehouse config keys` and in docs/configuration.md.
 public enum ConfigKeys {
     /// The registry, in documentation order.
     public static let all: [ConfigKey] = foundation + identity + catalog + oversight + looker + dataproc + clusters

@@ -8,15 +8,11 @@ struct ConfigCommand: ParsableCommand {
         subcommands: [Keys.self, Show.self])
 
     struct Keys: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every key: type, default, environment variable, meaning (Markdown table).")
+        static let configuration = CommandConfiguration(
+            abstract: "Every key: type, default, environment variable, meaning (the Markdown of docs/configuration.md).")
 
         func run() throws {
-            print("| key | type | default | environment | meaning |")
-            print("|---|---|---|---|---|")
-            for key in ConfigKeys.all {
-                let fallback = key.defaultValue.map { $0.isEmpty ? "(empty)" : "`\($0)`" } ?? "—"
-                print("| `\(key.path)` | \(key.kindDescription) | \(fallback) | `\(key.environmentName)` | \(key.summary) |")
-            }
+            print(ConfigReference.markdown, terminator: "")
         }
     }
 
