@@ -136,31 +136,38 @@ let package = Package(
         ),
 
         // MARK: tests
-        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseCore"], swiftSettings: strict),
+        // What every test target shares: bounded waits, scoped resources that stop before the test ends, temp directories.
+        .target(
+            name: "GatehouseTestSupport",
+            dependencies: ["GatehouseTesting"],
+            path: "Tests/GatehouseTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseTestSupport", "GatehouseCore"], swiftSettings: strict),
         .testTarget(
             name: "GatehouseIdentityTests",
-            dependencies: ["GatehouseIdentity", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", hummingbird, jwtKit, crypto, grdb, logging],
+            dependencies: ["GatehouseTestSupport", "GatehouseIdentity", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", hummingbird, jwtKit, crypto, grdb, logging],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseCatalogTests",
-            dependencies: ["GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb],
+            dependencies: ["GatehouseTestSupport", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehousePolicyTests",
-            dependencies: ["GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"],
+            dependencies: ["GatehouseTestSupport", "GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseStoreTests",
-            dependencies: ["GatehouseStore", "GatehouseAudit", "GatehouseCore", crypto, grdb],
+            dependencies: ["GatehouseTestSupport", "GatehouseStore", "GatehouseAudit", "GatehouseCore", crypto, grdb],
             swiftSettings: strict
         ),
-        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
+        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseTestSupport", "GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
         .testTarget(
             name: "GatehouseBrokerTests",
-            dependencies: [
+            dependencies: ["GatehouseTestSupport", 
                 "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseHTTP", "GatehouseOversight", "GatehousePeer",
                 "GatehousePolicy", "GatehouseRPC", "GatehouseStore", "GatehouseTesting", grdb, logging,
             ],
@@ -168,27 +175,27 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseHTTPTests",
-            dependencies: ["GatehouseHTTP", "GatehouseTesting", hummingbird, logging, nioCore],
+            dependencies: ["GatehouseTestSupport", "GatehouseHTTP", "GatehouseTesting", hummingbird, logging, nioCore],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseTestingTests",
-            dependencies: ["GatehouseTesting", "GatehouseCore", "GatehouseHTTP", hummingbird, crypto, jwtKit, logging],
+            dependencies: ["GatehouseTestSupport", "GatehouseTesting", "GatehouseCore", "GatehouseHTTP", hummingbird, crypto, jwtKit, logging],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto],
+            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseDataprocTests",
-            dependencies: ["GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb, logging],
+            dependencies: ["GatehouseTestSupport", "GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb, logging],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"],
+            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"],
             swiftSettings: strict
         ),
     ]

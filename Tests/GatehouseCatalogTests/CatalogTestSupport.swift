@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCatalog
 import GatehouseCore
@@ -7,7 +8,7 @@ import GatehouseTesting
 import Testing
 
 /// An in-process sandbox, a fresh store in a temp directory, and a sync between them.
-struct CatalogHarness: Sendable {
+struct CatalogHarness: StoppableResource {
     let sandbox: Sandbox
     let store: Store
     let sync: CatalogSync

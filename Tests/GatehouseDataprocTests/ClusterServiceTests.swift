@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseDataproc
@@ -57,21 +58,21 @@ struct ClusterServiceTests {
     @Test func createIsFollowedToRunningAndDeleteToDeleted() async throws {
         try await Self.withService { harness, service in
             let cluster = try await Self.create(service, store: harness.store)
-            #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.creating })
+            #expect(try await eventually { try await Self.state(service, cluster.id) == ClusterState.creating })
             let upstream = try #require(harness.sandbox.dataproc.clusters.all.first)
             #expect(upstream.clusterName == cluster.name)
             #expect(upstream.requestId == cluster.id)
             #expect(upstream.labels["gatehouse-principal"] == "alice-smith-example-com")
             harness.sandbox.clock.advance(by: 120)
-            #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.running })
+            #expect(try await eventually { try await Self.state(service, cluster.id) == ClusterState.running })
             let running = try #require(try await service.clusters.cluster(cluster.id))
             #expect(running.operation == nil)
             #expect(running.clusterUuid == upstream.clusterUuid)
 
             try await harness.store.writer.write(try service.prepareDelete(running, reason: "test"))
-            #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.deleting })
+            #expect(try await eventually { try await Self.state(service, cluster.id) == ClusterState.deleting })
             harness.sandbox.clock.advance(by: 120)
-            #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.deleted })
+            #expect(try await eventually { try await Self.state(service, cluster.id) == ClusterState.deleted })
             let gone = try #require(harness.sandbox.dataproc.clusters.all.first { $0.clusterUuid == upstream.clusterUuid })
             #expect(harness.sandbox.dataproc.state(of: gone) == "DELETED")
             let states = try await service.clusters.transitions(cluster.id).map(\.state)
@@ -86,9 +87,9 @@ struct ClusterServiceTests {
             let spec = try ClusterSpec(template: ClusterTemplate(name: "default"), overrides: overrides, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
             let (_, work) = service.prepareCreate(id: id, spec: spec, owner: Self.owner, region: Self.region, template: "default")
             try await harness.store.writer.write(work)
-            #expect(try await harness.eventually { try await Self.state(service, id) == ClusterState.creating })
+            #expect(try await eventually { try await Self.state(service, id) == ClusterState.creating })
             harness.sandbox.clock.advance(by: 120)
-            #expect(try await harness.eventually { try await Self.state(service, id) == ClusterState.error })
+            #expect(try await eventually { try await Self.state(service, id) == ClusterState.error })
             let cluster = try #require(try await service.clusters.cluster(id))
             #expect(cluster.detail?.contains("sandbox:fail=true") == true, "\(String(describing: cluster.detail))")
             #expect(cluster.operation == nil)
@@ -101,7 +102,7 @@ struct ClusterServiceTests {
         try await Self.withService { harness, service in
             try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 3), on: .dataproc)
             let cluster = try await Self.create(service, store: harness.store)
-            #expect(try await harness.eventually { try await Self.state(service, cluster.id) == ClusterState.creating })
+            #expect(try await eventually { try await Self.state(service, cluster.id) == ClusterState.creating })
             let (_, _, entries) = try await service.status(cluster.id)
             #expect(entries.first?.attempts ?? 0 >= 1)
             let faults = harness.sandbox.requestLog.recent(upstream: .dataproc).compactMap(\.fault)
@@ -131,7 +132,7 @@ struct ClusterServiceTests {
             let mine = try await Self.create(service, store: harness.store)
             let theirs = try await Self.create(service, store: harness.store, principal: "bob@example.com")
             for id in [mine.id, theirs.id] {
-                #expect(try await harness.eventually { try await Self.state(service, id) == ClusterState.creating })
+                #expect(try await eventually { try await Self.state(service, id) == ClusterState.creating })
             }
             // A cluster labelled for the same principal that this Gatehouse has no record of (another machine, a lost database).
             let path = "v1/projects/demo-project/regions/\(Self.region)/clusters?requestId=elsewhere-1"

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseDataproc
@@ -30,7 +31,7 @@ struct OutboxTests {
             try await harness.sandbox.setFault(SandboxFault(kind: .status, count: 10, status: 503), on: .dataproc)
             try await harness.sandbox.setFault(SandboxFault(kind: .ratelimit, count: 3, retryAfter: 0), on: .dataproc)
             let ids = try await harness.submit(60)
-            let allSent = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            let allSent = try await eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
             let counts = try await harness.counts()
             #expect(allSent, "still queued: \(counts)")
             let upstream = harness.upstreamCopies()
@@ -47,13 +48,13 @@ struct OutboxTests {
     @Test func trackerFollowsJobsToTheEndAndStoresTransitions() async throws {
         try await withRunningHarness { harness in
             let ids = try await harness.submit(3)
-            let ok1 = try await harness.eventually { (try await harness.counts()["PENDING"] ?? 0) == 3 }
+            let ok1 = try await eventually { (try await harness.counts()["PENDING"] ?? 0) == 3 }
             #expect(ok1)
             harness.sandbox.clock.advance(by: 2.5)
-            let ok2 = try await harness.eventually { (try await harness.counts()["RUNNING"] ?? 0) == 3 }
+            let ok2 = try await eventually { (try await harness.counts()["RUNNING"] ?? 0) == 3 }
             #expect(ok2)
             harness.sandbox.clock.advance(by: 2.5)
-            let ok3 = try await harness.eventually { (try await harness.counts()[JobState.done] ?? 0) == 3 }
+            let ok3 = try await eventually { (try await harness.counts()[JobState.done] ?? 0) == 3 }
             #expect(ok3)
             let (job, transitions, entries) = try await harness.service.status(ids[0])
             #expect(transitions.map(\.state) == ["QUEUED", "PENDING", "RUNNING", "DONE"])
@@ -66,7 +67,7 @@ struct OutboxTests {
         try await withRunningHarness { harness in
             let bad = DataprocLocation(project: "Not_A_Project", region: "europe-west1", cluster: "c")
             let ids = try await harness.submit(1, location: bad)
-            let ok4 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.rejected }
+            let ok4 = try await eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.rejected }
             #expect(ok4)
             let job = try #require(try await harness.service.jobs.job(ids[0]))
             #expect(job.detail?.contains("Invalid project id") == true)
@@ -78,7 +79,7 @@ struct OutboxTests {
         try await withRunningHarness { harness in
             try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
             let ids = try await harness.submit(10)
-            let failedOnce = try await harness.eventually {
+            let failedOnce = try await eventually {
                 try await harness.service.outbox.entries(for: ids[0]).first?.lastError != nil
             }
             #expect(failedOnce)
@@ -89,7 +90,7 @@ struct OutboxTests {
 
             try await harness.sandbox.clearFaults(on: .dataproc)
             let recovered = ContinuousClock.now
-            let drained = try await harness.eventually(timeout: .seconds(10)) { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            let drained = try await eventually(timeout: .seconds(10)) { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
             #expect(drained)
             #expect(ContinuousClock.now - recovered < .seconds(10))
             #expect(harness.upstreamCopies().count == 10)
@@ -100,12 +101,12 @@ struct OutboxTests {
         try await withRunningHarness(requestTimeout: .milliseconds(400)) { harness in
             try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 600), on: .dataproc)
             let ids = try await harness.submit(4)
-            let timedOut = try await harness.eventually {
+            let timedOut = try await eventually {
                 try await harness.service.outbox.entries(for: ids[0]).first?.lastError?.contains("did not answer") == true
             }
             #expect(timedOut)
             try await harness.sandbox.clearFaults(on: .dataproc)
-            let ok5 = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+            let ok5 = try await eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
             #expect(ok5)
             #expect(harness.upstreamCopies() == Dictionary(uniqueKeysWithValues: ids.map { ($0, 1) }))
         }
@@ -121,7 +122,7 @@ struct OutboxTests {
             try await harness.store.writer.write(try harness.service.prepareCancel(job))
             #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
             try await harness.running {
-                let drained = try await harness.eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
+                let drained = try await eventually { (try await harness.counts()[JobState.queued] ?? 0) == 0 }
                 #expect(drained)
                 try await Task.sleep(for: .milliseconds(300))
             }
@@ -148,14 +149,14 @@ struct OutboxTests {
             try await harness.store.writer.write(try harness.service.prepareCancel(job))
             #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
             // Dataproc accepted it anyway: the record follows Dataproc, which is asked to cancel it.
-            let cancelledUpstream = try await harness.eventually(timeout: .seconds(20)) {
+            let cancelledUpstream = try await eventually(timeout: .seconds(20)) {
                 harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil
             }
             #expect(cancelledUpstream)
-            let ended = try await harness.eventually(timeout: .seconds(20)) { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
+            let ended = try await eventually(timeout: .seconds(20)) { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
             #expect(ended)
             // The tracker may mirror Dataproc's CANCELLED before the (slow) answer to jobs.cancel is committed.
-            let delivered = try await harness.eventually(timeout: .seconds(20)) {
+            let delivered = try await eventually(timeout: .seconds(20)) {
                 try await harness.service.status(ids[0]).2.allSatisfy { $0.state == .delivered }
             }
             #expect(delivered)
@@ -202,10 +203,10 @@ struct OutboxTests {
     @Test func aJobDeletedUpstreamIsNoLongerTracked() async throws {
         try await withRunningHarness { harness in
             let ids = try await harness.submit(1)
-            let pending = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            let pending = try await eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
             #expect(pending)
             harness.sandbox.dataproc.reset()
-            let noted = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.detail?.contains("no longer knows") == true }
+            let noted = try await eventually { try await harness.service.jobs.job(ids[0])?.detail?.contains("no longer knows") == true }
             #expect(noted)
             #expect(try await harness.service.jobs.job(ids[0])?.state == "PENDING")
         }
@@ -214,11 +215,11 @@ struct OutboxTests {
     @Test func cancellingASubmittedJobAsksDataproc() async throws {
         try await withRunningHarness { harness in
             let ids = try await harness.submit(1)
-            let ok7 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            let ok7 = try await eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
             #expect(ok7)
             let job = try #require(try await harness.service.jobs.job(ids[0]))
             try await harness.store.writer.write(try harness.service.prepareCancel(job))
-            let ok8 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
+            let ok8 = try await eventually { try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled }
             #expect(ok8)
             let upstream = try #require(harness.sandbox.dataproc.jobs.all.first)
             #expect(upstream.cancelledAt != nil)
@@ -239,7 +240,7 @@ struct OutboxTests {
 
             #expect(try await service.resolveApproval("ap-2", .expired) == [expiring.jobId])
             #expect(try await service.resolveApproval("ap-1", .approved) == [held.jobId])
-            let ok9 = try await harness.eventually { try await service.jobs.job(held.jobId)?.state == "PENDING" }
+            let ok9 = try await eventually { try await service.jobs.job(held.jobId)?.state == "PENDING" }
             #expect(ok9)
             #expect(try await service.jobs.job(expiring.jobId)?.state == JobState.expired)
             #expect(Set(harness.upstreamCopies().keys) == [held.jobId])
@@ -262,7 +263,7 @@ struct OutboxTests {
                 return seen
             }
             try await harness.sandbox.clearFaults(on: .dataproc)
-            let ok10 = try await harness.eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
+            let ok10 = try await eventually { try await harness.service.jobs.job(ids[0])?.state == "PENDING" }
             #expect(ok10)
             harness.sandbox.clock.advance(by: 10)
             let seen = await collector.value

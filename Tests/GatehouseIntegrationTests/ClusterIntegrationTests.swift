@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -36,7 +37,7 @@ struct ClusterIntegrationTests {
             // Extend within the maximum (4h), then past it.
             let extended = try await offPool { try env.daemon.cli(["cluster", "extend", id, "--by", "1h"]) }
             #expect(extended.status == 0, "\(extended.stderr)")
-            #expect(try await env.eventually { try await env.upstream(name)?["lifecycleConfig"]?["autoDeleteTtl"] == "10800s" })
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.upstream(name)?["lifecycleConfig"]?["autoDeleteTtl"] == "10800s" })
             let tooLong = try await env.daemon.failure("cluster.extend", ["id": .string(id), "by": "2h"])
             #expect(tooLong?.message.contains("maximum of 4h") == true, "\(String(describing: tooLong))")
 
@@ -47,13 +48,13 @@ struct ClusterIntegrationTests {
             ])
             let jobID = try #require(job["jobId"]?.stringValue)
             #expect(job["cluster"]?.stringValue == name)
-            #expect(try await env.eventually {
+            #expect(try await eventually(every: .milliseconds(200)) {
                 try await env.call("job.status", ["jobId": .string(jobID)])["state"] == "DONE"
             })
 
             let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id]) }
             #expect(deleted.status == 0, "\(deleted.stderr)")
-            #expect(try await env.eventually { try await env.state(id) == "DELETED" })
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "DELETED" })
             #expect(try await env.upstream(name)?["state"] == "DELETED")
             let shown = try await offPool { try env.daemon.cli(["cluster", "show", id]) }
             for state in ["QUEUED", "CREATING", "RUNNING", "DELETING", "DELETED"] { #expect(shown.stdout.contains(state), "\(shown.stdout)") }
@@ -64,7 +65,7 @@ struct ClusterIntegrationTests {
         try await ClusterEnvironment.with { env in
             try await env.sandbox.setFault(.init(kind: .resetAfterBody, count: 3), on: .dataproc)
             let id = try await env.create()
-            #expect(try await env.eventually { try await env.state(id) == "RUNNING" })
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" })
             let name = try #require(try await env.call("cluster.get", ["id": .string(id)])["name"]?.stringValue)
             let faults = env.sandbox.requestLog.recent(upstream: .dataproc).compactMap(\.fault)
             #expect(faults.filter { $0 == "reset-after-body" }.count >= 1, "the fault was met: \(faults)")
@@ -89,7 +90,7 @@ struct ClusterIntegrationTests {
 
             let approved = try await offPool { try OversightTests.underPseudoTerminal(env.daemon, ["approve", approvalID]) }
             #expect(approved.status == 0, "\(approved.stdout) \(approved.stderr)")
-            #expect(try await env.eventually { try await env.state(id) == "RUNNING" })
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" })
             #expect(try await env.upstreamClusters().count == 1)
         }
     }
@@ -119,7 +120,7 @@ struct ClusterIntegrationTests {
     @Test func logoutTearsDownExactlyThePrincipalsClusters() async throws {
         try await ClusterEnvironment.with { env in
             let mine = [try await env.create(), try await env.create(template: "small")]
-            for id in mine { #expect(try await env.eventually { try await env.state(id) == "RUNNING" }) }
+            for id in mine { #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" }) }
             let names = try await mine.asyncMap { try #require(try await env.call("cluster.get", ["id": .string($0)])["name"]?.stringValue) }
             // Someone else's Gatehouse cluster, one alice made elsewhere (no local record), and one Gatehouse never made.
             try await env.createElsewhere("gh-carols-1", labels: ["gatehouse-principal": "carol-example-com", "gatehouse-entity": "component-default-engagement-reports"])
@@ -128,7 +129,7 @@ struct ClusterIntegrationTests {
 
             let logout = try await offPool { try env.daemon.cli(["logout"]) }
             #expect(logout.status == 0, "\(logout.stderr)")
-            #expect(try await env.eventually {
+            #expect(try await eventually(every: .milliseconds(200)) {
                 let upstream = try await env.upstreamClusters()
                 return (names + ["gh-alice-elsewhere"]).allSatisfy { name in
                     upstream.contains { $0["clusterName"]?.stringValue == name && ["DELETING", "DELETED"].contains($0["state"]?.stringValue ?? "") }
@@ -156,7 +157,7 @@ struct ClusterIntegrationTests {
         try await ClusterEnvironment.with { env in
             let lost = try await env.create()
             let kept = try await env.create(entity: "component:default/analytics-pipeline")
-            for id in [lost, kept] { #expect(try await env.eventually { try await env.state(id) == "RUNNING" }) }
+            for id in [lost, kept] { #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" }) }
             let lostName = try #require(try await env.call("cluster.get", ["id": .string(lost)])["name"]?.stringValue)
             let keptName = try #require(try await env.call("cluster.get", ["id": .string(kept)])["name"]?.stringValue)
 
@@ -165,7 +166,7 @@ struct ClusterIntegrationTests {
             // The check runs after each sync, as the periodic one would; another sync only if none has run it yet.
             let checked = try await env.teardownRecorded(syncing: 3)
             #expect(checked, "no teardown after three syncs; the daemon's log:\n\(env.daemon.log)")
-            #expect(try await env.eventually {
+            #expect(try await eventually(every: .milliseconds(200)) {
                 ["DELETING", "DELETED"].contains(try await env.upstream(lostName)?["state"]?.stringValue ?? "")
             })
             #expect(["CREATING", "RUNNING"].contains(try await env.upstream(keptName)?["state"]?.stringValue ?? ""))

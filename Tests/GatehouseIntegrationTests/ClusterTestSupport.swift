@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -99,22 +100,12 @@ final class ClusterEnvironment: Sendable {
         try await call("cluster.get", ["id": .string(id)])["state"]?.stringValue
     }
 
-    /// Waits (bounded) until `condition` holds.
-    func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return try await condition()
-    }
-
     /// Syncs the catalog, up to `attempts` times, until a `cluster.teardown` is audited (the
     /// ownership check runs after each sync, as it would after the periodic one); whether one was.
     func teardownRecorded(syncing attempts: Int) async throws -> Bool {
         for _ in 0..<attempts {
             _ = try await call("catalog.sync")
-            let recorded = try await eventually(timeout: .seconds(10)) {
+            let recorded = try await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
                 try await call("audit.query", ["method": "cluster.teardown"])["records"]?.arrayValue?.isEmpty == false
             }
             if recorded { return true }

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -7,7 +8,7 @@ import Testing
 
 /// The real daemon against the in-process sandbox (OIDC, STS, Backstage, Dataproc), signed in as
 /// alice (team-a) with the catalog synced: what every job test starts from.
-final class JobEnvironment: Sendable {
+final class JobEnvironment: StoppableResource {
     /// Owned by team-a, experimental (no approval needed), annotated with demo-project/europe-west1/reports-cluster.
     static let entity = "component:default/engagement-reports"
 
@@ -102,16 +103,6 @@ final class JobEnvironment: Sendable {
     /// How many local jobs are in `state`.
     func localCount(_ state: String) async throws -> Int {
         Int(try await daemon.call("job.list", ["state": .string(state), "limit": 10000])["count"]?.intValue ?? -1)
-    }
-
-    /// Waits (bounded) until `condition` holds.
-    func eventually(timeout: Duration, every: Duration = .milliseconds(200), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: every)
-        }
-        return try await condition()
     }
 
     /// The sandbox Dataproc's own jobs, read through its admin API: job id → (requestId, state).

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -31,11 +32,11 @@ struct OversightJobTests {
 
             let approved = try OversightTests.underPseudoTerminal(daemon, ["approve", approvalID])
             #expect(approved.status == 0, "\(approved.stdout) \(approved.stderr)")
-            let delivered = try await jobs.eventually(timeout: .seconds(30)) {
+            let delivered = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
                 try await jobs.call("approval.get", ["id": .string(approvalID)])["followUpDelivered"] == true
             }
             #expect(delivered)
-            let sent = try await jobs.eventually(timeout: .seconds(30)) { try await !jobs.upstreamJobs().isEmpty }
+            let sent = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) { try await !jobs.upstreamJobs().isEmpty }
             #expect(sent, "the approved job reaches Dataproc")
             // Let the sender and the tracker run a few more rounds: still one job upstream.
             try await Task.sleep(for: .seconds(3))
@@ -56,11 +57,11 @@ struct OversightJobTests {
             let submitted = try Self.submitWithoutTerminal(jobs.daemon, part: 2)
             let approvalID = try #require(submitted["approvalId"]?.stringValue)
             let jobID = try #require(submitted["jobId"]?.stringValue)
-            let expired = try await jobs.eventually(timeout: .seconds(30)) {
+            let expired = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
                 try await jobs.call("approval.get", ["id": .string(approvalID)])["state"] == "expired"
             }
             #expect(expired)
-            let settled = try await jobs.eventually(timeout: .seconds(30)) {
+            let settled = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
                 try await jobs.call("job.status", ["jobId": .string(jobID)])["state"] == "EXPIRED"
             }
             #expect(settled, "the job ends EXPIRED")

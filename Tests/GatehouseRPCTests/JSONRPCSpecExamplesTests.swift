@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -28,24 +29,24 @@ struct JSONRPCSpecExamplesTests {
 
     @Test(arguments: cases)
     func answersExactlyAsTheSpecShows(_ example: Case) async throws {
-        let server = try await TestServer(methods: SpecMethods.all)
-        defer { Task { await server.stop() } }
-        let client = Unchecked(try server.client())
-        // Frames are one line each: the examples' pretty-printing newlines sit between JSON tokens, where they are plain whitespace.
-        let raw = example.request_raw.replacingOccurrences(of: "\n", with: " ")
-        let (first, second) = try await offPool { () throws -> (JSONValue, JSONValue?) in
-            try client.value.send(Array(raw.utf8))
-            // A sentinel on the same connection proves whether anything was answered before it.
-            try client.value.send(Array(#"{"jsonrpc":"2.0","method":"system.ping","id":"sentinel"}"#.utf8))
-            let first = try client.value.readMessage()
-            return (first, first["id"] == "sentinel" ? nil : try client.value.readMessage())
+        try await using(TestServer(methods: SpecMethods.all)) { server in
+            let client = Unchecked(try server.client())
+            // Frames are one line each: the examples' pretty-printing newlines sit between JSON tokens, where they are plain whitespace.
+            let raw = example.request_raw.replacingOccurrences(of: "\n", with: " ")
+            let (first, second) = try await offPool { () throws -> (JSONValue, JSONValue?) in
+                try client.value.send(Array(raw.utf8))
+                // A sentinel on the same connection proves whether anything was answered before it.
+                try client.value.send(Array(#"{"jsonrpc":"2.0","method":"system.ping","id":"sentinel"}"#.utf8))
+                let first = try client.value.readMessage()
+                return (first, first["id"] == "sentinel" ? nil : try client.value.readMessage())
+            }
+            guard let expected = example.expected_response, !expected.isNull else {
+                #expect(first["id"] == "sentinel", "expected no response, got \(first.canonicalString)")
+                return
+            }
+            try Self.expectMatch(first, expected)
+            #expect(second?["id"] == "sentinel")
         }
-        guard let expected = example.expected_response, !expected.isNull else {
-            #expect(first["id"] == "sentinel", "expected no response, got \(first.canonicalString)")
-            return
-        }
-        try Self.expectMatch(first, expected)
-        #expect(second?["id"] == "sentinel")
     }
 
     /// Compares codes, ids and results exactly; error messages are advisory (the spec's conventions); batches as multisets.

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -6,7 +7,7 @@ import Synchronization
 import GatehousePeer
 
 /// An in-process RPC server on a temporary socket, for protocol tests.
-final class TestServer: Sendable {
+final class TestServer: StoppableResource {
     let server: RPCServer
     let socketPath: String
     let observer: RecordingObserver
@@ -85,14 +86,6 @@ enum SpecMethods {
             RPCMethod("get_data", summary: "[\"hello\", 5]", handler: .async { _ in ["hello", 5] }),
             RPCMethod("system.ping", summary: "pong", handler: .immediate { _ in "pong" }),
         ]
-    }
-}
-
-/// Runs blocking socket I/O on a thread of its own. Blocking a cooperative-pool thread (two on a
-/// 2-core machine) could starve the in-process server's async handlers and deadlock the test.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 

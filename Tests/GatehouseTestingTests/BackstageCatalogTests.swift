@@ -12,7 +12,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func paginationWalksEveryEntityExactlyOnce() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             var seen: [String] = []
             var next: String? = "/api/catalog/entities/by-query?limit=4"
             var total = -1
@@ -34,7 +34,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func filtersAreCaseInsensitiveAndOrAcrossParameters() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let users = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query?filter=kind=USER&limit=100"))
             let userRefs = refs(of: users)
             #expect(!userRefs.isEmpty)
@@ -56,7 +56,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func relationsAreComputedLikeBackstage() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let teamA = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-name/group/default/team-a"))
             let relations = (teamA.json?["relations"]?.arrayValue ?? []).map { "\($0["type"]?.stringValue ?? "") \($0["targetRef"]?.stringValue ?? "")" }
             #expect(relations.contains("hasMember user:default/alice"))
@@ -80,7 +80,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func byRefsKeepsRequestOrderWithNullForMissing() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let response = try await LoopbackHTTP.postJSON(
                 sandbox.backstageURL.with("/api/catalog/entities/by-refs"),
                 ["entityRefs": ["user:default/bob", "component:default/nope", "group:default/platform"], "fields": ["metadata.name"]])
@@ -112,7 +112,7 @@ struct BackstageCatalogTests {
     }
 
     @Test func syntheticCatalogBuildsDeepGroupHierarchy() async throws {
-        try await withSandbox({
+        try await withManualSandbox({
             $0.includeExamples = false
             $0.syntheticEntities = 5000
             $0.syntheticGroupDepth = 8

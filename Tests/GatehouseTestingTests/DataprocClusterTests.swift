@@ -6,7 +6,7 @@ import Testing
 @Suite("Dataproc sandbox clusters")
 struct DataprocClusterTests {
     @Test func createReturnsAnOperationThatCompletesWhenTheClusterRuns() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             let created = try await client.create(ClusterClient.body("analytics-1"))
             #expect(created.status == 200)
@@ -33,7 +33,7 @@ struct DataprocClusterTests {
     }
 
     @Test func sameRequestIdCreatesOneClusterEvenThroughAConnectionReset() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             let fault = try await LoopbackHTTP.postJSON(sandbox.adminURL.with("/admin/faults/dataproc"), ["kind": "reset-after-body"])
             #expect(fault.status == 200)
@@ -51,7 +51,7 @@ struct DataprocClusterTests {
     }
 
     @Test func aTakenNameIsAConflictUntilTheClusterIsGone() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             #expect(try await client.create(ClusterClient.body("shared")).status == 200)
             let clash = try await client.create(ClusterClient.body("shared"))
@@ -90,7 +90,7 @@ struct DataprocClusterTests {
 
     @Test(arguments: badCreates)
     func createIsStrictAboutTheSpecAndNamesTheViolation(body: JSONValue, mentions: String) async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let response = try await ClusterClient(sandbox).create(body)
             #expect(response.status == 400)
             #expect(response.json?.value(at: "error.status")?.stringValue == "INVALID_ARGUMENT")
@@ -100,7 +100,7 @@ struct DataprocClusterTests {
     }
 
     @Test func badRequestIdAndUnknownQueryParametersAreRefused() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             let badId = try await client.create(ClusterClient.body("ok"), requestId: "not%20valid")
             #expect(badId.status == 400)
@@ -112,7 +112,7 @@ struct DataprocClusterTests {
     }
 
     @Test func listFiltersOnLabelsStateAndName() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("alice-1", labels: ["gatehouse-principal": "alice", "env": "dev"]))
             _ = try await client.create(ClusterClient.body("alice-2", labels: ["gatehouse-principal": "alice"]))
@@ -138,7 +138,7 @@ struct DataprocClusterTests {
     }
 
     @Test func deleteGoesThroughDeletingAndLeavesARecord() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("short-lived"))
             sandbox.clock.advance(by: 2)
@@ -169,7 +169,7 @@ struct DataprocClusterTests {
     }
 
     @Test func autoDeleteTtlDeletesTheClusterOnTheSandboxClock() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("ttl", lifecycle: ["autoDeleteTtl": "600s"]))
             let created = try #require(sandbox.dataproc.clusters.all.first?.createdAt)
@@ -193,7 +193,7 @@ struct DataprocClusterTests {
     }
 
     @Test func idleDeleteTtlCountsFromTheLastJob() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("idle", lifecycle: ["idleDeleteTtl": "300s"]))
             sandbox.clock.advance(by: 100)  // RUNNING since t=2, idle
@@ -210,7 +210,7 @@ struct DataprocClusterTests {
     }
 
     @Test func patchExtendsTheAutoDeleteScheduleOnlyThroughTheMask() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("extend", lifecycle: ["autoDeleteTtl": "600s"]))
             let extended: JSONValue = ["config": ["lifecycleConfig": ["autoDeleteTtl": "7200s"]], "labels": ["team": "other"]]
@@ -252,7 +252,7 @@ struct DataprocClusterTests {
     }
 
     @Test func jobsRunOnlyOnARunningClusterOnceTheNameWasCreated() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             #expect(try await client.submitJob(on: "never-created").status == 200)  // the original, cluster-less behaviour
             _ = try await client.create(ClusterClient.body("jobs-here"))
@@ -272,7 +272,7 @@ struct DataprocClusterTests {
     }
 
     @Test func aClusterAskedToFailEndsInErrorWithAFailedOperation() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             let body = ClusterClient.body("doomed").setting(["config", "softwareConfig", "properties", "sandbox:fail"], to: "true")
             let created = try await client.create(body)
@@ -291,7 +291,7 @@ struct DataprocClusterTests {
     }
 
     @Test func operationsListAndGet() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await client.create(ClusterClient.body("ops-a"))
             _ = try await client.create(ClusterClient.body("ops-b"))
@@ -307,7 +307,7 @@ struct DataprocClusterTests {
     }
 
     @Test func faultsApplyToTheClusterRoutes() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = ClusterClient(sandbox)
             _ = try await LoopbackHTTP.postJSON(sandbox.adminURL.with("/admin/faults/dataproc"), ["kind": "status", "status": 503, "count": 1])
             let failed = try await client.create(ClusterClient.body("faulty"))

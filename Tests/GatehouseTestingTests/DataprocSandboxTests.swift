@@ -6,7 +6,7 @@ import Testing
 @Suite("Dataproc sandbox")
 struct DataprocSandboxTests {
     @Test func sameRequestIdGivesTheSameJobOnce() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             let url = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let first = try await LoopbackHTTP.postJSON(url, Sandbox.submitBody(requestId: "req-42"), headers: auth)
@@ -23,7 +23,7 @@ struct DataprocSandboxTests {
     }
 
     @Test func existingJobIdIsAConflict() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let url = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let auth = sandbox.bearer()
             #expect(try await LoopbackHTTP.postJSON(url, Sandbox.submitBody(requestId: nil, jobId: "nightly-1"), headers: auth).status == 200)
@@ -34,7 +34,7 @@ struct DataprocSandboxTests {
     }
 
     @Test func statesMoveOnTheSandboxClock() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             let url = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let ok = try await LoopbackHTTP.postJSON(url, Sandbox.submitBody(requestId: "a", jobId: "ok-job"), headers: auth)
@@ -66,7 +66,7 @@ struct DataprocSandboxTests {
     }
 
     @Test func cancelMovesAnActiveJobToCancelled() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             _ = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: "c", jobId: "to-cancel"), headers: auth)
             let cancelled = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + "/to-cancel:cancel"), [:], headers: auth)
@@ -99,7 +99,7 @@ struct DataprocSandboxTests {
     }
 
     @Test func tokensAreCheckedForPresenceExpiryAndScope() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let url = sandbox.dataprocURL.with(sandbox.jobsPath)
             let missing = try await LoopbackHTTP.get(url)
             #expect(missing.status == 401)

@@ -8,7 +8,7 @@ struct ExchangeRecorderTests {
     @Test func recordsRoutesAndExchangesWithoutSecrets() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("exchanges-\(UUID().uuidString).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try await withSandbox({ $0.exchangeLog = path }) { sandbox in
+        try await withManualSandbox({ $0.exchangeLog = path }) { sandbox in
             let login = try await LoopbackHTTP.send(
                 "POST", sandbox.lookerURL.with("/api/4.0/login"), headers: ["Content-Type": "application/x-www-form-urlencoded"],
                 body: Data("client_id=looker-admin-id&client_secret=looker-admin-secret".utf8))
@@ -36,7 +36,7 @@ struct ExchangeRecorderTests {
     }
 
     @Test func adminRoutesListEveryUpstreamsRouter() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let routes = try await LoopbackHTTP.get(sandbox.adminURL.with("/admin/routes")).json?["routes"]?.arrayValue ?? []
             let dataproc = routes.filter { $0["upstream"]?.stringValue == "dataproc" }.compactMap { route -> String? in
                 guard let method = route["method"]?.stringValue, let path = route["path"]?.stringValue else { return nil }

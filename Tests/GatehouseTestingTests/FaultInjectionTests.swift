@@ -11,7 +11,7 @@ struct FaultInjectionTests {
     }
 
     @Test func statusFaultAnswersForTheNextNRequestsOnly() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "backstage", ["kind": "status", "status": 503, "count": 2])
             let url = sandbox.backstageURL.with("/api/catalog/entities/by-query?limit=1")
             let first = try await LoopbackHTTP.get(url)
@@ -23,7 +23,7 @@ struct FaultInjectionTests {
     }
 
     @Test func rateLimitSendsRetryAfter() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "dataproc", ["kind": "ratelimit", "retryAfter": 7])
             let response = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath), headers: sandbox.bearer())
             #expect(response.status == 429)
@@ -33,7 +33,7 @@ struct FaultInjectionTests {
     }
 
     @Test func garbageBodyIsNotJSON() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "backstage", ["kind": "garbage"])
             let response = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query"))
             #expect(response.status == 200)
@@ -43,7 +43,7 @@ struct FaultInjectionTests {
     }
 
     @Test func downRefusesConnectionsUntilCleared() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let url = sandbox.lookerURL.with("/api/4.0/dashboards/12")
             try await setFault(sandbox, "looker", ["kind": "down"])
             await #expect(throws: (any Error).self) { _ = try await LoopbackHTTP.get(url) }
@@ -53,7 +53,7 @@ struct FaultInjectionTests {
     }
 
     @Test func resetAfterBodyDoesTheWorkButNeverAnswers() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "dataproc", ["kind": "reset-after-body"])
             let url = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let auth = sandbox.bearer()
@@ -71,7 +71,7 @@ struct FaultInjectionTests {
     }
 
     @Test func dropOnPageFailsThatPageOnce() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "backstage", ["kind": "drop-on-page", "page": 2])
             let first = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query?limit=5"))
             let cursor = try #require(first.json?.value(at: "pageInfo.nextCursor")?.stringValue)
@@ -82,7 +82,7 @@ struct FaultInjectionTests {
     }
 
     @Test func expireTokensAndRevokeRefuseCredentials() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let alice = try await sandbox.lookerAuth(clientId: "alice-client-id", secret: "alice-client-secret")
             try await setFault(sandbox, "looker", ["kind": "expire-tokens"])
             #expect(try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/dashboards/12"), headers: alice).status == 401)
@@ -99,7 +99,7 @@ struct FaultInjectionTests {
     }
 
     @Test func slowIsRecordedAndTheAnswerStillArrives() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             try await setFault(sandbox, "backstage", ["kind": "slow", "milliseconds": 50])
             #expect(try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query?limit=1")).status == 200)
             #expect(sandbox.requestLog.recent(upstream: .backstage).last?.fault == "slow")
@@ -115,7 +115,7 @@ struct FaultInjectionTests {
     }
 
     @Test func adminClockAndResetWork() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let before = sandbox.clock.now
             let advanced = try await LoopbackHTTP.postJSON(sandbox.adminURL.with("/admin/clock/advance"), ["seconds": 90])
             #expect(advanced.status == 200)

@@ -6,7 +6,7 @@ import Testing
 @Suite("Looker sandbox")
 struct LookerSandboxTests {
     @Test func loginWithWrongCredentialsAnswersLookerNotFound() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let response = try await LoopbackHTTP.send(
                 "POST", sandbox.lookerURL.with("/api/4.0/login"), headers: ["Content-Type": "application/x-www-form-urlencoded"],
                 body: Data("client_id=alice-client-id&client_secret=wrong".utf8))
@@ -18,7 +18,7 @@ struct LookerSandboxTests {
     }
 
     @Test func dashboardVisibilityFollowsFolders() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let alice = try await sandbox.lookerAuth(clientId: "alice-client-id", secret: "alice-client-secret")
             let own = try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/dashboards/12"), headers: alice)
             #expect(own.status == 200)
@@ -42,7 +42,7 @@ struct LookerSandboxTests {
     }
 
     @Test func queriesRunAsJSONAndCSVDeterministically() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let alice = try await sandbox.lookerAuth(clientId: "alice-client-id", secret: "alice-client-secret")
             let json = try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/queries/121/run/json?limit=3"), headers: alice)
             let rows = try #require(json.json?.arrayValue)
@@ -58,7 +58,7 @@ struct LookerSandboxTests {
     }
 
     @Test func sudoAndEmbedNeedAnAdminAndLogoutRevokes() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let admin = try await sandbox.lookerAuth(clientId: "looker-admin-id", secret: "looker-admin-secret")
             let sudo = try await LoopbackHTTP.send("POST", sandbox.lookerURL.with("/api/4.0/login/102"), headers: admin)
             #expect(sudo.status == 200)
@@ -81,7 +81,7 @@ struct LookerSandboxTests {
     }
 
     @Test func tokensExpireOnTheSandboxClock() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let alice = try await sandbox.lookerAuth(clientId: "alice-client-id", secret: "alice-client-secret")
             #expect(try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/dashboards/12"), headers: alice).status == 200)
             sandbox.clock.advance(by: 3601)

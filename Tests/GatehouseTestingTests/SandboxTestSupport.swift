@@ -1,23 +1,16 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 @testable import GatehouseTesting
 
 /// Runs `body` against a fresh in-process sandbox on ephemeral ports with a manual clock.
-func withSandbox<T>(
+func withManualSandbox<T>(
     _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
 ) async throws -> T {
-    var configuration = SandboxConfiguration()
-    configuration.clockMode = .manual
-    configure(&configuration)
-    let sandbox = try await Sandbox.start(configuration)
-    do {
-        let result = try await body(sandbox)
-        await sandbox.stop()
-        return result
-    } catch {
-        await sandbox.stop()
-        throw error
-    }
+    try await withSandbox({
+        $0.clockMode = .manual
+        configure(&$0)
+    }, body)
 }
 
 /// Like `withSandbox`, for a test that checks the sandbox against the published specs: fails with
@@ -26,7 +19,7 @@ func withStrictSandbox<T>(
     _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
 ) async throws -> T {
     let fixtures = try SandboxFixtures.required()
-    return try await withSandbox({
+    return try await withManualSandbox({
         $0.fixturesDirectory = fixtures.contractsDirectory?.path
         configure(&$0)
     }, body)

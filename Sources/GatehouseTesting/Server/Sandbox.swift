@@ -7,8 +7,8 @@ import Logging
 ///
 /// ```swift
 /// let sandbox = try await Sandbox.start()          // ephemeral ports, real clock, the demo world
-/// defer { Task { await sandbox.stop() } }
 /// // point clients at sandbox.backstageURL, sandbox.lookerURL, sandbox.dataprocURL, …
+/// await sandbox.stop()                             // before the test ends, whether it passed or threw
 /// ```
 public final class Sandbox: Sendable {
     /// The shared clock.

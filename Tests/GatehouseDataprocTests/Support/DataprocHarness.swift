@@ -84,16 +84,6 @@ final class DataprocHarness: Sendable {
         return ids
     }
 
-    /// Waits (bounded) until `condition` holds, polling every 50 ms.
-    func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return try await condition()
-    }
-
     /// Jobs per state, from the local store.
     func counts() async throws -> [String: Int] { try await service.jobs.counts() }
 

@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
@@ -35,13 +36,6 @@ extension TestDaemon {
             try await Task.sleep(for: .milliseconds(100))
         }
         Issue.record("sign-in did not finish in 30 s")
-    }
-}
-
-/// Runs blocking work on a thread of its own, so it never holds one of the two cooperative threads.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
 
