@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// Durations as people write them (`90m`, `2h`, `1d`, `3600s`, `1h30m`) and as Google's
 /// `google-duration` fields take them (`"5400s"`).
@@ -32,8 +33,11 @@ public enum ClusterDuration {
 
     /// The seconds of a Google duration string (`"3600s"`, `"3600.5s"`), rounded down.
     public static func seconds(google text: String?) -> Int? {
-        guard let text, text.hasSuffix("s"), let value = Double(text.dropLast()), value >= 0 else { return nil }
-        return Int(value)
+        // Bounded before the conversion, which traps beyond Int's range (`"1e300s"` from an upstream).
+        guard let text, text.hasSuffix("s"), let value = Double(text.dropLast()),
+            let seconds = OutsideNumbers.checked(value, within: 0...3_153_600_000)
+        else { return nil }
+        return Int(seconds)
     }
 
     /// A short human form: `2h`, `1h30m`, `45m`, `30s`.
