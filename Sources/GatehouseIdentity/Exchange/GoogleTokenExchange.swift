@@ -27,8 +27,8 @@ struct GoogleTokenExchange: Sendable {
             ])
         request.secrets = [idToken]
         let federated: STSResponse = try decode(try await send(request, upstream: "sts"), upstream: "sts")
-        let stsToken = IssuedToken(
-            value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(federated.expires_in ?? 3600), chain: ["sts"])
+        let lifetime = try UpstreamNumbers.lifetime(federated.expires_in, field: "expires_in", upstream: "sts")
+        let stsToken = IssuedToken(value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: ["sts"])
         guard let serviceAccount = configuration.serviceAccount else { return (stsToken, ["sts"]) }
 
         let root = configuration.iamCredentialsURL.hasSuffix("/") ? String(configuration.iamCredentialsURL.dropLast()) : configuration.iamCredentialsURL
@@ -44,7 +44,9 @@ struct GoogleTokenExchange: Sendable {
         impersonation.secrets = [stsToken.value]
         let generated: GenerateAccessTokenResponse = try decode(
             try await send(impersonation, upstream: "iamcredentials"), upstream: "iamcredentials")
-        let expiry = ISO8601DateFormatter().date(from: generated.expireTime) ?? now.addingTimeInterval(3600)
+        // Bounded like every lifetime from outside: a far-future expireTime is kept for a day at most.
+        let announced = ISO8601DateFormatter().date(from: generated.expireTime) ?? now.addingTimeInterval(3600)
+        let expiry = min(announced, now.addingTimeInterval(UpstreamNumbers.maximumTokenLifetime))
         return (IssuedToken(value: generated.accessToken, issuedAt: now, expiresAt: expiry, chain: []), ["sts", serviceAccount])
     }
 

@@ -22,6 +22,22 @@ public struct LoginChallenge: Sendable, Codable, Equatable {
     public var verificationURIComplete: String?
     /// When the sign-in stops waiting.
     public var expiresAt: Date
+    /// Something the person should know before opening `url` (a device page on another host).
+    public var warning: String?
+
+    /// A challenge; `warning` only when there is something to warn about.
+    public init(
+        id: String, method: LoginMethod, url: String, userCode: String? = nil, verificationURIComplete: String? = nil,
+        expiresAt: Date, warning: String? = nil
+    ) {
+        self.id = id
+        self.method = method
+        self.url = url
+        self.userCode = userCode
+        self.verificationURIComplete = verificationURIComplete
+        self.expiresAt = expiresAt
+        self.warning = warning
+    }
 }
 
 /// Where a sign-in stands.
