@@ -18,7 +18,11 @@ public enum ClusterDuration {
             if character.isASCII, character.isNumber {
                 digits.append(character)
             } else if let unit = units[character], let value = Int(digits) {
-                total += value * unit
+                // People type these; "9223372036854775807d" must be refused, not overflow.
+                let (part, overflowed) = value.multipliedReportingOverflow(by: unit)
+                let (sum, overflowedSum) = total.addingReportingOverflow(part)
+                guard !overflowed, !overflowedSum else { return nil }
+                total = sum
                 digits = ""
             } else {
                 return nil
