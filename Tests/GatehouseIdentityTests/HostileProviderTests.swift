@@ -262,6 +262,19 @@ struct HostileProviderTests {
         #expect(RefreshBackoff.delay(afterFailures: 50, random: 1) == 1350)
     }
 
+    @Test func anOversizedAnswerNamesTheRealLimitNotAnOutage() async throws {
+        let harness = try await ProviderHarness.start()
+        defer { harness.stop() }
+        let small = HTTPClient(configuration: .init(maxResponseBytes: 64 * 1024, retry: .none))
+        let service = try IdentityService(
+            configuration: harness.configuration, store: harness.store, http: small,
+            keySource: .file(harness.directory + "/gatehouse.db.key"), clock: SandboxIdentityClock(harness.clock))
+        var hostility = OIDCHostility()
+        hostility.tokenResponsePadding = 200 * 1024
+        let message = failure(try await deviceSignIn(harness, service, hostility))
+        #expect(message.contains("larger than 65536 bytes") && !message.contains("unreachable") && !message.contains("maxResponseBytes"), "\(message)")
+    }
+
     // MARK: 10. principal sealed
 
     @Test func thePrincipalsClaimsAreSealedAtRest() async throws {
