@@ -292,4 +292,26 @@ struct HostileProviderTests {
         try restarted.restore()
         #expect(restarted.currentPrincipal() == alice)
     }
+
+    /// A session stored before migration 0008 (claims in clear) is read, then sealed at start.
+    @Test func aSessionFromBeforeSealingIsSealedAtStart() async throws {
+        let harness = try await ProviderHarness.start()
+        defer { harness.stop() }
+        let alice = try await harness.signIn(try harness.service())
+        let json = String(decoding: try JSONEncoder.canonical.encode(alice), as: UTF8.self)
+        try await harness.store.writer.write { db in
+            try db.execute(sql: "UPDATE identity_session SET principal_json = ?, principal_sealed = NULL", arguments: [json])
+        }
+        let restarted = try harness.service()
+        try restarted.restore()
+        #expect(restarted.currentPrincipal() == alice)
+        var sealed = false
+        for _ in 0..<200 where !sealed {
+            sealed = try await harness.store.pool.read { db in
+                try Bool.fetchOne(db, sql: "SELECT principal_json = '' AND principal_sealed IS NOT NULL FROM identity_session") ?? false
+            }
+            if !sealed { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(sealed)
+    }
 }

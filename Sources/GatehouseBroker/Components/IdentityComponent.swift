@@ -98,10 +98,14 @@ public struct IdentityComponent: BrokerComponent {
 
     public func status() async -> [String: JSONValue] {
         guard let service, let status = try? await service.status() else { return ["configured": .bool(service != nil)] }
-        return [
+        var result: [String: JSONValue] = [
             "signedIn": .bool(status.signedIn), "offline": .bool(status.offline), "summary": .string(status.summary),
             "cachedTokens": .int(Int64(status.tokens.count)),
         ]
+        // A refused refresh is visible in `gatehouse status` too, not only in `auth status`.
+        if let error = status.lastError { result["lastError"] = .string(error) }
+        if status.refreshFailures > 0 { result["refreshFailures"] = .int(Int64(status.refreshFailures)) }
+        return result
     }
 
     private func tokenGet(_ call: RPCCall) async throws -> JSONValue {
