@@ -288,6 +288,9 @@ struct HostileProviderTests {
         var bytes = Data()
         for suffix in ["", "-wal"] { bytes += FileManager.default.contents(atPath: harness.store.path + suffix) ?? Data() }
         #expect(bytes.range(of: Data("team-a".utf8)) == nil)  // alice's group
+        #expect(bytes.range(of: Data("alice@example.com".utf8)) == nil)  // her email, also in each token's chain
+        let status = try await service.status()
+        #expect(status.tokens.contains { $0.chain.hasPrefix("alice@example.com") })
         let restarted = try harness.service()
         try restarted.restore()
         #expect(restarted.currentPrincipal() == alice)

@@ -112,7 +112,7 @@ struct TokenStore: Sendable {
 
     func token(for principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {
         let key = Self.principalKey(principal)
-        let stored = try await store.pool.read { db -> (sealed: Data, token: IssuedToken?)? in
+        let stored = try await store.pool.read { db -> (sealed: Data, chainSealed: Data?, token: IssuedToken?)? in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?"),
                 arguments: [key, audience.cacheName, audience.cacheScopes]
@@ -120,37 +120,43 @@ struct TokenStore: Sendable {
                 let issuedAt: Double = row["issued_at"]
                 let expiresAt: Double = row["expires_at"]
                 guard Self.plausibleStoredTimes.contains(issuedAt), Self.plausibleStoredTimes.contains(expiresAt) else {
-                    return (row["token_sealed"], nil)
+                    return (row["token_sealed"], nil, nil)
                 }
                 let token = IssuedToken(
                     value: "", tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: issuedAt),
                     expiresAt: Date(timeIntervalSince1970: expiresAt),
                     chain: (row["chain"] as String).components(separatedBy: " → "))
-                return (row["token_sealed"], token)
+                return (row["token_sealed"], row["chain_sealed"], token)
             }
         }
-        guard let (sealed, readable) = stored else { return nil }
+        guard let (sealed, chainSealed, readable) = stored else { return nil }
         guard let initial = readable else {
             try await drop(for: principal, audience)
             return nil
         }
         var token = initial
         token.value = try sealer.open(sealed, context: tokenContext(key, audience))
+        if let chainSealed {
+            token.chain = try sealer.open(chainSealed, context: chainContext(key, audience.cacheName, audience.cacheScopes))
+                .components(separatedBy: " → ")
+        }
         return token
     }
 
     func save(_ token: IssuedToken, for principal: Principal, _ audience: TokenAudience) async throws {
         let key = Self.principalKey(principal)
         let sealed = try sealer.seal(token.value, context: tokenContext(key, audience))
+        // The chain names the person (`alice@corp → sts`): sealed like the principal's claims.
+        let chain = try sealer.seal(token.chainDescription, context: chainContext(key, audience.cacheName, audience.cacheScopes))
         try await store.writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO identity_tokens (principal, audience, scopes, token_sealed, token_type, issued_at, expires_at, chain)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO identity_tokens (principal, audience, scopes, token_sealed, token_type, issued_at, expires_at, chain, chain_sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)
                     """,
                 arguments: [
                     key, audience.cacheName, audience.cacheScopes, sealed, token.tokenType,
-                    token.issuedAt.timeIntervalSince1970, token.expiresAt.timeIntervalSince1970, token.chainDescription,
+                    token.issuedAt.timeIntervalSince1970, token.expiresAt.timeIntervalSince1970, chain,
                 ])
         }
     }
@@ -168,18 +174,26 @@ struct TokenStore: Sendable {
     /// Expiry and chain of every cached token of `principal` (no secrets), for status.
     func summaries(for principal: Principal) async throws -> [(audience: String, scopes: String, expiresAt: Date, chain: String)] {
         let key = Self.principalKey(principal)
-        return try await store.pool.read { db in
+        let rows = try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT audience, scopes, expires_at, chain FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
+                db, sql: "SELECT audience, scopes, expires_at, chain, chain_sealed FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
                 arguments: [key]
-            ).compactMap { row in
+            ).compactMap { row -> (audience: String, scopes: String, expiresAt: Double, chain: String, chainSealed: Data?)? in
                 let expiresAt: Double = row["expires_at"]
                 guard Self.plausibleStoredTimes.contains(expiresAt) else { return nil }  // dropped at its next read
-                return (row["audience"], row["scopes"], Date(timeIntervalSince1970: expiresAt), row["chain"])
+                return (row["audience"], row["scopes"], expiresAt, row["chain"], row["chain_sealed"])
             }
+        }
+        return rows.map { row in
+            // A chain that does not open is shown as unknown; the token's own read reports the key problem.
+            let chain = row.chainSealed.map { (try? sealer.open($0, context: chainContext(key, row.audience, row.scopes))) ?? "?" } ?? row.chain
+            return (row.audience, row.scopes, Date(timeIntervalSince1970: row.expiresAt), chain)
         }
     }
 
+    private func chainContext(_ key: String, _ audience: String, _ scopes: String) -> String {
+        "\(audience) token chain [\(scopes)] of \(key)"
+    }
     private func principalContext(issuer: String, subject: String) -> String { "principal of \(issuer)#\(subject)" }
     private func refreshContext(_ principal: Principal) -> String { "refresh token of \(Self.principalKey(principal))" }
     private func tokenContext(_ key: String, _ audience: TokenAudience) -> String {
