@@ -17,6 +17,10 @@ struct GoogleTokenExchange: Sendable {
         guard let audience = configuration.workloadIdentityAudience else {
             throw IdentityError.notConfigured("set identity.workload_identity_audience to the workload identity provider resource name")
         }
+        // The ID token is sent there: the same transport rule as for the IdP's own endpoints.
+        let endpoints = EndpointPolicy(allowInsecureHTTP: configuration.allowInsecureHTTP)
+        try endpoints.check(configuration.stsURL, name: "identity.sts_url")
+        if configuration.serviceAccount != nil { try endpoints.check(configuration.iamCredentialsURL, name: "identity.iam_credentials_url") }
         // STS takes no Authorization header: the subject token is the credential.
         var request = HTTPRequest.form(
             configuration.stsURL, upstream: "sts",
