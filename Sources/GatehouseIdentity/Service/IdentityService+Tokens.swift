@@ -131,9 +131,9 @@ extension IdentityService {
         // RFC 6749 §7.1: a client must not use a token type it does not understand. A DPoP token
         // handed out as Bearer would fail (or worse, be accepted without its proof) downstream.
         guard let type = response.token_type, type.caseInsensitiveCompare("Bearer") == .orderedSame else {
-            throw IdentityError.unsupportedTokenType(response.token_type.map { "\($0)" } ?? "(no token_type)")
+            throw IdentityError.unsupportedTokenType(response.token_type ?? "(no token_type)")
         }
-        _ = try UpstreamNumbers.lifetime(response.expires_in, field: "expires_in")  // before anything is verified or stored
+        let lifetime = try UpstreamNumbers.lifetime(response.expires_in, field: "expires_in")  // before anything is verified or stored
         var principal = previous?.principal
         var idToken: IssuedToken?
         if let raw = response.id_token {
@@ -147,7 +147,6 @@ extension IdentityService {
                 expiresAt: verified.expiresAt, chain: [verified.principal.displayName])
         }
         guard let principal else { throw IdentityError.loginFailed("the IdP sent no ID token; request the openid scope") }
-        let lifetime = try UpstreamNumbers.lifetime(response.expires_in, field: "expires_in")
         let access = IssuedToken(
             value: response.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: [principal.displayName, "idp"])
         let switching = state.withLock { $0.principal != principal }

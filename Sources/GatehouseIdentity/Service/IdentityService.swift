@@ -71,7 +71,8 @@ public final class IdentityService: Sendable {
         let session: TokenStore.Session?
         do {
             session = try tokens.loadSessionNow()
-        } catch {
+        } catch let error where error is StoredIdentityError || error is SealingError {
+            // Only what was stored is dropped; a database that cannot be read at all still fails the start.
             logger.error("the stored session cannot be read and was dropped; sign in again", metadata: ["error": "\(error)"])
             try tokens.clearNow()
             state.withLock { $0.lastError = "\(StoredIdentityError.unreadableSession)" }
