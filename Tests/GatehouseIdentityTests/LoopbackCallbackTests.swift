@@ -34,6 +34,14 @@ extension LoopbackCallbackTests {
         let redirect = try #require(query["redirect_uri"])
         let state = try #require(query["state"])
 
+        // The browser opener gets only the local start address: nothing secret-ish in its argv,
+        // and it sends only this user's browser on to the IdP.
+        let start = try #require(challenge.browserURL)
+        #expect(!start.contains(state) && start.hasPrefix("http://127.0.0.1:"))
+        let peek = try ChildProcess.run(
+            "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/curl", "-s", "-D", "-", "-o", "/dev/null", start])
+        #expect(peek.stdout.hasPrefix("HTTP/1.1 403") && !peek.stdout.contains(state), "\(peek.stdout)")
+
         let forged = "\(redirect)?code=mallory-code&state=\(state)"
         let attacker = try ChildProcess.run(
             "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", forged])
@@ -43,12 +51,15 @@ extension LoopbackCallbackTests {
         try await Task.sleep(for: .milliseconds(50))
         #expect(try service.loginStatus(id: challenge.id) == .pending)
 
-        // The person's browser: the provider approves at once and redirects to the loopback port.
+        // The person's browser: from the start address to the IdP, which approves at once and
+        // redirects to the loopback port.
+        let local = try await harness.http.send(.get(start, upstream: "browser"))
+        #expect(local.status == 302 && local.headers["Location"] == challenge.url)
         let decision = try await harness.http.send(.get(challenge.url, upstream: "browser"))
         try #require(decision.status == 302)
         _ = try await harness.http.send(.get(try #require(decision.headers["Location"]), upstream: "browser"))
         let principal = try await harness.waitForLogin(service, challenge.id)
         #expect(principal.subject == "alice")
-        #expect(service.ignoredCallbacks(id: challenge.id) == 2)  // nobody's, and the one without this sign-in's state
+        #expect(service.ignoredCallbacks(id: challenge.id) == 3)  // nobody's two, and the one without this sign-in's state
     }
 }

@@ -29,7 +29,8 @@ extension IdentityService {
                 receiver.close()
                 throw IdentityError.unexpectedResponse(upstream: "idp", detail: "authorization_endpoint is not a URL")
             }
-            challenge = LoginChallenge(id: id, method: .loopback, url: authorizeURL, expiresAt: deadline)
+            receiver.redirectStart(to: authorizeURL)
+            challenge = LoginChallenge(id: id, method: .loopback, url: authorizeURL, expiresAt: deadline, browserURL: receiver.startURI)
             work = { [self] in
                 defer { receiver.close() }
                 return try await completeLoopback(receiver, pkce: pkce, timeout: configuration.loginTimeout, id: id)

@@ -23,7 +23,9 @@ struct Login: ParsableCommand {
             if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(safe(complete)))") }
         } else {
             print("Open this URL to sign in:\n\(safe(url))")
-            if !noBrowser { BrowserOpener.open(url) }
+            // The opener's argv is readable by every local user: it gets the daemon's local start
+            // address, which redirects only this user's browser to the URL above.
+            if !noBrowser { BrowserOpener.open(challenge["browserURL"]?.stringValue ?? url) }
         }
         // The code must reach a pipe or file now, not when the sign-in ends (stdout is buffered there).
         fflush(nil)
