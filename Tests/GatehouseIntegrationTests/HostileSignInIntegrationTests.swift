@@ -128,3 +128,31 @@ struct HostileSignInIntegrationTests {
         await sandbox.stop()
     }
 }
+
+extension HostileSignInIntegrationTests {
+    /// Item 2 end to end: a plain-http issuer on a real host is refused before any request, by
+    /// name and on the audit record; `identity.allow_insecure_http` is said out loud at start.
+    @Test func aPlainHTTPIssuerIsRefusedAndTheTestOverrideIsLoud() async throws {
+        let daemon = try TestDaemon(config: """
+            identity:
+              issuer: http://idp.corp.example
+              client_id: gatehouse
+            """)
+        try await daemon.start()
+        let refused = try #require(try await daemon.failure("auth.login.start", ["method": "loopback"]))
+        #expect(refused.reason == "insecure_endpoint" && refused.message.contains("http://idp.corp.example"), "\(refused)")
+        let record = try await lastAudit(daemon, "auth.login.start")
+        #expect(record["errorReason"] == "insecure_endpoint")
+        #expect(!daemon.log.contains("allow_insecure_http is on"))
+        daemon.stop()
+
+        let lax = try TestDaemon(config: """
+            identity:
+              issuer: http://idp.corp.example
+              allow_insecure_http: true
+            """)
+        try await lax.start()
+        #expect(lax.log.contains("identity.allow_insecure_http is on"))
+        lax.stop()
+    }
+}
