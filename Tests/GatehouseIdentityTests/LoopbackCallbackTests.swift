@@ -14,6 +14,16 @@ struct LoopbackCallbackTests {
         #expect(result.stdout == "200", "\(result.stderr)")
         #expect(receiver.refusedConnections == 0)
         #expect(LoopbackPeer.hex("127.0.0.1", port: 8080, wide: false) == "0100007F:1F90")
+        // A closed (orphaned) socket is listed with inode 0 and uid 0: never taken for root's.
+        let table = NSTemporaryDirectory() + "gh-tcp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: table) }
+        let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+        let orphan = "   7: 0100007F:D222 0100007F:B1F3 04 00000000:00000000 01:00000014 00000000     0        0 0 3 0000000000000000\n"
+        try (header + orphan).write(toFile: table, atomically: true, encoding: .utf8)
+        #expect(LoopbackPeer.uid(peer: ("127.0.0.1", 53794), local: ("127.0.0.1", 45555), tables: [table]) == nil)
+        let live = orphan.replacingOccurrences(of: "     0        0 0 3", with: "  1000        0 348108 2")
+        try (header + live).write(toFile: table, atomically: true, encoding: .utf8)
+        #expect(LoopbackPeer.uid(peer: ("127.0.0.1", 53794), local: ("127.0.0.1", 45555), tables: [table]) == 1000)
         #expect(LoopbackPeer.hex("127.0.0.1", port: 8080, wide: true) == "0000000000000000FFFF00000100007F:1F90")
     }
 }

@@ -1,8 +1,11 @@
 import Foundation
 
 /// Who is on the other end of a loopback TCP connection. The kernel lists every TCP socket in
-/// `/proc/net/tcp` and `/proc/net/tcp6` with the uid that owns it; the peer's socket is the one
-/// whose local address is the connection's remote one and whose remote address is ours.
+/// `/proc/net/tcp` and `/proc/net/tcp6` with its inode and the uid that owns it; the peer's socket
+/// is the one whose local address is the connection's remote one and whose remote address is ours.
+/// The uid column is the kernel's own record of the socket's owner; going from the inode to a
+/// process instead would mean reading every process's descriptors, which a daemon not running as
+/// root cannot do for other users.
 enum LoopbackPeer {
     /// The uid owning the socket at `peer` connected to `local`, or nil when the kernel lists no
     /// such socket (then the caller cannot be told apart from anyone else, and is refused).
@@ -16,6 +19,10 @@ enum LoopbackPeer {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
                 guard fields.count > 9, fields[1] == peerHex, fields[2] == localHex else { continue }
+                // A socket its process already closed is listed with inode 0 and uid 0: it belongs to
+                // nobody any more, and must not pass for root's. A browser waiting for our answer
+                // still holds its socket, so its inode is live.
+                guard let inode = UInt64(fields[9]), inode != 0 else { return nil }
                 return UInt32(fields[7])
             }
         }
