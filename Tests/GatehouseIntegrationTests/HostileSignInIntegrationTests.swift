@@ -156,3 +156,43 @@ extension HostileSignInIntegrationTests {
         lax.stop()
     }
 }
+
+extension HostileSignInIntegrationTests {
+    /// Item 5 end to end: `nobody` sends a code to the daemon's loopback listener first; it gets
+    /// 403, the sign-in goes on, and the ignored callback is on the audit record.
+    @Test func anotherUsersCallbackIsRefusedAndAudited() async throws {
+        try #require(getuid() == 0, "this test drops a helper to nobody, which needs root")
+        let sandbox = try await Sandbox.start()
+        let daemon = try TestDaemon(config: sandboxIdentityAndCatalogYAML(sandbox))
+        try await daemon.start()
+        let challenge = try await daemon.call("auth.login.start", ["method": "loopback"])
+        let id = try #require(challenge["id"]?.stringValue)
+        let text = try #require(challenge["url"]?.stringValue)
+        let url = try #require(URLComponents(string: text))
+        let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { a, _ in a })
+        let redirect = try #require(query["redirect_uri"])
+        let state = try #require(query["state"])
+        let forged = "\(redirect)?code=mallory-code&state=\(state)"
+        let attacker = try await offPool {
+            try TestDaemon.run(
+                "/usr/bin/setpriv",
+                ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", forged])
+        }
+        #expect(attacker.stdout == "403", "\(attacker.stdout) \(attacker.stderr)")
+        // The person then cancels at the IdP (the redirect carries the right state): the sign-in ends.
+        let cancel = "\(redirect)?error=access_denied&state=\(state)"
+        _ = try await offPool { try TestDaemon.run("/usr/bin/curl", ["-s", "-o", "/dev/null", cancel]) }
+        var status: JSONValue = .null
+        for _ in 0..<100 {
+            status = try await daemon.call("auth.login.status", ["id": .string(id)])
+            if status["state"] != "pending" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(status["state"] == "failed" && status["ignoredCallbacks"] == 1, "\(status)")
+        let record = try await lastAudit(daemon, "auth.login.status")
+        #expect(record["detail"]?["ignoredCallbacks"] == 1, "\(record)")
+        #expect(try await daemon.call("auth.status")["signedIn"] == false)  // mallory's code was never redeemed
+        daemon.stop()
+        await sandbox.stop()
+    }
+}
