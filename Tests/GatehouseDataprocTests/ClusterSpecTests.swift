@@ -109,6 +109,8 @@ struct ClusterSpecTests {
         #expect(ClusterDuration.seconds("h") == nil)
         #expect(ClusterDuration.seconds("0m") == nil)
         #expect(ClusterDuration.seconds(google: "3600s") == 3600)
+        #expect(ClusterDuration.seconds(google: "1e300s") == nil)  // from an upstream: refused, not trapped on
+        #expect(ClusterDuration.seconds("9223372036854775807d") == nil)
         #expect(ClusterDuration.describe(5400) == "1h30m")
     }
 

@@ -14,6 +14,9 @@ struct ResilienceTests {
         #expect(RetryAfter.delay(in: HTTPHeaders([("Retry-After", "soon")]), now: now) == nil)
         #expect(RetryAfter.delay(in: HTTPHeaders([("Retry-After", "-3")]), now: now) == nil)
         #expect(RetryAfter.delay(in: HTTPHeaders(), now: now) == nil)
+        // A server asking for forever gets a day, not a trap converting its number.
+        #expect(RetryAfter.delay(in: HTTPHeaders([("Retry-After", "999999999999999999")]), now: now) == .seconds(86_400))
+        #expect(RetryAfter.delay(in: HTTPHeaders([("Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT")]), now: now) == .seconds(86_400))
     }
 
     @Test("Half-open lets exactly one probe through; its success closes the circuit")

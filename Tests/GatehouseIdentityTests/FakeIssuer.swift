@@ -11,8 +11,14 @@ import Synchronization
 /// An issuer whose signing key the test holds (ES256), so it can mint good and bad ID tokens.
 final class FakeIssuer: Sendable {
     let server: LoopbackServer
-    let key = ES256PrivateKey()
+    private let currentKey = Mutex(ES256PrivateKey())
     let kid = "test-key-1"
+
+    /// The key published under `kid` (and signing by default).
+    var key: ES256PrivateKey { currentKey.withLock { $0 } }
+
+    /// Replaces the key under the same kid, as an IdP rotating without a new kid would.
+    func replaceKey() { currentKey.withLock { $0 = ES256PrivateKey() } }
     let jwksFetches = Mutex(0)
 
     private init(server: LoopbackServer) { self.server = server }

@@ -75,6 +75,22 @@ struct IDTokenVerificationTests {
             #expect(issuer.jwksFetches.withLock { $0 } == 1)  // cached, not fetched per verification
             #expect(await rejection(verifier, try await issuer.token(kid: "rotated-key")) == .unknownKeyID("rotated-key"))
             #expect(issuer.jwksFetches.withLock { $0 } == 2)  // exactly one refetch for the unknown kid
+            #expect(await rejection(verifier, try await issuer.token(kid: "made-up")) == .unknownKeyID("made-up"))
+            #expect(issuer.jwksFetches.withLock { $0 } == 2)  // made-up kids cannot make it hammer the IdP
+        }
+    }
+
+    /// A rotation that reuses the kid with a new key: the first failure refetches once and the
+    /// legitimate token verifies; a forgery right after causes no further fetch.
+    @Test func aKeyReplacedUnderTheSameKidIsPickedUpAndForgeriesDoNotRefetch() async throws {
+        try await withVerifier { issuer, verifier in
+            _ = try await verifier.verify(try await issuer.token(), nonce: nil, now: Date())
+            #expect(issuer.jwksFetches.withLock { $0 } == 1)
+            issuer.replaceKey()
+            _ = try await verifier.verify(try await issuer.token(), nonce: nil, now: Date())
+            #expect(issuer.jwksFetches.withLock { $0 } == 2)
+            #expect(await rejection(verifier, try await issuer.token(signer: ES256PrivateKey())) == .badSignature)
+            #expect(issuer.jwksFetches.withLock { $0 } == 2)
         }
     }
 }

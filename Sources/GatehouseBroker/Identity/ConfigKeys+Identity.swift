@@ -14,6 +14,8 @@ extension ConfigKeys {
         ConfigKey("identity.clock_skew_seconds", .int(0...600), default: "60", "Clock skew tolerated on ID-token exp, nbf and iat"),
         ConfigKey("identity.login_timeout_seconds", .int(30...3600), default: "600", "How long a sign-in waits for the browser or the device approval"),
         ConfigKey("identity.key_file", .path, default: nil, "Sealing key file (default: <database>.key, created 0600); GATEHOUSE_KEY (base64) overrides it"),
+        ConfigKey("identity.allow_insecure_http", .bool, default: "false", "Accept plain-http issuers and IdP endpoints on non-loopback hosts. Tests only: anyone on the network path could sign in as anyone (logged loudly at start)"),
+        ConfigKey("identity.trusted_verification_hosts", .stringList, default: nil, "Hosts besides the issuer's whose device-flow verification page is shown without a warning"),
         ConfigKey("identity.key_fd", .int(0...65_535), default: nil, "Inherited file descriptor to read the 32-byte sealing key from (managed hosts)"),
     ]
 }

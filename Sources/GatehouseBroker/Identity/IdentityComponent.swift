@@ -33,7 +33,8 @@ public struct IdentityComponent: BrokerComponent {
                 params: ["type": "object", "properties": ["method": ["enum": ["loopback", "device"]]], "additionalProperties": false],
                 handler: .async { call in
                     let params: LoginStartParams = try call.decodeParams()
-                    let challenge = try await identity().startLogin(params.method ?? .loopback)
+                    let challenge = try await audited(call) { try await identity().startLogin(params.method ?? .loopback) }
+                    if let warning = challenge.warning { call.annotations.update { $0.detail["warning"] = .string(warning) } }
                     return try JSONValue(encoding: challenge)
                 }),
             RPCMethod(
@@ -41,14 +42,22 @@ public struct IdentityComponent: BrokerComponent {
                 params: ["type": "object", "properties": ["id": ["type": "string"]], "required": ["id"], "additionalProperties": false],
                 handler: .async { call in
                     let params: LoginStatusParams = try call.decodeParams()
-                    let progress = try identity().loginStatus(id: params.id)
+                    let service = try identity()
+                    let progress = try service.loginStatus(id: params.id)
                     var result: [String: JSONValue] = ["state": .string(progress.state)]
                     switch progress {
                     case .pending: break
                     case .signedIn(let principal):
                         result["principal"] = try JSONValue(encoding: principal)
                         call.annotations.update { $0.principal = principal.displayName }
-                    case .failed(let reason): result["error"] = .string(reason)
+                    case .failed(let reason):
+                        result["error"] = .string(reason)
+                        call.annotations.update { $0.detail["loginError"] = .string(reason) }
+                    }
+                    let ignored = service.ignoredCallbacks(id: params.id)
+                    if ignored > 0 {
+                        result["ignoredCallbacks"] = .int(Int64(ignored))
+                        call.annotations.update { $0.detail["ignoredCallbacks"] = .int(Int64(ignored)) }
                     }
                     return .object(result)
                 }),
@@ -92,10 +101,14 @@ public struct IdentityComponent: BrokerComponent {
 
     public func status() async -> [String: JSONValue] {
         guard let service, let status = try? await service.status() else { return ["configured": .bool(service != nil)] }
-        return [
+        var result: [String: JSONValue] = [
             "signedIn": .bool(status.signedIn), "offline": .bool(status.offline), "summary": .string(status.summary),
             "cachedTokens": .int(Int64(status.tokens.count)),
         ]
+        // A refused refresh is visible in `gatehouse status` too, not only in `auth status`.
+        if let error = status.lastError { result["lastError"] = .string(error) }
+        if status.refreshFailures > 0 { result["refreshFailures"] = .int(Int64(status.refreshFailures)) }
+        return result
     }
 
     private func tokenGet(_ call: RPCCall) async throws -> JSONValue {
@@ -110,7 +123,7 @@ public struct IdentityComponent: BrokerComponent {
         }
         let service = try identity()
         if let principal = service.currentPrincipal() { call.annotations.update { $0.principal = principal.displayName } }
-        let token = try await service.accessToken(for: audience)
+        let token = try await audited(call) { try await service.accessToken(for: audience) }
         call.annotations.update {
             $0.detail["tokenFingerprint"] = .string(token.fingerprint)
             $0.detail["audience"] = .string(audience.description)
@@ -118,9 +131,20 @@ public struct IdentityComponent: BrokerComponent {
         }
         return [
             "token": .string(token.value), "tokenType": .string(token.tokenType),
-            "expiresAt": .string(token.expiresAt.ISO8601Format()), "expiresAtUnix": .int(Int64(token.expiresAt.timeIntervalSince1970)),
+            "expiresAt": .string(token.expiresAt.ISO8601Format()), "expiresAtUnix": .int(OutsideNumbers.unixSeconds(token.expiresAt)),
             "chain": .array(token.chain.map(JSONValue.string)), "fingerprint": .string(token.fingerprint),
         ]
+    }
+
+    /// Runs `body`; an identity error's message (never a secret) goes into the audit record's
+    /// detail, so a refused answer from the IdP is on record with its reason, not just a code.
+    private func audited<T>(_ call: RPCCall, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as IdentityError {
+            call.annotations.update { $0.detail["identityError"] = .string(error.description) }
+            throw error
+        }
     }
 
     private func identity() throws(RPCError) -> IdentityService {

@@ -13,6 +13,11 @@ extension IdentityError: RPCErrorConvertible {
         case .loginFailed: RPCError(.unauthorized, reason: "login_failed", message: description)
         case .unknownLogin: RPCError(.notFound, reason: "unknown_login", message: description)
         case .unexpectedResponse: RPCError(.upstreamError, reason: "unexpected_response", message: description)
+        case .outOfRange: RPCError(.upstreamError, reason: "upstream_value_out_of_range", message: description)
+        case .insecureEndpoint: RPCError(.conflict, reason: "insecure_endpoint", message: description)
+        case .unsupportedTokenType: RPCError(.upstreamError, reason: "unsupported_token_type", message: description)
+        case .responseTooLarge: RPCError(.upstreamError, reason: "response_too_large", message: description)
+        case .refreshBackingOff: RPCError(.upstreamUnavailable, reason: "refresh_backing_off", message: description)
         }
     }
 }

@@ -32,6 +32,8 @@ enum IdentitySettings {
         configuration.refreshAheadFraction = fraction
         configuration.allowedClockSkew = TimeInterval(config.int("identity.clock_skew_seconds") ?? 60)
         configuration.loginTimeout = TimeInterval(config.int("identity.login_timeout_seconds") ?? 600)
+        configuration.allowInsecureHTTP = config.bool("identity.allow_insecure_http") ?? false
+        configuration.trustedVerificationHosts = config.list("identity.trusted_verification_hosts")
         return configuration
     }
 

@@ -103,8 +103,14 @@ public struct DataprocClient: Sendable {
 
 /// `Retry-After` in seconds (the form Google and the sandbox send).
 enum RetryAfterHeader {
+    /// The longest wait honoured: the outbox pauses for it, and `Retry-After: 1e300` must not
+    /// become a pause no integer can hold.
+    static let maximum: Double = 3600
+
     static func date(_ value: String?, now: Date = Date()) -> Date? {
-        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 else { return nil }
-        return now.addingTimeInterval(seconds)
+        guard let value, let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0,
+            let bounded = OutsideNumbers.clamped(seconds, to: 0...maximum)
+        else { return nil }
+        return now.addingTimeInterval(bounded)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// Durations as people write them (`90m`, `2h`, `1d`, `3600s`, `1h30m`) and as Google's
 /// `google-duration` fields take them (`"5400s"`).
@@ -17,7 +18,11 @@ public enum ClusterDuration {
             if character.isASCII, character.isNumber {
                 digits.append(character)
             } else if let unit = units[character], let value = Int(digits) {
-                total += value * unit
+                // People type these; "9223372036854775807d" must be refused, not overflow.
+                let (part, overflowed) = value.multipliedReportingOverflow(by: unit)
+                let (sum, overflowedSum) = total.addingReportingOverflow(part)
+                guard !overflowed, !overflowedSum else { return nil }
+                total = sum
                 digits = ""
             } else {
                 return nil
@@ -32,8 +37,11 @@ public enum ClusterDuration {
 
     /// The seconds of a Google duration string (`"3600s"`, `"3600.5s"`), rounded down.
     public static func seconds(google text: String?) -> Int? {
-        guard let text, text.hasSuffix("s"), let value = Double(text.dropLast()), value >= 0 else { return nil }
-        return Int(value)
+        // Bounded before the conversion, which traps beyond Int's range (`"1e300s"` from an upstream).
+        guard let text, text.hasSuffix("s"), let value = Double(text.dropLast()),
+            let seconds = OutsideNumbers.checked(value, within: 0...3_153_600_000)
+        else { return nil }
+        return Int(seconds)
     }
 
     /// A short human form: `2h`, `1h30m`, `45m`, `30s`.

@@ -34,7 +34,7 @@ public enum HTTPError: Error, CustomStringConvertible, Sendable, Equatable {
         case .circuitOpen(let upstream, let retryAt):
             "\(upstream) is offline after repeated failures; next attempt allowed at \(retryAt.ISO8601Format())"
         case .responseTooLarge(let upstream, let limit):
-            "the response from \(upstream) exceeded the \(limit)-byte limit; raise maxResponseBytes or request less data"
+            "the response from \(upstream) exceeded \(limit) bytes, the most Gatehouse reads from one answer; request less data"
         case .transport(let upstream, let detail):
             "the connection to \(upstream) failed during the exchange: \(detail)"
         case .undecodable(let upstream, let detail):

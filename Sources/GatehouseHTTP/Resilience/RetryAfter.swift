@@ -1,13 +1,17 @@
 import Foundation
+import GatehouseCore
 
 /// The `Retry-After` response header (RFC 9110 §10.2.3): delay-seconds or an HTTP-date.
 enum RetryAfter {
-    /// How long the server asked us to wait, or nil when the header is absent or unreadable.
+    /// The longest wait honoured; a server asking for more (`Retry-After: 1e30`) gets this.
+    static let maximum: Double = 86_400
+
+    /// How long the server asked us to wait (at most `maximum`), or nil when the header is absent or unreadable.
     static func delay(in headers: HTTPHeaders, now: Date = Date()) -> Duration? {
         guard let raw = headers["Retry-After"]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-        if let seconds = Int(raw) { return seconds >= 0 ? .seconds(seconds) : nil }
+        if let seconds = Int(raw) { return seconds >= 0 ? .seconds(min(Double(seconds), maximum)) : nil }
         guard let date = httpDate(raw) else { return nil }
-        return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
+        return .milliseconds(OutsideNumbers.milliseconds(date.timeIntervalSince(now), clampedTo: 0...maximum))
     }
 
     /// IMF-fixdate first, then the two obsolete forms recipients must still accept.

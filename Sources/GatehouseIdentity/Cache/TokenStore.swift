@@ -12,7 +12,13 @@ struct TokenStore: Sendable {
     struct Session: Sendable {
         var principal: Principal
         var refreshToken: String?
+        /// Read from a row written before the principal was sealed (migration 0008).
+        var principalWasInClear = false
     }
+
+    /// Stored times outside this range cannot be real (a hostile or corrupted value): such a row is
+    /// dropped, never turned into a date that a later conversion would trap on. Years 2000 to 3000.
+    static let plausibleStoredTimes: ClosedRange<Double> = 946_684_800...32_503_680_000
 
     /// The cache key of a principal: issuer and subject, never the display name.
     static func principalKey(_ principal: Principal) -> String { principal.issuer + "#" + principal.subject }
@@ -30,45 +36,75 @@ struct TokenStore: Sendable {
     /// The session's columns, copied out of the read: GRDB's `Row` is not `Sendable`, and an
     /// async read must return a `Sendable` value (otherwise Swift silently picks the blocking read).
     private struct SessionColumns: Sendable {
+        let issuer: String
+        let subject: String
         let principalJSON: String
+        let principalSealed: Data?
         let refreshSealed: Data?
     }
 
     private static func sessionRow(_ db: Database) throws -> SessionColumns? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT principal_json, refresh_sealed FROM identity_session WHERE id = 1")).map {
-            SessionColumns(principalJSON: $0["principal_json"], refreshSealed: $0["refresh_sealed"])
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT issuer, subject, principal_json, principal_sealed, refresh_sealed FROM identity_session WHERE id = 1")
+        ).map {
+            SessionColumns(
+                issuer: $0["issuer"], subject: $0["subject"], principalJSON: $0["principal_json"],
+                principalSealed: $0["principal_sealed"], refreshSealed: $0["refresh_sealed"])
         }
     }
 
     private func session(from row: SessionColumns?) throws -> Session? {
         guard let row else { return nil }
-        let principal = try JSONDecoder().decode(Principal.self, from: Data(row.principalJSON.utf8))
+        let json: String
+        if let sealed = row.principalSealed {
+            json = try sealer.open(sealed, context: principalContext(issuer: row.issuer, subject: row.subject))
+        } else {
+            json = row.principalJSON  // written before migration 0008; `restore` seals it
+        }
+        let principal: Principal
+        do {
+            principal = try JSONDecoder().decode(Principal.self, from: Data(json.utf8))
+        } catch {
+            throw StoredIdentityError.unreadableSession
+        }
+        guard principal.issuer == row.issuer, principal.subject == row.subject else { throw StoredIdentityError.unreadableSession }
         let refresh = try row.refreshSealed.map { try sealer.open($0, context: refreshContext(principal)) }
-        return Session(principal: principal, refreshToken: refresh)
+        return Session(principal: principal, refreshToken: refresh, principalWasInClear: row.principalSealed == nil)
     }
 
     /// Replaces the session; a different person signing in drops every token of the previous one.
+    /// The principal's claims (email, groups) are sealed like the tokens; only issuer and subject stay in clear.
     func saveSession(_ principal: Principal, refreshToken: String?, now: Date) async throws {
         let json = String(decoding: try JSONEncoder.canonical.encode(principal), as: UTF8.self)
+        let sealedPrincipal = try sealer.seal(json, context: principalContext(issuer: principal.issuer, subject: principal.subject))
         let sealed = try refreshToken.map { try sealer.seal($0, context: refreshContext(principal)) }
         let key = Self.principalKey(principal)
         try await store.writer.write { db in
             try db.execute(sql: "DELETE FROM identity_tokens WHERE principal <> ?", arguments: [key])
             try db.execute(
                 sql: """
-                    INSERT INTO identity_session (id, issuer, subject, principal_json, refresh_sealed, signed_in_at, updated_at)
-                    VALUES (1, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO identity_session (id, issuer, subject, principal_json, principal_sealed, refresh_sealed, signed_in_at, updated_at)
+                    VALUES (1, ?, ?, '', ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject,
-                        principal_json = excluded.principal_json, refresh_sealed = excluded.refresh_sealed,
+                        principal_json = '', principal_sealed = excluded.principal_sealed, refresh_sealed = excluded.refresh_sealed,
                         updated_at = excluded.updated_at
                     """,
-                arguments: [principal.issuer, principal.subject, json, sealed, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                arguments: [principal.issuer, principal.subject, sealedPrincipal, sealed, now.timeIntervalSince1970, now.timeIntervalSince1970])
         }
     }
 
-    /// Forgets the session and every cached token.
+    /// Forgets the session, every cached token and the cached JWKS.
     func clear() async throws {
         try await store.writer.write { db in
+            try db.execute(sql: "DELETE FROM identity_tokens")
+            try db.execute(sql: "DELETE FROM identity_session")
+            try db.execute(sql: "DELETE FROM identity_jwks")
+        }
+    }
+
+    /// The same, blocking: at start-up, when the stored session cannot be read.
+    func clearNow() throws {
+        try store.pool.write { db in
             try db.execute(sql: "DELETE FROM identity_tokens")
             try db.execute(sql: "DELETE FROM identity_session")
         }
@@ -76,53 +112,102 @@ struct TokenStore: Sendable {
 
     func token(for principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {
         let key = Self.principalKey(principal)
-        let stored = try await store.pool.read { db -> (sealed: Data, token: IssuedToken)? in
+        let stored = try await store.pool.read { db -> (sealed: Data, chainSealed: Data?, token: IssuedToken?)? in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?"),
                 arguments: [key, audience.cacheName, audience.cacheScopes]
             ).map { row in
+                let issuedAt: Double = row["issued_at"]
+                let expiresAt: Double = row["expires_at"]
+                guard Self.plausibleStoredTimes.contains(issuedAt), Self.plausibleStoredTimes.contains(expiresAt) else {
+                    return (row["token_sealed"], nil, nil)
+                }
                 let token = IssuedToken(
-                    value: "", tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: row["issued_at"]),
-                    expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
+                    value: "", tokenType: row["token_type"], issuedAt: Date(timeIntervalSince1970: issuedAt),
+                    expiresAt: Date(timeIntervalSince1970: expiresAt),
                     chain: (row["chain"] as String).components(separatedBy: " → "))
-                return (row["token_sealed"], token)
+                return (row["token_sealed"], row["chain_sealed"], token)
             }
         }
-        guard let (sealed, initial) = stored else { return nil }
+        guard let (sealed, chainSealed, readable) = stored else { return nil }
+        guard let initial = readable else {
+            try await drop(for: principal, audience)
+            return nil
+        }
         var token = initial
         token.value = try sealer.open(sealed, context: tokenContext(key, audience))
+        if let chainSealed {
+            token.chain = try sealer.open(chainSealed, context: chainContext(key, audience.cacheName, audience.cacheScopes))
+                .components(separatedBy: " → ")
+        }
         return token
     }
 
     func save(_ token: IssuedToken, for principal: Principal, _ audience: TokenAudience) async throws {
         let key = Self.principalKey(principal)
         let sealed = try sealer.seal(token.value, context: tokenContext(key, audience))
+        // The chain names the person (`alice@corp → sts`): sealed like the principal's claims.
+        let chain = try sealer.seal(token.chainDescription, context: chainContext(key, audience.cacheName, audience.cacheScopes))
         try await store.writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO identity_tokens (principal, audience, scopes, token_sealed, token_type, issued_at, expires_at, chain)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO identity_tokens (principal, audience, scopes, token_sealed, token_type, issued_at, expires_at, chain, chain_sealed)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, '', ?)
                     """,
                 arguments: [
                     key, audience.cacheName, audience.cacheScopes, sealed, token.tokenType,
-                    token.issuedAt.timeIntervalSince1970, token.expiresAt.timeIntervalSince1970, token.chainDescription,
+                    token.issuedAt.timeIntervalSince1970, token.expiresAt.timeIntervalSince1970, chain,
                 ])
+        }
+    }
+
+    /// Removes one cached token (one whose stored times cannot be real).
+    func drop(for principal: Principal, _ audience: TokenAudience) async throws {
+        let key = Self.principalKey(principal)
+        try await store.writer.write { db in
+            try db.execute(
+                sql: "DELETE FROM identity_tokens WHERE principal = ? AND audience = ? AND scopes = ?",
+                arguments: [key, audience.cacheName, audience.cacheScopes])
         }
     }
 
     /// Expiry and chain of every cached token of `principal` (no secrets), for status.
     func summaries(for principal: Principal) async throws -> [(audience: String, scopes: String, expiresAt: Date, chain: String)] {
         let key = Self.principalKey(principal)
-        return try await store.pool.read { db in
+        let rows = try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT audience, scopes, expires_at, chain FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
+                db, sql: "SELECT audience, scopes, expires_at, chain, chain_sealed FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
                 arguments: [key]
-            ).map { ($0["audience"], $0["scopes"], Date(timeIntervalSince1970: $0["expires_at"]), $0["chain"]) }
+            ).compactMap { row -> (audience: String, scopes: String, expiresAt: Double, chain: String, chainSealed: Data?)? in
+                let expiresAt: Double = row["expires_at"]
+                guard Self.plausibleStoredTimes.contains(expiresAt) else { return nil }  // dropped at its next read
+                return (row["audience"], row["scopes"], expiresAt, row["chain"], row["chain_sealed"])
+            }
+        }
+        return rows.map { row in
+            // A chain that does not open is shown as unknown; the token's own read reports the key problem.
+            let chain = row.chainSealed.map { (try? sealer.open($0, context: chainContext(key, row.audience, row.scopes))) ?? "?" } ?? row.chain
+            return (row.audience, row.scopes, Date(timeIntervalSince1970: row.expiresAt), chain)
         }
     }
 
+    private func chainContext(_ key: String, _ audience: String, _ scopes: String) -> String {
+        "\(audience) token chain [\(scopes)] of \(key)"
+    }
+    private func principalContext(issuer: String, subject: String) -> String { "principal of \(issuer)#\(subject)" }
     private func refreshContext(_ principal: Principal) -> String { "refresh token of \(Self.principalKey(principal))" }
     private func tokenContext(_ key: String, _ audience: TokenAudience) -> String {
         "\(audience.cacheName) token [\(audience.cacheScopes)] of \(key)"
+    }
+}
+
+/// Why what a previous run stored cannot be used; the person is asked to sign in again.
+enum StoredIdentityError: Error, CustomStringConvertible {
+    case unreadableSession
+
+    var description: String {
+        switch self {
+        case .unreadableSession: "the stored session could not be read; run `gatehouse login` again"
+        }
     }
 }

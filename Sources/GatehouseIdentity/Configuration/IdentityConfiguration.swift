@@ -26,6 +26,11 @@ public struct IdentityConfiguration: Sendable {
     public var allowedClockSkew: TimeInterval
     /// How long a pending sign-in waits for the browser or the device approval.
     public var loginTimeout: TimeInterval
+    /// Accept plain-http issuers and endpoints on non-loopback hosts. For tests only: an on-path
+    /// attacker could then serve their own JWKS and sign in as anyone.
+    public var allowInsecureHTTP = false
+    /// Hosts besides the issuer's whose device verification page is shown without a warning.
+    public var trustedVerificationHosts: [String] = []
 
     /// A configuration with the usual defaults for everything but the IdP.
     public init(

@@ -17,6 +17,10 @@ struct GoogleTokenExchange: Sendable {
         guard let audience = configuration.workloadIdentityAudience else {
             throw IdentityError.notConfigured("set identity.workload_identity_audience to the workload identity provider resource name")
         }
+        // The ID token is sent there: the same transport rule as for the IdP's own endpoints.
+        let endpoints = EndpointPolicy(allowInsecureHTTP: configuration.allowInsecureHTTP)
+        try endpoints.check(configuration.stsURL, name: "identity.sts_url")
+        if configuration.serviceAccount != nil { try endpoints.check(configuration.iamCredentialsURL, name: "identity.iam_credentials_url") }
         // STS takes no Authorization header: the subject token is the credential.
         var request = HTTPRequest.form(
             configuration.stsURL, upstream: "sts",
@@ -27,8 +31,8 @@ struct GoogleTokenExchange: Sendable {
             ])
         request.secrets = [idToken]
         let federated: STSResponse = try decode(try await send(request, upstream: "sts"), upstream: "sts")
-        let stsToken = IssuedToken(
-            value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(federated.expires_in ?? 3600), chain: ["sts"])
+        let lifetime = try UpstreamNumbers.lifetime(federated.expires_in, field: "expires_in", upstream: "sts")
+        let stsToken = IssuedToken(value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: ["sts"])
         guard let serviceAccount = configuration.serviceAccount else { return (stsToken, ["sts"]) }
 
         let root = configuration.iamCredentialsURL.hasSuffix("/") ? String(configuration.iamCredentialsURL.dropLast()) : configuration.iamCredentialsURL
@@ -44,7 +48,9 @@ struct GoogleTokenExchange: Sendable {
         impersonation.secrets = [stsToken.value]
         let generated: GenerateAccessTokenResponse = try decode(
             try await send(impersonation, upstream: "iamcredentials"), upstream: "iamcredentials")
-        let expiry = ISO8601DateFormatter().date(from: generated.expireTime) ?? now.addingTimeInterval(3600)
+        // Bounded like every lifetime from outside: a far-future expireTime is kept for a day at most.
+        let announced = ISO8601DateFormatter().date(from: generated.expireTime) ?? now.addingTimeInterval(3600)
+        let expiry = min(announced, now.addingTimeInterval(UpstreamNumbers.maximumTokenLifetime))
         return (IssuedToken(value: generated.accessToken, issuedAt: now, expiresAt: expiry, chain: []), ["sts", serviceAccount])
     }
 

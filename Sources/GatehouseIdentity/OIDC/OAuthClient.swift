@@ -11,14 +11,19 @@ final class OAuthClient: Sendable {
     private let metadataCache = Mutex<ProviderMetadata?>(nil)
     private let flight = SingleFlight<String, ProviderMetadata>()
 
+    let endpoints: EndpointPolicy
+
     init(configuration: IdentityConfiguration, http: HTTPClient) {
         self.configuration = configuration
         self.http = http
+        endpoints = EndpointPolicy(allowInsecureHTTP: configuration.allowInsecureHTTP)
     }
 
     /// The discovery document, fetched once and kept; its `issuer` must equal the configured one.
     func metadata() async throws -> ProviderMetadata {
         if let known = metadataCache.withLock({ $0 }) { return known }
+        // Checked before the first request: over plain http an on-path attacker serves their own keys.
+        try endpoints.check(configuration.issuer, name: "identity.issuer")
         return try await flight.run(key: "discovery") { [self] in
             let base = configuration.issuer.hasSuffix("/") ? String(configuration.issuer.dropLast()) : configuration.issuer
             let response = try await send(.get(base + "/.well-known/openid-configuration", upstream: Self.upstream))
@@ -28,9 +33,23 @@ final class OAuthClient: Sendable {
                     upstream: Self.upstream,
                     detail: "discovery says issuer \(document.issuer) but identity.issuer is \(configuration.issuer); they must match exactly")
             }
+            try endpoints.check(document.authorization_endpoint, name: "the announced authorization_endpoint")
+            try endpoints.check(document.token_endpoint, name: "the announced token_endpoint")
+            try endpoints.check(document.jwks_uri, name: "the announced jwks_uri")
+            if let device = document.device_authorization_endpoint {
+                try endpoints.check(device, name: "the announced device_authorization_endpoint")
+            }
+            if let revocation = document.revocation_endpoint {
+                try endpoints.check(revocation, name: "the announced revocation_endpoint")
+            }
             metadataCache.withLock { $0 = document }
             return document
         }
+    }
+
+    /// Forgets the discovery document (at logout), so the next sign-in reads and checks it afresh.
+    func forget() {
+        metadataCache.withLock { $0 = nil }
     }
 
     /// A token-endpoint grant: `fields` plus client authentication.

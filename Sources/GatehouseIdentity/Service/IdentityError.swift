@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseHTTP
 
 /// Why the identity service could not do what was asked; messages never contain tokens or secrets.
@@ -19,8 +20,21 @@ public enum IdentityError: Error, CustomStringConvertible, Sendable, Equatable {
     case unknownLogin(String)
     /// An answer from an upstream could not be understood.
     case unexpectedResponse(upstream: String, detail: String)
+    /// An upstream sent a number outside what Gatehouse accepts (`expires_in: 1e300`).
+    case outOfRange(upstream: String, field: String, value: String, accepted: String)
+    /// An issuer or announced endpoint that is not `https` (or is not a URL at all).
+    case insecureEndpoint(name: String, url: String)
+    /// The token endpoint issued a token type Gatehouse cannot hand out as a bearer token.
+    case unsupportedTokenType(String)
+    /// An upstream's answer was larger than Gatehouse reads.
+    case responseTooLarge(upstream: String, limit: Int)
+    /// Refreshing failed recently; the next attempt waits until `retryAt`.
+    case refreshBackingOff(retryAt: Date, failures: Int, lastError: String)
 
-    public var description: String {
+    /// The message, safe to print: an IdP's `error_description` reaches a terminal through it.
+    public var description: String { TerminalText.sanitized(message) }
+
+    private var message: String {
         switch self {
         case .notSignedIn:
             "not signed in; run `gatehouse login`"
@@ -39,6 +53,18 @@ public enum IdentityError: Error, CustomStringConvertible, Sendable, Equatable {
             "no sign-in \(id) is pending; start one with `gatehouse login`"
         case .unexpectedResponse(let upstream, let detail):
             "unexpected answer from \(upstream): \(detail)"
+        case .outOfRange(let upstream, let field, let value, let accepted):
+            "\(upstream) sent \(field) = \(value), outside the accepted \(accepted); the answer was refused"
+        case .insecureEndpoint(let name, let url):
+            "\(name) \(url) is not an https URL; only https is accepted (plain http only for loopback addresses, "
+                + "or with identity.allow_insecure_http in tests), and never other schemes"
+        case .unsupportedTokenType(let type):
+            "the IdP issued a \(type) token, but Gatehouse hands out only Bearer tokens (token_type must be Bearer); refused"
+        case .responseTooLarge(let upstream, let limit):
+            "the answer from \(upstream) was larger than \(limit) bytes, the most Gatehouse reads from one upstream answer; "
+                + "an IdP answer is a few kilobytes, so check the issuer URL"
+        case .refreshBackingOff(let retryAt, let failures, let lastError):
+            "refreshing failed \(failures) time(s) in a row (last: \(lastError)); the next attempt is at \(retryAt.ISO8601Format())"
         }
     }
 
@@ -46,6 +72,8 @@ public enum IdentityError: Error, CustomStringConvertible, Sendable, Equatable {
     static func from(_ error: HTTPError, upstream: String) -> IdentityError {
         switch error {
         case .undecodable(_, let detail): .unexpectedResponse(upstream: upstream, detail: detail)
+        case .responseTooLarge(_, let limit): .responseTooLarge(upstream: upstream, limit: limit)
+        case .invalidURL(let url): .insecureEndpoint(name: "\(upstream) URL", url: url)
         default: .offline(upstream: upstream, detail: error.description)
         }
     }

@@ -29,18 +29,28 @@ extension IdentityService {
                 receiver.close()
                 throw IdentityError.unexpectedResponse(upstream: "idp", detail: "authorization_endpoint is not a URL")
             }
-            challenge = LoginChallenge(id: id, method: .loopback, url: authorizeURL, expiresAt: deadline)
+            receiver.redirectStart(to: authorizeURL)
+            challenge = LoginChallenge(id: id, method: .loopback, url: authorizeURL, expiresAt: deadline, browserURL: receiver.startURI)
             work = { [self] in
                 defer { receiver.close() }
-                return try await completeLoopback(receiver, pkce: pkce, timeout: configuration.loginTimeout)
+                return try await completeLoopback(receiver, pkce: pkce, timeout: configuration.loginTimeout, id: id)
             }
         case .device:
             let device = try await oauth.deviceAuthorization()
-            let expires = min(deadline, clock.now.addingTimeInterval(device.expires_in))
+            let lifetime = try UpstreamNumbers.lifetime(device.expires_in, field: "expires_in of the device authorization")
+            let interval = try UpstreamNumbers.interval(device.interval)
+            try oauth.endpoints.check(device.verification_uri, name: "the device verification_uri")
+            if let complete = device.verification_uri_complete {
+                try oauth.endpoints.check(complete, name: "the device verification_uri_complete")
+            }
+            let expires = min(deadline, clock.now.addingTimeInterval(lifetime))
+            // What the person reads and types: no escape sequence of the IdP's reaches their terminal.
             challenge = LoginChallenge(
-                id: id, method: .device, url: device.verification_uri, userCode: device.user_code,
-                verificationURIComplete: device.verification_uri_complete, expiresAt: expires)
-            work = { [self] in try await pollDevice(device, until: expires) }
+                id: id, method: .device, url: TerminalText.sanitized(device.verification_uri),
+                userCode: TerminalText.sanitized(device.user_code),
+                verificationURIComplete: device.verification_uri_complete.map(TerminalText.sanitized), expiresAt: expires,
+                warning: verificationHostWarning(device.verification_uri))
+            work = { [self] in try await pollDevice(device, interval: interval, until: expires) }
         }
         state.withLock { $0.logins[id] = .pending }
         Task { [self] in
@@ -48,7 +58,7 @@ extension IdentityService {
             do {
                 outcome = .signedIn(try await work())
             } catch {
-                outcome = .failed("\(error)")
+                outcome = .failed(TerminalText.sanitized("\(error)"))
             }
             logger.notice("sign-in finished", metadata: ["method": "\(method.rawValue)", "outcome": "\(outcome.state)"])
             state.withLock { $0.logins[id] = outcome }
@@ -62,30 +72,57 @@ extension IdentityService {
         return progress
     }
 
-    private func completeLoopback(_ receiver: LoopbackReceiver, pkce: PKCE, timeout: TimeInterval) async throws -> Principal {
-        guard let callback = await receiver.next(timeout: timeout) else {
-            throw IdentityError.loginFailed("no browser came back within \(Int(timeout)) s; run `gatehouse login` again")
-        }
-        if let error = callback.query["error"] {
-            throw IdentityError.upstreamRejected(upstream: "idp", error: error, description: callback.query["error_description"])
-        }
-        // A redirect without our state may be forged by another page: never redeem its code.
-        guard callback.query["state"] == pkce.state else {
-            throw IdentityError.loginFailed("the redirect's state does not match this sign-in (possible CSRF); start again")
-        }
-        guard let code = callback.query["code"], !code.isEmpty else {
-            throw IdentityError.loginFailed("the redirect carried no authorization code")
-        }
-        let response = try await oauth.token([
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", receiver.redirectURI),
-            ("code_verifier", pkce.verifier),
-        ])
-        return try await accept(response, nonce: pkce.nonce, previous: nil)
+    /// Callbacks the sign-in `id` ignored: from another user's process, or without its `state`.
+    public func ignoredCallbacks(id: String) -> Int {
+        state.withLock { $0.ignoredCallbacks[id] ?? 0 }
     }
 
-    /// Polls the token endpoint as RFC 8628 §3.5 asks: at `interval`, 5 s slower after each `slow_down`.
-    private func pollDevice(_ device: DeviceAuthorizationResponse, until deadline: Date) async throws -> Principal {
-        var interval = max(1, device.interval ?? 5)
+    /// A warning when the device page is not on the issuer's host (or a configured trusted host):
+    /// a hostile IdP answer could send the person to a look-alike page to type their code.
+    func verificationHostWarning(_ uri: String) -> String? {
+        let host = URLComponents(string: uri)?.host?.lowercased()
+        let issuerHost = URLComponents(string: configuration.issuer)?.host?.lowercased()
+        let trusted = Set(configuration.trustedVerificationHosts.map { $0.lowercased() } + [issuerHost].compactMap { $0 })
+        guard let host, !trusted.contains(host) else { return nil }
+        return TerminalText.sanitized(
+            "the verification page is on \(host), not on the issuer's host \(issuerHost ?? "?"); type the code only if you trust \(host)")
+    }
+
+    private func completeLoopback(_ receiver: LoopbackReceiver, pkce: PKCE, timeout: TimeInterval, id: String) async throws -> Principal {
+        defer {
+            let refused = receiver.refusedConnections
+            if refused > 0 { state.withLock { $0.ignoredCallbacks[id, default: 0] += refused } }
+        }
+        for await callback in receiver.callbacks(timeout: timeout) {
+            // `state` first, before anything else in the callback (`error=` included) is acted on: a
+            // redirect without it was not sent by the IdP for this sign-in, so another page or
+            // process could abort the sign-in or redeem its own code otherwise. It is ignored and
+            // the sign-in keeps waiting for the real one.
+            guard callback.query["state"] == pkce.state else {
+                logger.warning("ignored a sign-in callback without this sign-in's state")
+                state.withLock { $0.ignoredCallbacks[id, default: 0] += 1 }
+                continue
+            }
+            if let error = callback.query["error"] {
+                throw IdentityError.upstreamRejected(
+                    upstream: "idp", error: TerminalText.sanitized(error), description: callback.query["error_description"].map(TerminalText.sanitized))
+            }
+            guard let code = callback.query["code"], !code.isEmpty else {
+                throw IdentityError.loginFailed("the redirect carried no authorization code")
+            }
+            let response = try await oauth.token([
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", receiver.redirectURI),
+                ("code_verifier", pkce.verifier),
+            ])
+            return try await accept(response, nonce: pkce.nonce, previous: nil)
+        }
+        throw IdentityError.loginFailed("no browser came back within \(Int(timeout)) s; run `gatehouse login` again")
+    }
+
+    /// Polls the token endpoint as RFC 8628 §3.5 asks: at `interval`, 5 s slower after each
+    /// `slow_down`, never more than `UpstreamNumbers.pollingInterval` apart.
+    private func pollDevice(_ device: DeviceAuthorizationResponse, interval initial: TimeInterval, until deadline: Date) async throws -> Principal {
+        var interval = initial
         while clock.now < deadline {
             try await clock.sleep(for: .seconds(interval))
             do {
@@ -96,7 +133,7 @@ extension IdentityService {
             } catch IdentityError.upstreamRejected(_, let error, let description) {
                 switch error {
                 case "authorization_pending": continue
-                case "slow_down": interval += 5
+                case "slow_down": interval = min(interval + 5, UpstreamNumbers.pollingInterval.upperBound)
                 case "access_denied": throw IdentityError.loginFailed("the sign-in was denied at the IdP")
                 case "expired_token": throw IdentityError.loginFailed("the device code expired before it was approved; run `gatehouse login --device` again")
                 default: throw IdentityError.upstreamRejected(upstream: "idp", error: error, description: description)

@@ -17,6 +17,8 @@ extension IdentityService {
     public func refreshDueTokens() async {
         guard let principal = currentPrincipal() else { return }
         let now = clock.now
+        // Backing off after failures: asking again every tick is what hammered IdPs.
+        guard state.withLock({ $0.refresh.allows(now) }) else { return }
         let summaries: [(audience: String, scopes: String, expiresAt: Date, chain: String)]
         do {
             summaries = try await tokens.summaries(for: principal)

@@ -78,6 +78,8 @@ extension IdentityService {
     }
 
     /// Redeems the refresh token; the IdP may rotate it, which is why this never runs twice at once.
+    /// Failures back off (see `RefreshBackoff`) and stay visible in `status()` until a refresh
+    /// works; `invalid_grant` means the IdP ended the session, so it ends here too.
     private func refreshSession(_ principal: Principal) async throws {
         guard let session = try await tokens.loadSession(), session.principal.subject == principal.subject else {
             throw IdentityError.notSignedIn
@@ -85,20 +87,53 @@ extension IdentityService {
         guard let refresh = session.refreshToken else {
             throw IdentityError.loginFailed("the session has no refresh token (ask for the offline_access scope); sign in again")
         }
-        let response: TokenResponse
+        let now = clock.now
+        let waiting = state.withLock { state -> IdentityError? in
+            guard !state.refresh.allows(now), let retryAt = state.refresh.retryAt else { return nil }
+            return .refreshBackingOff(retryAt: retryAt, failures: state.refresh.failures, lastError: state.lastError ?? "unknown")
+        }
+        if let waiting { throw waiting }
         do {
-            response = try await oauth.token([("grant_type", "refresh_token"), ("refresh_token", refresh)])
-            noteUpstream(nil)
+            let response = try await oauth.token([("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            _ = try await accept(response, nonce: nil, previous: session)
         } catch {
-            noteUpstream(error)
+            try await refreshFailed(error, principal: principal)
             throw error
         }
-        _ = try await accept(response, nonce: nil, previous: session)
+        state.withLock { state in
+            state.refresh.succeeded()
+            state.lastError = nil
+        }
+        noteUpstream(nil)
+    }
+
+    /// Records a failed refresh: back-off and a lasting error, or the end of the session on `invalid_grant`.
+    private func refreshFailed(_ error: any Error, principal: Principal) async throws {
+        noteUpstream(error)
+        let now = clock.now
+        state.withLock { $0.refresh.failed(at: now) }
+        guard case IdentityError.upstreamRejected(_, "invalid_grant", _) = error else { return }
+        logger.notice("the IdP refused the refresh token (invalid_grant); the session is over")
+        try await tokens.clear()
+        jwks.forget()
+        state.withLock { state in
+            guard state.principal == principal else { return }
+            state.principal = nil
+            state.memory = [:]
+            state.refresh = RefreshBackoff()
+            state.lastError = "the IdP ended the session (invalid_grant: the refresh token was revoked or expired); sign in again with `gatehouse login`"
+        }
     }
 
     /// Verifies and stores a token answer; returns the person it is for.
     func accept(_ response: TokenResponse, nonce: String?, previous: TokenStore.Session?) async throws -> Principal {
         let now = clock.now
+        // RFC 6749 §7.1: a client must not use a token type it does not understand. A DPoP token
+        // handed out as Bearer would fail (or worse, be accepted without its proof) downstream.
+        guard let type = response.token_type, type.caseInsensitiveCompare("Bearer") == .orderedSame else {
+            throw IdentityError.unsupportedTokenType(response.token_type ?? "(no token_type)")
+        }
+        let lifetime = try UpstreamNumbers.lifetime(response.expires_in, field: "expires_in")  // before anything is verified or stored
         var principal = previous?.principal
         var idToken: IssuedToken?
         if let raw = response.id_token {
@@ -112,7 +147,6 @@ extension IdentityService {
                 expiresAt: verified.expiresAt, chain: [verified.principal.displayName])
         }
         guard let principal else { throw IdentityError.loginFailed("the IdP sent no ID token; request the openid scope") }
-        let lifetime = response.expires_in ?? 3600
         let access = IssuedToken(
             value: response.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: [principal.displayName, "idp"])
         let switching = state.withLock { $0.principal != principal }
@@ -120,6 +154,11 @@ extension IdentityService {
         state.withLock { state in
             if switching { state.memory = [:] }
             state.principal = principal
+            if previous == nil {
+                // A fresh sign-in: earlier refresh failures no longer apply.
+                state.refresh.succeeded()
+                state.lastError = nil
+            }
         }
         try await remember(access, .idpAccess, for: principal)
         if let idToken { try await remember(idToken, .idToken, for: principal) }

@@ -15,11 +15,15 @@ public final class IdentityService: Sendable {
         var offlineSince: Date?
         var lastError: String?
         var logins: [String: LoginProgress] = [:]
+        /// Per sign-in: loopback callbacks ignored (another user's, or without the sign-in's state).
+        var ignoredCallbacks: [String: Int] = [:]
         /// Decrypted tokens of the current principal, so a cached `token.get` costs no SQLite read.
         var memory: [TokenAudience: IssuedToken] = [:]
         /// Fingerprints of tokens a renewal did not replace (e.g. IdPs that send no new ID token
         /// on refresh): refresh-ahead leaves them alone instead of asking again every tick.
         var unrenewable: Set<String> = []
+        /// Refreshes refused or failed in a row, and when the next may be tried.
+        var refresh = RefreshBackoff()
     }
 
     let configuration: IdentityConfiguration
@@ -28,6 +32,7 @@ public final class IdentityService: Sendable {
     let oauth: OAuthClient
     let tokens: TokenStore
     let verifier: IDTokenVerifier
+    let jwks: JWKSCache
     let exchange: GoogleTokenExchange
     let looker: (any LookerCredentialSource)?
     let state = Mutex(State())
@@ -48,17 +53,37 @@ public final class IdentityService: Sendable {
         let oauth = OAuthClient(configuration: configuration, http: http)
         self.oauth = oauth
         tokens = TokenStore(store: store, sealer: Sealer(key: try keySource.load()))
+        jwks = JWKSCache(issuer: configuration.issuer, store: store, http: http, clock: clock)
         verifier = IDTokenVerifier(
             issuer: configuration.issuer, audience: configuration.clientID, skew: configuration.allowedClockSkew,
-            jwks: JWKSCache(issuer: configuration.issuer, store: store, http: http),
-            jwksURI: { try await oauth.metadata().jwks_uri })
+            jwks: jwks, jwksURI: { try await oauth.metadata().jwks_uri })
         exchange = GoogleTokenExchange(configuration: configuration, http: http)
+        if configuration.allowInsecureHTTP {
+            logger.critical(
+                "identity.allow_insecure_http is on: plain-http issuers and endpoints are accepted, so anyone on the network path can sign in as anyone. Never use it outside tests.")
+        }
     }
 
     /// Loads the session a previous run left in the database (at start-up, before serving).
+    /// A session that cannot be read is dropped and the person asked to sign in again, rather
+    /// than failing every start; one stored before the principal was sealed is sealed now.
     public func restore() throws {
-        let session = try tokens.loadSessionNow()
+        let session: TokenStore.Session?
+        do {
+            session = try tokens.loadSessionNow()
+        } catch let error where error is StoredIdentityError || error is SealingError {
+            // Only what was stored is dropped; a database that cannot be read at all still fails the start.
+            logger.error("the stored session cannot be read and was dropped; sign in again", metadata: ["error": "\(error)"])
+            try tokens.clearNow()
+            state.withLock { $0.lastError = "\(StoredIdentityError.unreadableSession)" }
+            return
+        }
         state.withLock { $0.principal = session?.principal }
+        if let session, session.principalWasInClear {
+            let tokens = self.tokens
+            let now = clock.now
+            Task { try? await tokens.saveSession(session.principal, refreshToken: session.refreshToken, now: now) }
+        }
     }
 
     /// The verified signed-in person, or nil.
@@ -81,11 +106,14 @@ public final class IdentityService: Sendable {
             }
         }
         try await tokens.clear()
+        jwks.forget()
+        oauth.forget()
         state.withLock { state in
             state.principal = nil
             state.memory = [:]
             state.offlineSince = nil
             state.lastError = nil
+            state.refresh = RefreshBackoff()
         }
         return revoked
     }
@@ -95,7 +123,9 @@ public final class IdentityService: Sendable {
         let now = clock.now
         let snapshot = state.withLock { $0 }
         guard let principal = snapshot.principal else {
-            return IdentityStatus(signedIn: false, principal: nil, tokens: [], offline: false, validUntil: nil, summary: "not signed in", lastError: snapshot.lastError)
+            return IdentityStatus(
+                signedIn: false, principal: nil, tokens: [], offline: false, validUntil: nil,
+                summary: snapshot.lastError == nil ? "not signed in" : "not signed in (see lastError)", lastError: snapshot.lastError)
         }
         let summaries = try await tokens.summaries(for: principal).map {
             IdentityStatus.TokenSummary(audience: $0.audience, scopes: $0.scopes, expiresAt: $0.expiresAt, chain: $0.chain)
@@ -106,9 +136,12 @@ public final class IdentityService: Sendable {
         if offline {
             summary = validUntil.map { "offline, token valid until \($0.ISO8601Format())" } ?? "offline, no valid token; sign in again when the IdP is reachable"
         }
+        if snapshot.refresh.failures > 0 {
+            summary += "; refreshing fails (\(snapshot.refresh.failures) in a row)"
+        }
         return IdentityStatus(
             signedIn: true, principal: principal, tokens: summaries, offline: offline, validUntil: validUntil, summary: summary,
-            lastError: snapshot.lastError)
+            lastError: snapshot.lastError, refreshFailures: snapshot.refresh.failures, nextRefreshAttempt: snapshot.refresh.retryAt)
     }
 
     /// Records that the IdP answered (or could not be reached).
@@ -116,8 +149,8 @@ public final class IdentityService: Sendable {
         state.withLock { state in
             switch error {
             case nil:
+                // The IdP answered; a refresh failure stays in lastError until a refresh works.
                 state.offlineSince = nil
-                state.lastError = nil
             case let error as IdentityError:
                 if case .offline = error, state.offlineSince == nil { state.offlineSince = clock.now }
                 state.lastError = error.description

@@ -20,6 +20,10 @@ public struct IdentityStatus: Sendable, Codable, Equatable {
     public var validUntil: Date?
     /// One line for people: `signed in as …`, `offline, token valid until …`, `not signed in`.
     public var summary: String
-    /// The last refresh failure, if the most recent attempt failed.
+    /// The last refresh failure, if the most recent attempt failed; it stays until a refresh succeeds.
     public var lastError: String?
+    /// Refreshes that failed in a row (0 when the last one worked).
+    public var refreshFailures: Int = 0
+    /// When refreshing is tried again after failures (exponential back-off with jitter).
+    public var nextRefreshAttempt: Date?
 }

@@ -22,6 +22,26 @@ public struct LoginChallenge: Sendable, Codable, Equatable {
     public var verificationURIComplete: String?
     /// When the sign-in stops waiting.
     public var expiresAt: Date
+    /// Something the person should know before opening `url` (a device page on another host).
+    public var warning: String?
+    /// What to hand a browser opener instead of `url` (loopback only): a local address that
+    /// redirects the person's own browser to `url`, so `url` never appears in a process's argv.
+    public var browserURL: String?
+
+    /// A challenge; `warning` only when there is something to warn about.
+    public init(
+        id: String, method: LoginMethod, url: String, userCode: String? = nil, verificationURIComplete: String? = nil,
+        expiresAt: Date, warning: String? = nil, browserURL: String? = nil
+    ) {
+        self.id = id
+        self.method = method
+        self.url = url
+        self.userCode = userCode
+        self.verificationURIComplete = verificationURIComplete
+        self.expiresAt = expiresAt
+        self.warning = warning
+        self.browserURL = browserURL
+    }
 }
 
 /// Where a sign-in stands.

@@ -9,6 +9,8 @@ struct IDTokenClaims: JWTPayload {
     var iss: IssuerClaim
     var sub: SubjectClaim
     var aud: AudienceClaim
+    /// The client the token was issued to (OIDC Core §2); required when `aud` names several.
+    var azp: String?
     var exp: ExpirationClaim
     var iat: IssuedAtClaim?
     var nbf: NotBeforeClaim?

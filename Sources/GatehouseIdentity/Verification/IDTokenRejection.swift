@@ -13,6 +13,10 @@ public enum IDTokenRejection: Error, CustomStringConvertible, Sendable, Equatabl
     case issuedInFuture(at: Date)
     case nonceMismatch
     case missingClaim(String)
+    case emptySubject
+    case authorizedPartyMismatch(expected: String, found: String)
+    case authorizedPartyMissing(audiences: [String])
+    case implausibleTime(claim: String, unixSeconds: Double)
 
     public var description: String {
         switch self {
@@ -27,6 +31,13 @@ public enum IDTokenRejection: Error, CustomStringConvertible, Sendable, Equatabl
         case .issuedInFuture(let at): "issued in the future (\(at.ISO8601Format())); check the clock"
         case .nonceMismatch: "nonce does not match the sign-in request"
         case .missingClaim(let name): "the \(name) claim is missing"
+        case .emptySubject: "the sub claim is empty; a token must name its subject"
+        case .authorizedPartyMismatch(let expected, let found): "azp is \(found), expected \(expected): the token was issued to another client"
+        case .authorizedPartyMissing(let audiences):
+            "the token names several audiences (\(audiences.joined(separator: ", "))) but no azp saying which client it was issued to"
+        case .implausibleTime(let claim, let seconds):
+            // The raw number, not a formatted date: a date 1e19 s away is not one a formatter should be handed.
+            "\(claim) is \(seconds) (Unix seconds), too far from now to be a real ID token's time (at most \(Int(IDTokenVerifier.maximumLifetime / 86_400)) days)"
         }
     }
 }

@@ -45,7 +45,8 @@ public struct LookerAPILogin: LookerCredentialSource {
         }
         return IssuedToken(
             value: answer.access_token, tokenType: "token", issuedAt: now,
-            expiresAt: now.addingTimeInterval(TimeInterval(answer.expires_in ?? 3600)),
+            // Looker's sessions last an hour; an answer claiming more (or a negative time) is held to 1 min…1 day.
+            expiresAt: now.addingTimeInterval(OutsideNumbers.clamped(Double(answer.expires_in ?? 3600), to: 60...86_400) ?? 3600),
             chain: [principal.displayName, credentials.lookerUser])
     }
 

@@ -14,11 +14,12 @@ extension OIDCProviderSandbox {
                 $0.grants.startDevice(clientID: clientID, scopes: Self.scopes(form["scope"]), now: now, options: options)
             }
             let verification = baseURL + OIDCPath.device
-            return OAuthHTTP.json(
+            return Self.json(
                 OIDCDeviceAuthorizationResponse(
                     device_code: device.deviceCode, user_code: device.userCode, verification_uri: verification,
                     verification_uri_complete: OIDCRedirectURI.appending(["user_code": device.userCode], to: verification),
-                    expires_in: Int(options.deviceCodeLifetime), interval: Int(device.interval)))
+                    expires_in: Int(options.deviceCodeLifetime), interval: Int(device.interval)),
+                merging: hostility.deviceAuthorization)
         } catch {
             return Self.oauthResponse(for: error)
         }

@@ -31,16 +31,17 @@ extension OIDCProviderSandbox {
 
     private func discovery() -> Response {
         record(.discovery)
-        return OAuthHTTP.json(OIDCDiscoveryDocument(issuer: issuer, scopes: options.scopesSupported))
+        return Self.json(OIDCDiscoveryDocument(issuer: issuer, scopes: options.scopesSupported), merging: hostility.discovery)
     }
 
     private func jwks() -> Response {
         record(.jwks)
+        let hostility = self.hostility
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let cacheControl = hostility.jwksCacheControl { headers[.cacheControl] = cacheControl }
         return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: jwksJSON))
-        )
+            status: .ok, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: hostility.singleKeyWithoutKid ? anonymousJWKSJSON : jwksJSON)))
     }
 
     private func userinfo(_ request: Request) -> Response {

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import Hummingbird
 import JWTKit
 
@@ -22,6 +23,7 @@ extension OIDCProviderSandbox {
                 }
             case OIDCGrantType.refreshToken:
                 let refreshToken = try Self.required("refresh_token", in: form)
+                if let refused = hostility.refreshError { throw refused }
                 grant = try withState { (state: inout State) throws(OAuthError) in
                     try state.grants.redeemRefreshToken(refreshToken, clientID: clientID, now: now)
                 }
@@ -35,7 +37,9 @@ extension OIDCProviderSandbox {
             default:
                 throw OAuthError.unsupportedGrantType(grantType)
             }
-            return OAuthHTTP.json(try await issueTokens(for: grant, now: now))
+            let hostility = self.hostility
+            return Self.json(
+                try await issueTokens(for: grant, now: now), merging: hostility.tokenResponse, padding: hostility.tokenResponsePadding)
         } catch {
             return Self.oauthResponse(for: error)
         }
@@ -57,7 +61,16 @@ extension OIDCProviderSandbox {
                 exp: .init(value: now.addingTimeInterval(options.idTokenLifetime)), iat: .init(value: now),
                 nbf: .init(value: now), auth_time: Int(grant.authTime.timeIntervalSince1970), nonce: grant.nonce,
                 email: user.email, email_verified: true, name: user.name, groups: user.groups)
-            idToken = try await key.sign(claims)
+            let hostility = self.hostility
+            if hostility.idTokenClaims.isEmpty && !hostility.singleKeyWithoutKid {
+                idToken = try await key.sign(claims)
+            } else {
+                // Through JSONEncoder as jwt-kit encodes claims: dates as seconds, not JSONValue's ISO text.
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .secondsSince1970
+                let raw = OIDCHostility.merge(hostility.idTokenClaims, over: try JSONParser.parse(encoder.encode(claims)))
+                idToken = try await key.sign(OIDCRawClaims(raw), namingKey: !hostility.singleKeyWithoutKid)
+            }
         }
         return OIDCTokenResponse(
             access_token: minted.accessToken, expires_in: minted.expiresIn, refresh_token: minted.refreshToken,

@@ -13,6 +13,7 @@ public final class OIDCProviderSandbox: Sendable {
         var keys: OIDCKeyRing
         var grants = OIDCGrantStore()
         var counts = OIDCRequestCounts()
+        var hostility = OIDCHostility()
     }
 
     let clock: SandboxClock
@@ -72,6 +73,16 @@ public final class OIDCProviderSandbox: Sendable {
         let document = state.withLock { state in Result { try state.keys.document() } }
         // Exporting public numbers of keys we generated ourselves cannot fail in practice.
         return (try? JSONEncoder.canonical.encode(document.get())) ?? Data(#"{"keys":[]}"#.utf8)
+    }
+
+    /// A JWKS of the current signing key alone, without its `kid`.
+    var anonymousJWKSJSON: Data {
+        let key = state.withLock { $0.keys.current }
+        guard let jwk = try? JSONValue(encoding: key.publicJWK()), case .object(var members) = jwk else {
+            return Data(#"{"keys":[]}"#.utf8)
+        }
+        members["kid"] = nil
+        return Data(JSONWriter.bytes(.object(["keys": .array([.object(members)])])))
     }
 
     /// Approves the pending device authorization with `userCode` as `subject`.

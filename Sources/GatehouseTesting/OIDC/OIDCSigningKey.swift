@@ -39,14 +39,16 @@ struct OIDCSigningKey: Sendable {
         }
     }
 
-    /// Signs `claims` as a compact JWT whose header names this key (jwt-kit adds `alg` and `typ`).
-    func sign(_ claims: some JWTPayload) async throws -> String {
+    /// Signs `claims` as a compact JWT whose header names this key (jwt-kit adds `alg` and `typ`);
+    /// `namingKey: false` leaves `kid` out of the header.
+    func sign(_ claims: some JWTPayload, namingKey: Bool = true) async throws -> String {
         let keys = JWTKeyCollection()
+        let identifier = namingKey ? JWKIdentifier(string: kid) : nil
         switch material {
-        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: JWKIdentifier(string: kid))
-        case .ecdsa(let key): await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid))
+        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: identifier)
+        case .ecdsa(let key): await keys.add(ecdsa: key, kid: identifier)
         }
-        return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
+        return try await keys.sign(claims, kid: identifier)
     }
 }
 

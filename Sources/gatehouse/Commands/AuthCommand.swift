@@ -20,6 +20,10 @@ struct AuthCommand: ParsableCommand {
                 [Output.cell(token["audience"]), Output.cell(token["scopes"]), Output.cell(token["expiresAt"]), Output.cell(token["chain"])]
             }
             if !rows.isEmpty { Output.table(["AUDIENCE", "SCOPES", "EXPIRES", "CHAIN"], rows) }
+            if let error = status["lastError"]?.stringValue {
+                let next = status["nextRefreshAttempt"]?.stringValue.map { " (next refresh attempt at \($0))" } ?? ""
+                print("last error: " + TerminalText.sanitized(error) + TerminalText.sanitized(next))
+            }
         }
     }
 }

@@ -15,12 +15,17 @@ struct Login: ParsableCommand {
         guard let id = challenge["id"]?.stringValue, let url = challenge["url"]?.stringValue else {
             throw CLIFailure("the daemon's answer to auth.login.start has no id/url")
         }
+        // Everything here came from the IdP through the daemon: printed only without escape sequences.
+        let safe = TerminalText.sanitized
         if device {
-            print("Open \(url) and enter the code: \(challenge["userCode"]?.stringValue ?? "?")")
-            if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(complete))") }
+            if let warning = challenge["warning"]?.stringValue { Output.error("warning: " + warning) }
+            print("Open \(safe(url)) and enter the code: \(safe(challenge["userCode"]?.stringValue ?? "?"))")
+            if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(safe(complete)))") }
         } else {
-            print("Open this URL to sign in:\n\(url)")
-            if !noBrowser { BrowserOpener.open(url) }
+            print("Open this URL to sign in:\n\(safe(url))")
+            // The opener's argv is readable by every local user: it gets the daemon's local start
+            // address, which redirects only this user's browser to the URL above.
+            if !noBrowser { BrowserOpener.open(challenge["browserURL"]?.stringValue ?? url) }
         }
         // The code must reach a pipe or file now, not when the sign-in ends (stdout is buffered there).
         fflush(nil)
@@ -29,10 +34,10 @@ struct Login: ParsableCommand {
             switch status["state"]?.stringValue {
             case "signed_in":
                 if global.json { return Output.json(status) }
-                print("signed in as \(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?")")
+                print("signed in as \(safe(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?"))")
                 return
             case "failed":
-                throw CLIFailure(status["error"]?.stringValue ?? "sign-in failed", code: .denied)
+                throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .denied)
             default:
                 Thread.sleep(forTimeInterval: 1)
             }

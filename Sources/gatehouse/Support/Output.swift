@@ -32,17 +32,18 @@ enum Output {
         rows.forEach { print(line($0)) }
     }
 
-    /// Text for a JSON scalar in a table cell ("-" for null).
+    /// Text for a JSON scalar in a table cell ("-" for null); upstream text (entity names, titles)
+    /// loses any escape sequence on the way to the terminal.
     static func cell(_ value: JSONValue?) -> String {
         switch value {
         case nil, .null?: "-"
-        case .string(let text)?: text
-        case let other?: other.canonicalString
+        case .string(let text)?: TerminalText.sanitized(text)
+        case let other?: TerminalText.sanitized(other.canonicalString)
         }
     }
 
     /// A message on stderr.
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("gatehouse: " + message + "\n").utf8))
+        FileHandle.standardError.write(Data(("gatehouse: " + TerminalText.sanitized(message) + "\n").utf8))
     }
 }
