@@ -3,6 +3,8 @@ import GatehouseTesting
 import Testing
 
 @testable import GatehouseIdentity
+import GatehouseCore
+import GatehouseHTTP
 
 /// Issue 25 item 5: the loopback redirect belongs to the person signing in.
 @Suite("Loopback callback ownership", .serialized)
