@@ -242,3 +242,12 @@ struct Harness {
         }
     }
 }
+
+extension OversightComponent {
+    /// Subscribes `body` to the resolutions of `action` this component publishes, as the jobs and clusters components do.
+    func onResolution(of action: String, _ body: @escaping @Sendable (ApprovalResolution) async -> Void) {
+        events.subscribe { event in
+            if case .approvalResolved(let resolution, let resolved) = event, resolved == action { await body(resolution) }
+        }
+    }
+}

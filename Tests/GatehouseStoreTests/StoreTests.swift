@@ -215,8 +215,10 @@ struct StoreTests {
             largest = max(largest, walSize())
         }
         #expect(try temp.store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM t") } == written / (row.count * 50) * 50)
-        // Bounded by the threshold plus what one check interval lets through, far below what was written.
-        #expect(largest < 12 << 20, "largest WAL \(largest) bytes after writing \(written)")
+        // Bounded by the threshold plus what the checkpoint thread's delays let through: far below what
+        // was written. On 2 busy cores one late check let the WAL reach 12.4 MiB; a WAL that grew with
+        // the writes would pass 40.
+        #expect(largest < 20 << 20, "largest WAL \(largest) bytes after writing \(written)")
     }
 
     @Test func aWALThatStartedOverIsNotForcedAgainJustBecauseItsFileIsLarge() throws {

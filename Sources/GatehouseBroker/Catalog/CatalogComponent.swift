@@ -14,11 +14,8 @@ public final class CatalogComponent: BrokerComponent {
     private let logger: Logger
     private let principal: @Sendable () async -> Principal?
 
-    /// Builds the component from the `catalog.*` keys; `onSynced` runs after each successful sync.
-    public init(
-        context: BrokerContext, principal: @escaping @Sendable () async -> Principal? = { nil },
-        onSynced: @escaping @Sendable (SyncReport) -> Void = { _ in }
-    ) throws {
+    /// Builds the component from the `catalog.*` keys; each successful sync is published as `catalogSynced`.
+    public init(context: BrokerContext, principal: @escaping @Sendable () async -> Principal? = { nil }) throws {
         reader = CatalogReader(store: context.store)
         logger = context.logger
         self.principal = principal
@@ -30,7 +27,8 @@ public final class CatalogComponent: BrokerComponent {
         let token = try context.config.string("catalog.token_file").map(Self.readToken)
         let client = BackstageClient(http: context.http, baseURL: baseURL, token: token)
         let sync = CatalogSync(client: client, store: context.store, pageSize: context.config.int("catalog.page_size") ?? 500)
-        syncer = CatalogSyncer(sync: sync, onSynced: onSynced)
+        let events = context.events
+        syncer = CatalogSyncer(sync: sync, onSynced: { report in await events.publish(.catalogSynced(report)) })
     }
 
     public var methods: [RPCMethod] { CatalogMethods(component: self).all }

@@ -23,7 +23,8 @@ public final class ClusterComponent: BrokerComponent {
     /// Builds the component from the `clusters.*` keys. Its requests go into the jobs' outbox and
     /// `sender`; its tracker asks `client`. Throws when a `clusters.*` value cannot be used.
     public init(
-        context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient, sender: OutboxSender
+        context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate, client: DataprocClient, sender: OutboxSender,
+        principal: @escaping @Sendable () async -> Principal? = { nil }
     ) throws {
         let config = context.config
         // Its message names the key and what it takes; `gatehouse serve` prints it and exits.
@@ -41,13 +42,22 @@ public final class ClusterComponent: BrokerComponent {
         teardown = ClusterTeardown(service: service, mode: settings.teardown, audit: context.audit, logger: context.logger)
         let service = service
         let logger = context.logger
-        for action in [ClusterMethods.createAction, ClusterMethods.deleteAction] {
-            approvals.onResolution(of: action) { resolution in
+        context.events.subscribe { [weak self] event in
+            switch event {
+            case .approvalResolved(let resolution, let action) where [ClusterMethods.createAction, ClusterMethods.deleteAction].contains(action):
                 do {
                     try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
                 } catch {
                     logger.error("could not apply an approval outcome to its clusters", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
                 }
+            case .signingOut(let principal):
+                await self?.beforeLogout(principal)
+            case .catalogSynced:
+                // In the background: a sync's caller does not wait for teardowns.
+                guard let self else { return }
+                Task { await self.catalogSynced(principal: await principal()) }
+            default:
+                return
             }
         }
     }

@@ -19,6 +19,8 @@ public struct BrokerContext: Sendable {
     /// The key every component seals at-rest data with (tokens, cached query results), resolved once:
     /// a key passed on a file descriptor can only be read once.
     public let sealingKey: SealingKeySource
+    /// How features tell each other what happened (sync finished, signing out, approval settled).
+    public let events = BrokerEvents()
 
     /// The context for `config`; checks the `http.*` keys and resolves (for a descriptor, reads) the sealing key now.
     public init(config: Config, store: Store, audit: AuditLog, logger: Logger) throws {

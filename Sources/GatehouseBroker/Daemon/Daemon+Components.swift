@@ -7,7 +7,9 @@ import GatehouseOversight
 
 extension Daemon {
     /// Builds the broker's components in dependency order. Each module's owner adds its line here;
-    /// later components take earlier ones as arguments (e.g. policy takes catalog and identity).
+    /// later components take earlier ones as arguments (e.g. policy takes catalog and identity). What
+    /// happens later between them (a sync finished, signing out, an approval settled) goes through
+    /// `context.events`, not through references to each other.
     static func makeComponents(_ context: BrokerContext) throws -> [any BrokerComponent] {
         var components: [any BrokerComponent] = []
         let identity = try IdentityComponent(context: context)
@@ -16,11 +18,7 @@ extension Daemon {
         let catalogReader = CatalogReader(store: context.store)
         let signedIn: @Sendable () async -> Principal? = { identity.service?.currentPrincipal() }
         let policy = try PolicyComponent(context: context, catalog: catalogReader, principal: signedIn)
-        let ownership = ClusterOwnershipWatch()
-        let catalog = try CatalogComponent(context: context, principal: signedIn, onSynced: { _ in
-            policy.policy.invalidate()
-            ownership.synced(principal: signedIn)
-        })
+        let catalog = try CatalogComponent(context: context, principal: signedIn)
         components += [catalog, policy]
         // looker
         components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader))
@@ -34,13 +32,12 @@ extension Daemon {
         }
         let dataproc = JobComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
         components.append(dataproc)
-        // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves
+        // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves (both
+        // through context.events)
         let clusters = try ClusterComponent(
             context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight,
-            client: dataproc.client, sender: dataproc.service.sender)
+            client: dataproc.client, sender: dataproc.service.sender, principal: signedIn)
         components.append(clusters)
-        identity.beforeLogout.add { principal in await clusters.beforeLogout(principal) }
-        ownership.attach(clusters)
         return components
     }
 }

@@ -10,11 +10,12 @@ import GatehousePeer
 public struct IdentityComponent: BrokerComponent {
     /// The identity service; nil when `identity.issuer` is not configured.
     public let service: IdentityService?
-    /// Run at `auth.logout` before the tokens are forgotten.
-    public let beforeLogout = LogoutHooks()
+    /// Where `auth.logout` publishes `signingOut`, before the tokens are forgotten.
+    let events: BrokerEvents
 
     /// Builds the service from the `identity.*` keys; without an issuer the methods explain how to configure one.
     public init(context: BrokerContext) throws {
+        events = context.events
         guard let configuration = try IdentitySettings.configuration(from: context.config) else {
             service = nil
             return
@@ -75,7 +76,7 @@ public struct IdentityComponent: BrokerComponent {
                     let service = try identity()
                     if let principal = service.currentPrincipal() {
                         call.annotations.update { $0.principal = principal.displayName }
-                        await beforeLogout.run(principal)
+                        await events.publish(.signingOut(principal))
                     }
                     return ["revoked": .bool(try await service.logout())]
                 }),

@@ -50,7 +50,8 @@ public final class JobComponent: BrokerComponent {
         self.approvals = approvals
         let service = service
         let logger = context.logger
-        approvals.onResolution(of: JobMethods.submitAction) { resolution in
+        context.events.subscribe { event in
+            guard case .approvalResolved(let resolution, JobMethods.submitAction) = event else { return }
             do {
                 try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
             } catch {

@@ -8,12 +8,10 @@ import GatehouseOversight
 /// A component asks `requireApproval` after policy allowed the action and before anything goes
 /// upstream. `nil` means go ahead; a `PendingApproval` means park the work (e.g. outbox state
 /// `PENDING_APPROVAL`) and answer the caller with the approval id. When a person decides, the
-/// oversight component calls the follow-up the component registered for that action.
+/// oversight component publishes `BrokerEvent.approvalResolved`, which the component subscribed to.
 public protocol ApprovalGate: Sendable {
     /// nil when the action may proceed now; otherwise the approval it must wait for (already recorded and audited).
     func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval?
-    /// Registers what to do when an approval for `action` is decided (released, denied or expired).
-    func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void)
 }
 
 /// An approval the work waits for.

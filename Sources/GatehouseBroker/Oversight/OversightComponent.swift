@@ -10,7 +10,7 @@ import GatehouseOversight
 
 /// Human oversight of automated callers: classifies every caller it sees, holds sensitive actions
 /// for a person's approval (`ApprovalGate`), serves `approval.*`, expires what nobody decided and
-/// runs each action's follow-up once per resolution, also across a daemon restart.
+/// publishes each resolution once (`approvalResolved`), also across a daemon restart.
 public final class OversightComponent: BrokerComponent, ApprovalGate {
     /// How callers are classified (`oversight.caller_classes`).
     public let classifier: CallerClassifier
@@ -20,7 +20,10 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     public let ttl: TimeInterval
     let approvals: ApprovalStore
     let audit: AuditLog
-    let followUps = ApprovalFollowUps()
+    /// Where settled approvals are published (`approvalResolved`) for the features that own the held work.
+    let events: BrokerEvents
+    /// Approvals whose delivery runs now, so a second delivery round does not start it twice.
+    private let delivering = Mutex<Set<String>>([])
     let logger: Logger
     let now: @Sendable () -> Date
     let principal: @Sendable () async -> Principal?
@@ -46,6 +49,7 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         ttl = TimeInterval(context.config.int("oversight.approval_ttl_seconds") ?? 900)
         approvals = ApprovalStore(store: context.store)
         audit = context.audit
+        events = context.events
         logger = context.logger
         self.now = now
         self.principal = principal
@@ -63,10 +67,6 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         return try await request(call, caller: caller, action: action, entity: entity, rule: rule.name, policyRule: decision.rule, summary: summary)
     }
 
-    /// Registers `followUp` for approvals of `action`; it runs once per resolution (again after a restart if it had not finished).
-    public func onResolution(of action: String, _ followUp: @escaping @Sendable (ApprovalResolution) async -> Void) {
-        followUps.register(action, followUp)
-    }
 
     // MARK: background work
 
@@ -96,7 +96,7 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     /// One pass: expire what is overdue, start the follow-ups still owed (each in `group`, so a slow one holds up nothing else).
     func round(_ group: inout DiscardingTaskGroup) async throws {
         try await expireOverdue()
-        for record in try await approvals.undelivered() where followUps.claim(record.id) {
+        for record in try await approvals.undelivered() where delivering.withLock({ $0.insert(record.id).inserted }) {
             group.addTask { await self.deliver(record) }
         }
     }
@@ -148,15 +148,15 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         }
     }
 
-    /// Runs the action's follow-ups, then records the delivery. A crash in between runs them again
-    /// after restart, so follow-ups must be idempotent (jobs derive Dataproc's requestId from their own id).
+    /// Publishes the resolution to the features that hold the work, then records the delivery. A
+    /// crash in between publishes it again after restart, so subscribers must be idempotent (jobs
+    /// derive Dataproc's requestId from their own id).
     private func deliver(_ record: ApprovalRecord) async {
-        defer { followUps.release(record.id) }
+        defer { _ = delivering.withLock { $0.remove(record.id) } }
         guard let resolution = record.resolution else { return }
         // A script's own `approval.request` names an action but owns no component's work: nothing to follow up.
-        let owed = record.rule == Self.requestedByCaller ? [] : followUps.followUps(for: record.action)
-        for followUp in owed {
-            await followUp(resolution)
+        if record.rule != Self.requestedByCaller {
+            await events.publish(.approvalResolved(resolution, action: record.action))
         }
         do {
             try await approvals.markDelivered(record.id, at: now())

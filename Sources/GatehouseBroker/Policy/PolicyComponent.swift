@@ -17,6 +17,10 @@ public final class PolicyComponent: BrokerComponent {
         let rules = try context.config.string("policy.rules_file").map(PolicyRulesFile.load)?.rules ?? []
         let maxAge = context.config.int("policy.max_snapshot_age_seconds").flatMap { $0 > 0 ? TimeInterval($0) : nil }
         policy = Policy(catalog: catalog, rules: rules, maxSnapshotAge: maxAge)
+        // A new snapshot may change any decision.
+        context.events.subscribe { [policy] event in
+            if case .catalogSynced = event { policy.invalidate() }
+        }
         gate = PolicyGate(policy: policy, principal: principal)
     }
 

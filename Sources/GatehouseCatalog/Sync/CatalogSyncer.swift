@@ -3,7 +3,7 @@ import Foundation
 /// Runs at most one sync at a time: a sync asked for while one runs joins it.
 public actor CatalogSyncer {
     private let sync: CatalogSync
-    private let onSynced: @Sendable (SyncReport) -> Void
+    private let onSynced: @Sendable (SyncReport) async -> Void
     private var running: Task<SyncReport, any Error>?
     private var listeners: [UUID: @Sendable (SyncProgress) -> Void] = [:]
     /// The last sync's outcome, for `catalog.status`.
@@ -13,8 +13,9 @@ public actor CatalogSyncer {
     /// Progress of the sync in flight.
     public private(set) var current: SyncProgress?
 
-    /// A syncer over `sync`; `onSynced` runs after every successful switch (e.g. to drop policy caches).
-    public init(sync: CatalogSync, onSynced: @escaping @Sendable (SyncReport) -> Void = { _ in }) {
+    /// A syncer over `sync`; `onSynced` runs after every successful switch (e.g. to drop policy caches),
+    /// before the caller that started the sync hears back.
+    public init(sync: CatalogSync, onSynced: @escaping @Sendable (SyncReport) async -> Void = { _ in }) {
         self.sync = sync
         self.onSynced = onSynced
     }
@@ -37,7 +38,7 @@ public actor CatalogSyncer {
         do {
             // Shutdown cancels the background loop's wait; the sync itself must stop too.
             let report = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
-            finish(task, report: report, error: nil)
+            if finish(task, report: report, error: nil) { await onSynced(report) }
             return report
         } catch {
             let failure = (error as? CatalogError) ?? .store("\(error)")
@@ -51,16 +52,18 @@ public actor CatalogSyncer {
         listeners.values.forEach { $0(progress) }
     }
 
-    private func finish(_ task: Task<SyncReport, any Error>, report: SyncReport?, error: CatalogError?) {
-        guard running == task else { return }
+    /// Records how `task` ended; false when another caller of the same sync already did.
+    @discardableResult
+    private func finish(_ task: Task<SyncReport, any Error>, report: SyncReport?, error: CatalogError?) -> Bool {
+        guard running == task else { return false }
         running = nil
         current = nil
         if let report {
             lastReport = report
             lastError = nil
-            onSynced(report)
         } else {
             lastError = error
         }
+        return true
     }
 }
