@@ -22,6 +22,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let jwtKit: Target.Dependency = .product(name: "JWTKit", package: "jwt-kit")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "gatehouse",
@@ -41,6 +42,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: shared vocabulary
@@ -106,7 +108,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehousePeer", "GatehouseRPC", "GatehouseHTTP",
                 "GatehouseIdentity", "GatehouseCatalog", "GatehousePolicy", "GatehouseOversight", "GatehouseLooker", "GatehouseDataproc",
-                grdb, yams, logging, nioCore, nioPosix,
+                grdb, yams, logging, nioCore, nioPosix, serviceLifecycle,
             ],
             swiftSettings: strict
         ),

@@ -5,8 +5,10 @@ import GatehouseHTTP
 import GatehouseRPC
 import GatehouseStore
 import Logging
+import ServiceLifecycle
 import Synchronization
 import GatehouseOversight
+import UnixSignals
 
 /// `gatehouse serve`: opens the store, registers every module's methods and serves the socket
 /// until SIGTERM or SIGINT, then shuts down in order (stop accepting, finish in-flight, flush audit).
@@ -55,46 +57,50 @@ public final class Daemon: Sendable {
     }
 
     /// Serves until SIGTERM/SIGINT; returns after a clean shutdown.
+    ///
+    /// The services run under swift-service-lifecycle's `ServiceGroup`, which shuts them down in
+    /// reverse order on a signal: first the socket (stop accepting, let calls in flight finish and
+    /// their audit records commit), then the components' background work; the store closes last.
     public func run() async throws {
-        let signals = SignalWatcher(signals: [SIGTERM, SIGINT])
-        try await server.start()
-        logger.notice("gatehouse \(GatehouseVersion.current) serving", metadata: [
-            "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
-        ])
-        let background = Task { [components] in
-            await withDiscardingTaskGroup { group in
-                for component in components { group.addTask { await component.run() } }
-            }
-        }
-        let received = await signals.next()
-        logger.notice("shutting down", metadata: ["signal": "\(received)"])
-        await server.shutdown()
-        background.cancel()
-        await background.value
-        store.close()
+        let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ComponentsService(components: components)),
+            .init(service: SocketService(server: server, logger: logger, announce: [
+                "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
+            ])),
+        ]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { store.close() }
+        try await group.run()
         logger.notice("stopped cleanly")
     }
 }
 
-/// Turns POSIX signals into an async wait.
-final class SignalWatcher {
-    private let stream: AsyncStream<Int32>
-    private let sources: [any DispatchSourceSignal]
+/// The JSON-RPC socket as a service: listens until shutdown is asked for, then drains.
+struct SocketService: Service {
+    let server: RPCServer
+    let logger: Logger
+    let announce: Logger.Metadata
 
-    init(signals: [Int32]) {
-        let (stream, continuation) = AsyncStream<Int32>.makeStream()
-        self.stream = stream
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { continuation.yield(number) }
-            source.resume()
-            return source
-        }
+    func run() async throws {
+        try await server.start()
+        logger.notice("gatehouse \(GatehouseVersion.current) serving", metadata: announce)
+        // Returns when a signal asks for a graceful shutdown (or the group is cancelled).
+        try? await gracefulShutdown()
+        logger.notice("shutting down")
+        await server.shutdown()
     }
+}
 
-    func next() async -> Int32 {
-        for await number in stream { return number }
-        return SIGTERM
+/// Every component's background work (syncs, senders, trackers, expiry loops), cancelled at shutdown.
+struct ComponentsService: Service {
+    let components: [any BrokerComponent]
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                for component in components { group.addTask { await component.run() } }
+            }
+        }
     }
 }
