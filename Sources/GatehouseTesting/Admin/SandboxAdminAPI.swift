@@ -133,7 +133,7 @@ final class SandboxAdminAPI: Sendable {
         admin.post("tokens") { request, _ in
             let sandbox = try self.sandbox()
             let data = try await JSONResponse.body(of: request)
-            let body = data.isEmpty ? JSONValue.object([:]) : try await JSONResponse.jsonBody(of: request)
+            let body = data.isEmpty ? JSONValue.object([:]) : try JSONResponse.json(from: data)
             let scopes = body["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [SandboxAccessToken.cloudPlatformScope]
             let lifetime = body["lifetimeSeconds"]?.doubleValue ?? 3600
             let token = sandbox.issueAccessToken(

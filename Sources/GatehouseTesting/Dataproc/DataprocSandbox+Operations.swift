@@ -22,9 +22,9 @@ extension DataprocSandbox {
     /// `operations.list`, newest first; `filter` takes `clusterName`, `clusterUuid` and
     /// `operationType` clauses (the discovery document only calls it "the standard list filter").
     private func listOperations(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "operations", method: "list")
+        let call = try admit(request, resource: "operations", method: "list")
         let (project, region) = try Self.location(context)
-        let clauses = try DataprocFilter(request.lastQueryValue("filter") ?? "", implicitAnd: true).clauses
+        let clauses = try DataprocFilter(call.query["filter"] ?? "", implicitAnd: true).clauses
         for clause in clauses where !["clusterName", "clusterUuid", "operationType"].contains(clause.field) {
             throw SandboxHTTPError.badRequest("Invalid filter field '\(clause.field)': use clusterName, clusterUuid or operationType.")
         }
@@ -38,7 +38,7 @@ extension DataprocSandbox {
                 }
             }
         }
-        let page = try PageToken.page(Array(matching), pageToken: request.lastQueryValue("pageToken"), pageSize: request.lastQueryValue("pageSize"))
+        let page = try PageToken.page(Array(matching), pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
         let now = clock.now
         var body: [String: JSONValue] = ["operations": .array(page.items.map { clusters.resource(of: $0, at: now) })]
         if let next = page.next { body["nextPageToken"] = .string(next) }

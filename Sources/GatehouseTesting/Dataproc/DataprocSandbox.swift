@@ -50,11 +50,25 @@ public final class DataprocSandbox: Sendable {
         discovery?.value(at: ["resources", "projects", "resources", "regions", "resources", resource, "methods", name])
     }
 
-    /// Checks the query against the method's parameters and the Bearer token; returns the token.
+    /// Checks the query against the method's parameters and the caller's OAuth token (the
+    /// `Authorization` header, or the `access_token`/`oauth_token` system parameter); returns
+    /// the token and the admitted query.
     @discardableResult
-    func admit(_ request: Request, resource: String = "jobs", method name: String) throws(SandboxHTTPError) -> SandboxAccessToken {
-        try QueryParameterRules.discovery(method(name, of: resource))?.check(request.sandboxQueryItems)
-        guard let (scheme, token) = request.authorizationCredentials else {
+    func admit(_ request: Request, resource: String = "jobs", method name: String) throws(SandboxHTTPError) -> DataprocCall {
+        try admit(request, described: method(name, of: resource))
+    }
+
+    /// `admit` for a method given by its discovery description.
+    @discardableResult
+    func admit(_ request: Request, described method: JSONValue?) throws(SandboxHTTPError) -> DataprocCall {
+        let query = try QueryParameterRules.discovery(method, in: discovery)?.admitted(request.sandboxQueryItems)
+            ?? AdmittedQuery(items: request.sandboxQueryItems)
+        if let alt = query["alt"], alt.prefix(while: { $0 != ";" }) != "json" {
+            throw .badRequest("The sandbox serves alt=json only (got alt=\(alt)).")
+        }
+        let credentials: (scheme: String, credentials: String)? =
+            request.authorizationCredentials ?? (query["access_token"] ?? query["oauth_token"]).map { ("bearer", $0) }
+        guard let (scheme, token) = credentials else {
             throw .unauthorized("Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
         }
         guard scheme == "bearer", let info = authorize(token), info.isValid(at: clock.now) else {
@@ -63,7 +77,7 @@ public final class DataprocSandbox: Sendable {
         guard info.scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
             throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")
         }
-        return info
+        return DataprocCall(token: info, query: query)
     }
 
     /// Checks the project and region path parameters.
@@ -84,4 +98,12 @@ public final class DataprocSandbox: Sendable {
         jobs.reset()
         clusters.reset()
     }
+}
+
+/// An admitted Dataproc request: who called and its query after the discovery rules.
+struct DataprocCall: Sendable {
+    /// What the caller's token was issued for.
+    var token: SandboxAccessToken
+    /// The query, system parameters under plain names and enums as names.
+    var query: AdmittedQuery
 }

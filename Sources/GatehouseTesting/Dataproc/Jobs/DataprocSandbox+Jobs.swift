@@ -23,8 +23,7 @@ extension DataprocSandbox {
     private func submit(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         try admit(request, method: "submit")
         let (project, region) = try Self.location(context)
-        let body = try await JSONResponse.jsonBody(of: request)
-        try validator.validate(body, as: "SubmitJobRequest")
+        let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "SubmitJobRequest")
         guard let job = body["job"], job.objectValue != nil else { throw SandboxHTTPError.badRequest("Job is required: the body must be {\"job\": {...}}.") }
         let requestId = body["requestId"]?.stringValue
         try RequestIdRule.check(requestId)
@@ -105,9 +104,9 @@ extension DataprocSandbox {
     }
 
     private func list(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, method: "list")
+        let call = try admit(request, method: "list")
         let (project, region) = try Self.location(context)
-        let query = Dictionary(request.sandboxQueryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        let query = call.query
         let filter = try DataprocJobFilter(query["filter"] ?? "")
         let matcher = query["jobStateMatcher"] ?? "ALL"
         let now = clock.now
