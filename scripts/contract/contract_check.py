@@ -240,6 +240,8 @@ def discovery_to_json_schema(schema: dict, *, lenient: bool) -> dict:
         out = {"type": "string"}
         if "enum" in schema:
             out["enum"] = schema["enum"]
+            if lenient:  # proto3 JSON: an enum may be sent as its number (Google's clients do)
+                return {"anyOf": [out, {"type": "integer", "minimum": 0}]}
         fmt = schema.get("format")
         if fmt == "google-duration":
             out["pattern"] = DURATION
@@ -278,6 +280,8 @@ class DiscoveryContract:
         self.error_schema = error_schema
         self.methods: list[DiscoveryMethod] = []
         self._walk(document, "")
+        # The system parameters every method takes, as the document lists them (`alt`, `fields`, …).
+        self.system_parameters = set(document.get("parameters", {})) or STANDARD_QUERY
         strict_defs = {name: discovery_to_json_schema(s, lenient=False) for name, s in document.get("schemas", {}).items()}
         lenient_defs = {name: discovery_to_json_schema(s, lenient=True) for name, s in document.get("schemas", {}).items()}
         self.strict_defs, self.lenient_defs = strict_defs, lenient_defs
@@ -319,7 +323,8 @@ class DiscoveryContract:
         seen = Counter()
         for name, value in parse_qsl(ex.query, keep_blank_values=True):
             seen[name] += 1
-            if name in STANDARD_QUERY:
+            # Google also takes a system parameter behind a `$` (`$alt=json;enum-encoding=int`).
+            if name in self.system_parameters or name.startswith("$") and name[1:] in self.system_parameters:
                 continue
             parameter = parameters.get(name)
             if parameter is None:
@@ -330,7 +335,7 @@ class DiscoveryContract:
             kind = parameter.get("type")
             if kind == "integer" and not re.fullmatch(r"-?[0-9]+", value) or kind == "boolean" and value not in ("true", "false"):
                 problems.append(f"request: query parameter '{name}'='{value}' is not {kind}")
-            if "enum" in parameter and value not in parameter["enum"]:
+            if "enum" in parameter and value not in parameter["enum"] and not (value.isdigit() and int(value) < len(parameter["enum"])):
                 problems.append(f"request: query parameter '{name}'='{value}' is not one of {parameter['enum']}")
         for name, parameter in parameters.items():
             if parameter.get("required") and name not in seen:

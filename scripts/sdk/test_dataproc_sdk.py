@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Google's own Dataproc client (google-cloud-dataproc, REST transport) against gatehouse-sandbox.
+
+Each call is what a user's script would write; the sandbox must answer as Dataproc does, so the
+library's own parsing (enums as numbers, `$alt`, form-encoded filters, long-running operations)
+is the judge. Run by ``scripts/sdk/dataproc.sh``, which starts the sandbox with a manual clock and
+sets GATEHOUSE_SANDBOX_PORTS to its ports file.
+"""
+from __future__ import annotations
+
+import json
+import os
+import unittest
+import urllib.request
+import uuid
+
+from google.api_core import exceptions
+from google.cloud import dataproc_v1
+from google.oauth2.credentials import Credentials
+
+PROJECT = "sdk-project"
+REGION = "europe-west1"
+
+
+def urls() -> dict[str, str]:
+    with open(os.environ["GATEHOUSE_SANDBOX_PORTS"]) as handle:
+        return json.load(handle)
+
+
+def admin(method: str, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(urls()["admin"] + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def advance(seconds: float) -> None:
+    """Moves the sandbox's manual clock: jobs, clusters and batches change state with it."""
+    admin("POST", "/admin/clock/advance", {"seconds": seconds})
+
+
+def client_kwargs() -> dict:
+    """What a script passes to point a client at another endpoint with a fixed token."""
+    token = admin("POST", "/admin/tokens", {"subject": "sdk", "email": "sdk@example.com"})["access_token"]
+    return {"transport": "rest", "credentials": Credentials(token=token), "client_options": {"api_endpoint": urls()["dataproc"]}}
+
+
+def pyspark_job(cluster: str, env: str) -> dict:
+    return {
+        "placement": {"cluster_name": cluster},
+        "pyspark_job": {
+            "main_python_file_uri": "gs://sdk-bucket/count.py",
+            "logging_config": {"driver_log_levels": {"root": dataproc_v1.LoggingConfig.Level.INFO}},
+        },
+        "labels": {"env": env},
+    }
+
+
+class JobsTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.jobs = dataproc_v1.JobControllerClient(**client_kwargs())
+
+    def job_ids(self, **request) -> set[str]:
+        listed = self.jobs.list_jobs(request={"project_id": PROJECT, "region": REGION, **request})
+        return {job.reference.job_id for job in listed}
+
+    def test_submit_twice_with_one_request_id_get_list_cancel_delete(self) -> None:
+        request_id = uuid.uuid4().hex
+        request = {"project_id": PROJECT, "region": REGION, "job": pyspark_job("sdk-cluster", "dev"), "request_id": request_id}
+        first = self.jobs.submit_job(request=request)
+        second = self.jobs.submit_job(request=request)
+        job_id = first.reference.job_id
+        self.assertEqual(second.reference.job_id, job_id)
+        recorded = [job for job in admin("GET", "/admin/dataproc/jobs")["jobs"] if job["requestId"] == request_id]
+        self.assertEqual(len(recorded), 1, "one job for two submits with the same request_id")
+        self.assertEqual(recorded[0]["job"]["pysparkJob"]["loggingConfig"]["driverLogLevels"], {"root": "INFO"})
+
+        other = self.jobs.submit_job(request={"project_id": PROJECT, "region": REGION, "job": pyspark_job("sdk-cluster", "prod")})
+
+        got = self.jobs.get_job(project_id=PROJECT, region=REGION, job_id=job_id)
+        self.assertEqual(got.status.state, dataproc_v1.JobStatus.State.PENDING)
+        self.assertTrue(got.driver_output_resource_uri.startswith("gs://"))
+
+        self.assertEqual(self.job_ids(filter="status.state = ACTIVE AND labels.env = dev") & {job_id, other.reference.job_id}, {job_id})
+        self.assertIn(job_id, self.job_ids(job_state_matcher=dataproc_v1.ListJobsRequest.JobStateMatcher.ACTIVE))
+        self.assertNotIn(job_id, self.job_ids(job_state_matcher=dataproc_v1.ListJobsRequest.JobStateMatcher.NON_ACTIVE))
+
+        cancelled = self.jobs.cancel_job(project_id=PROJECT, region=REGION, job_id=job_id)
+        self.assertEqual(cancelled.status.state, dataproc_v1.JobStatus.State.CANCELLED)
+        self.assertIn(job_id, self.job_ids(job_state_matcher=dataproc_v1.ListJobsRequest.JobStateMatcher.NON_ACTIVE))
+        with self.assertRaises(exceptions.BadRequest):  # FAILED_PRECONDITION: it is already cancelled
+            self.jobs.cancel_job(project_id=PROJECT, region=REGION, job_id=job_id)
+
+        self.jobs.delete_job(project_id=PROJECT, region=REGION, job_id=job_id)
+        with self.assertRaises(exceptions.NotFound):
+            self.jobs.get_job(project_id=PROJECT, region=REGION, job_id=job_id)
+
+    def test_jobs_run_to_done_on_the_sandbox_clock(self) -> None:
+        job = self.jobs.submit_job(project_id=PROJECT, region=REGION, job=pyspark_job("sdk-cluster", "dev"))
+        advance(10)
+        done = self.jobs.get_job(project_id=PROJECT, region=REGION, job_id=job.reference.job_id)
+        self.assertEqual(done.status.state, dataproc_v1.JobStatus.State.DONE)
+        self.assertTrue(done.done)
+        self.assertEqual([entry.state for entry in done.status_history],
+                         [dataproc_v1.JobStatus.State.PENDING, dataproc_v1.JobStatus.State.RUNNING])
+
+
+class ClustersTest(unittest.TestCase):
+    def setUp(self) -> None:
+        self.clusters = dataproc_v1.ClusterControllerClient(**client_kwargs())
+
+    def test_create_with_result_then_delete(self) -> None:
+        name = "sdk-" + uuid.uuid4().hex[:8]
+        cluster = {
+            "project_id": PROJECT, "cluster_name": name, "labels": {"team": "sdk"},
+            "config": {
+                "worker_config": {"num_instances": 2, "machine_type_uri": "n2-standard-4"},
+                "secondary_worker_config": {"num_instances": 1, "preemptibility": dataproc_v1.InstanceGroupConfig.Preemptibility.SPOT},
+                "software_config": {"optional_components": [dataproc_v1.Component.JUPYTER, dataproc_v1.Component.ANACONDA]},
+            },
+        }
+        request_id = uuid.uuid4().hex
+        operation = self.clusters.create_cluster(request={"project_id": PROJECT, "region": REGION, "cluster": cluster, "request_id": request_id})
+        again = self.clusters.create_cluster(request={"project_id": PROJECT, "region": REGION, "cluster": cluster, "request_id": request_id})
+        self.assertEqual(again.operation.name, operation.operation.name, "the same request_id is the same operation")
+        self.assertEqual(operation.metadata.cluster_name, name)
+        self.assertFalse(operation.done())
+        advance(10)
+        created = operation.result(timeout=30)
+        self.assertEqual(created.cluster_name, name)
+        self.assertEqual(created.status.state, dataproc_v1.ClusterStatus.State.RUNNING)
+        self.assertEqual(created.config.secondary_worker_config.preemptibility, dataproc_v1.InstanceGroupConfig.Preemptibility.SPOT)
+        self.assertEqual(list(created.config.software_config.optional_components), [dataproc_v1.Component.JUPYTER, dataproc_v1.Component.ANACONDA])
+
+        listed = self.clusters.list_clusters(project_id=PROJECT, region=REGION, filter=f"status.state = ACTIVE AND clusterName = {name}")
+        self.assertEqual([c.cluster_name for c in listed], [name])
+
+        deletion = self.clusters.delete_cluster(request={
+            "project_id": PROJECT, "region": REGION, "cluster_name": name, "cluster_uuid": created.cluster_uuid, "request_id": uuid.uuid4().hex,
+        })
+        advance(10)
+        deletion.result(timeout=30)
+        with self.assertRaises(exceptions.NotFound):
+            self.clusters.get_cluster(project_id=PROJECT, region=REGION, cluster_name=name)
+
+
+if __name__ == "__main__":
+    unittest.main()
