@@ -144,5 +144,70 @@ class ClustersTest(unittest.TestCase):
             self.clusters.get_cluster(project_id=PROJECT, region=REGION, cluster_name=name)
 
 
+class BatchesTest(unittest.TestCase):
+    parent = f"projects/{PROJECT}/locations/{REGION}"
+
+    def setUp(self) -> None:
+        self.batches = dataproc_v1.BatchControllerClient(**client_kwargs())
+
+    def batch(self, env: str, main: str = "gs://sdk-bucket/count.py") -> dict:
+        return {
+            "pyspark_batch": {"main_python_file_uri": main, "args": ["--rows", "10"]},
+            "runtime_config": {"version": "2.2", "properties": {"spark.executor.instances": "2"},
+                               "autotuning_config": {"scenarios": [dataproc_v1.AutotuningConfig.Scenario.MEMORY]}},
+            "environment_config": {"execution_config": {"ttl": {"seconds": 3600}}},
+            "labels": {"env": env},
+        }
+
+    def test_create_twice_with_one_request_id_get_list_result_delete(self) -> None:
+        batch_id = "sdk-" + uuid.uuid4().hex[:12]
+        request = {"parent": self.parent, "batch": self.batch("dev"), "batch_id": batch_id, "request_id": uuid.uuid4().hex}
+        operation = self.batches.create_batch(request=request)
+        again = self.batches.create_batch(request=request)
+        self.assertEqual(again.operation.name, operation.operation.name, "the same request_id is the same operation")
+        name = f"{self.parent}/batches/{batch_id}"
+        self.assertEqual(operation.metadata.batch, name)
+        self.assertEqual(len([b for b in admin("GET", "/admin/dataproc/batches")["batches"] if b["batchId"] == batch_id]), 1)
+        with self.assertRaises(exceptions.Conflict):  # the same batch_id without the request_id: ALREADY_EXISTS
+            self.batches.create_batch(request={"parent": self.parent, "batch": self.batch("dev"), "batch_id": batch_id})
+
+        got = self.batches.get_batch(name=name)
+        self.assertEqual(got.state, dataproc_v1.Batch.State.PENDING)
+        self.assertEqual(list(got.runtime_config.autotuning_config.scenarios), [dataproc_v1.AutotuningConfig.Scenario.MEMORY])
+        other = self.batches.create_batch(request={"parent": self.parent, "batch": self.batch("prod")}).metadata.batch
+
+        listed = {b.name for b in self.batches.list_batches(request={"parent": self.parent, "filter": "state = PENDING AND labels.env = dev"})}
+        self.assertIn(name, listed)
+        self.assertNotIn(other, listed)
+        ordered = [b.name for b in self.batches.list_batches(request={"parent": self.parent, "order_by": "create_time desc"})]
+        self.assertLess(ordered.index(other), ordered.index(name), "newest first")
+
+        with self.assertRaises(exceptions.BadRequest):  # FAILED_PRECONDITION: a running batch cannot be deleted
+            self.batches.delete_batch(name=name)
+        advance(10)
+        done = operation.result(timeout=30)
+        self.assertEqual(done.state, dataproc_v1.Batch.State.SUCCEEDED)
+        self.assertEqual([entry.state for entry in done.state_history], [dataproc_v1.Batch.State.PENDING, dataproc_v1.Batch.State.RUNNING])
+        self.assertTrue(done.runtime_info.output_uri.startswith("gs://"))
+        self.assertEqual(done.creator, "sdk@example.com")
+
+        self.batches.delete_batch(name=name)
+        with self.assertRaises(exceptions.NotFound):
+            self.batches.get_batch(name=name)
+
+    def test_a_failing_batch_fails_its_operation_and_a_cancel_cancels(self) -> None:
+        failing = self.batches.create_batch(parent=self.parent, batch=self.batch("dev", main="gs://sdk-bucket/fail.py"))
+        cancelled = self.batches.create_batch(parent=self.parent, batch=self.batch("dev"))
+        # google-api-core's REST Operation.cancel() fails before sending (KeyError 'body' in its
+        # transport); a script cancels through the client's operations mixin instead.
+        self.batches.cancel_operation(request={"name": cancelled.operation.name})
+        advance(10)
+        with self.assertRaises(exceptions.GoogleAPICallError):
+            failing.result(timeout=30)
+        self.assertEqual(self.batches.get_batch(name=failing.metadata.batch).state, dataproc_v1.Batch.State.FAILED)
+        self.assertTrue(cancelled.cancelled())
+        self.assertEqual(self.batches.get_batch(name=cancelled.metadata.batch).state, dataproc_v1.Batch.State.CANCELLED)
+
+
 if __name__ == "__main__":
     unittest.main()

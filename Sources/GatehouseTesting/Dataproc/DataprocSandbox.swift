@@ -3,8 +3,9 @@ import GatehouseCore
 import Hummingbird
 
 /// The Dataproc v1 stand-in: `projects.regions.jobs` (submit, get, list, cancel, delete),
-/// `projects.regions.clusters` (create, get, list, patch, delete) and
-/// `projects.regions.operations` (get, list).
+/// `projects.regions.clusters` (create, get, list, patch, delete),
+/// `projects.regions.operations` (get, list, cancel) and `projects.locations.batches` (create,
+/// get, list, delete: Serverless for Apache Spark).
 ///
 /// Requests are checked against the discovery document (`google-dataproc.v1.json`): query
 /// parameters and body fields by name and type, plus the rules its descriptions add (names,
@@ -14,6 +15,8 @@ public final class DataprocSandbox: Sendable {
     public let stepSeconds: TimeInterval
     /// The jobs held.
     public let jobs = DataprocJobStore()
+    /// The Serverless batches held.
+    public let batches = DataprocBatchStore()
     /// The clusters held (deleted ones too) and their operations.
     public let clusters: DataprocClusterStore
     let clock: SandboxClock
@@ -43,6 +46,7 @@ public final class DataprocSandbox: Sendable {
         addJobRoutes(to: router)
         addClusterRoutes(to: router)
         addOperationRoutes(to: router)
+        addBatchRoutes(to: router)
     }
 
     /// The discovery method description for `<resource>.<name>` under `projects.regions`.
@@ -93,10 +97,11 @@ public final class DataprocSandbox: Sendable {
         return (project, region)
     }
 
-    /// Forgets every job, cluster and operation.
+    /// Forgets every job, cluster, batch and operation.
     public func reset() {
         jobs.reset()
         clusters.reset()
+        batches.reset()
     }
 }
 
