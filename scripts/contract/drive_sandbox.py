@@ -152,8 +152,15 @@ def drive(c: Client) -> None:
     c.call("admin", "POST", "/admin/clock/advance", json_body={"seconds": 5})
     c.call("dataproc", "GET", "/v1/" + batch["name"], headers=auth)
     c.call("dataproc", "GET", "/v1/" + doomed["name"], headers=auth)
-    c.call("dataproc", "GET", LOCATION + "/batches/contract-batch", headers=auth)
+    finished = c.call("dataproc", "GET", LOCATION + "/batches/contract-batch", headers=auth)[1]
     c.call("dataproc", "DELETE", LOCATION + "/batches/contract-batch", headers=auth)
+
+    # Cloud Storage: the driver output of the batch above (it stays after the batch is deleted)
+    bucket, prefix = finished["runtimeInfo"]["outputUri"][len("gs://"):].split("/", 1)
+    listed = c.call("storage", "GET", f"/storage/v1/b/{bucket}/o?prefix=" + urllib.parse.quote(prefix, safe=""), headers=auth)[1]
+    chunk = "/storage/v1/b/" + bucket + "/o/" + urllib.parse.quote(listed["items"][0]["name"], safe="")
+    c.call("storage", "GET", chunk, headers=auth)
+    c.call("storage", "GET", chunk + "?alt=media", headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters/never-created", headers=auth, expect=(404,))
 
 

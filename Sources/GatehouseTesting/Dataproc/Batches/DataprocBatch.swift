@@ -38,7 +38,7 @@ public struct DataprocBatch: Sendable {
     public var operationName: String { "projects/\(projectId)/regions/\(location)/operations/\(operationId)" }
 
     /// Where the workload's driver output goes (a Cloud Storage prefix of numbered chunks).
-    public var outputUri: String { "gs://\(DriverOutput.bucket)/google-cloud-dataproc-metainfo/\(uuid)/batches/\(batchId)/driveroutput" }
+    public var outputUri: String { "gs://\(DriverOutput.bucket)/\(driverOutputPrefix)" }
 
     /// States after which nothing changes.
     static let terminal: Set<String> = ["SUCCEEDED", "FAILED", "CANCELLED"]
