@@ -98,9 +98,16 @@ struct CloudStorageSandboxTests {
             #expect(media.headers["x-goog-hash"] == "md5=" + (metadata.json?["md5Hash"]?.stringValue ?? "none"))
             let generation = metadata.json?["generation"]?.stringValue ?? ""
             #expect(try await storage.get("\(bucket)/o/\(StorageClient.encoded(name))?generation=\(generation)&alt=media").text == media.text)
+            let download = sandbox.url(of: .storage).with("/download/storage/v1/b/\(bucket)/o/\(StorageClient.encoded(name))")
+            #expect(try await LoopbackHTTP.get(download.with("?alt=media"), headers: storage.auth).text == media.text)
+            #expect(try await LoopbackHTTP.get(download, headers: storage.auth).status == 400, "the download service serves media only")
             #expect(try await storage.get("\(bucket)/o/\(StorageClient.encoded(name))?generation=1").status == 404)
             #expect(try await storage.get("\(bucket)/o/\(StorageClient.encoded(prefix + ".000000009"))").status == 404)
             #expect(try await storage.get("other-bucket/o").status == 404)
+            let found = try await storage.get("\(bucket)?projection=noAcl")
+            #expect(found.json?["name"]?.stringValue == bucket)
+            #expect(found.json?["kind"]?.stringValue == "storage#bucket")
+            #expect(try await storage.get("other-bucket").status == 404)
         }
     }
 

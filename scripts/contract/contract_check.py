@@ -294,6 +294,8 @@ class DiscoveryContract:
             template = self.service_path + (method.get("flatPath") or method["path"])
             regex = "^/" + re.sub(r"\{[^}]+\}", "[^/:]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
             self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile(regex), method, prefix + name))
+            if method.get("useMediaDownloadService"):  # content also comes from rootUrl + "download/" + servicePath + path
+                self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile("^/download" + regex[1:]), method, prefix + name))
         for name, child in node.get("resources", {}).items():
             self._walk(child, prefix + name + ".")
 

@@ -157,10 +157,12 @@ def drive(c: Client) -> None:
 
     # Cloud Storage: the driver output of the batch above (it stays after the batch is deleted)
     bucket, prefix = finished["runtimeInfo"]["outputUri"][len("gs://"):].split("/", 1)
+    c.call("storage", "GET", f"/storage/v1/b/{bucket}?projection=noAcl", headers=auth)
     listed = c.call("storage", "GET", f"/storage/v1/b/{bucket}/o?prefix=" + urllib.parse.quote(prefix, safe=""), headers=auth)[1]
     chunk = "/storage/v1/b/" + bucket + "/o/" + urllib.parse.quote(listed["items"][0]["name"], safe="")
     c.call("storage", "GET", chunk, headers=auth)
     c.call("storage", "GET", chunk + "?alt=media", headers=auth)
+    c.call("storage", "GET", "/download" + chunk + "?alt=media", headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters/never-created", headers=auth, expect=(404,))
 
 

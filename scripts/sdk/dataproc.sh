@@ -1,7 +1,8 @@
 #!/bin/sh
-# Drives a fresh gatehouse-sandbox with Google's own Dataproc client library (google-cloud-dataproc
-# from PyPI, REST transport), as a user's Python script would: issue 24's "a sandbox the real
-# client accepts". Installs the client into a venv under .build/ on first use.
+# Drives a fresh gatehouse-sandbox with Google's own client libraries (google-cloud-dataproc, REST
+# transport, and google-cloud-storage for driver output, from PyPI), as a user's Python script
+# would: issue 24's "a sandbox the real client accepts". Installs them into a venv under .build/
+# on first use.
 #
 #   scripts/sdk/dataproc.sh
 #
@@ -10,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 venv=${GATEHOUSE_SDK_VENV:-$repo/.build/sdk-venv}
-if ! "$venv/bin/python" -c 'import google.cloud.dataproc_v1' 2>/dev/null; then
+if ! "$venv/bin/python" -c 'import google.cloud.dataproc_v1, google.cloud.storage' 2>/dev/null; then
     python3 -m venv "$venv" >&2
     "$venv/bin/pip" install --quiet -r "$here/requirements.txt" >&2
 fi

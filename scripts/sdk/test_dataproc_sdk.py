@@ -15,7 +15,7 @@ import urllib.request
 import uuid
 
 from google.api_core import exceptions
-from google.cloud import dataproc_v1
+from google.cloud import dataproc_v1, storage
 from google.oauth2.credentials import Credentials
 
 PROJECT = "sdk-project"
@@ -39,10 +39,25 @@ def advance(seconds: float) -> None:
     admin("POST", "/admin/clock/advance", {"seconds": seconds})
 
 
+def credentials() -> Credentials:
+    """A fixed access token the sandbox minted (a script would get one from Gatehouse or gcloud)."""
+    return Credentials(token=admin("POST", "/admin/tokens", {"subject": "sdk", "email": "sdk@example.com"})["access_token"])
+
+
 def client_kwargs() -> dict:
     """What a script passes to point a client at another endpoint with a fixed token."""
-    token = admin("POST", "/admin/tokens", {"subject": "sdk", "email": "sdk@example.com"})["access_token"]
-    return {"transport": "rest", "credentials": Credentials(token=token), "client_options": {"api_endpoint": urls()["dataproc"]}}
+    return {"transport": "rest", "credentials": credentials(), "client_options": {"api_endpoint": urls()["dataproc"]}}
+
+
+def driver_output(uri: str) -> str:
+    """A workload's driver output, read with google-cloud-storage: every chunk under the prefix, in order."""
+    client = storage.Client(project=PROJECT, credentials=credentials(), client_options={"api_endpoint": urls()["storage"]})
+    bucket, prefix = uri.removeprefix("gs://").split("/", 1)
+    blobs = list(client.list_blobs(bucket, prefix=prefix))
+    assert [blob.name for blob in blobs] == sorted(blob.name for blob in blobs), "chunks are listed in order"
+    # One chunk through a fresh handle (the download service, no mediaLink), the rest as listed.
+    first = client.bucket(bucket).blob(blobs[0].name).download_as_bytes() if blobs else b""
+    return (first + b"".join(blob.download_as_bytes() for blob in blobs[1:])).decode()
 
 
 def pyspark_job(cluster: str, env: str) -> dict:
@@ -103,6 +118,20 @@ class JobsTest(unittest.TestCase):
         self.assertTrue(done.done)
         self.assertEqual([entry.state for entry in done.status_history],
                          [dataproc_v1.JobStatus.State.PENDING, dataproc_v1.JobStatus.State.RUNNING])
+        output = driver_output(done.driver_output_resource_uri)
+        self.assertTrue(output.startswith("Sandbox driver: running gs://sdk-bucket/count.py"), output)
+        self.assertTrue(output.endswith("Driver finished successfully.\n"), output)
+
+    def test_driver_output_grows_while_the_job_runs(self) -> None:
+        job = self.jobs.submit_job(project_id=PROJECT, region=REGION, job=pyspark_job("sdk-cluster", "dev"))
+        uri = job.driver_output_resource_uri
+        self.assertEqual(driver_output(uri), "", "nothing before the driver starts")
+        advance(3)  # half-way through RUNNING (2 s steps)
+        running = self.jobs.get_job(project_id=PROJECT, region=REGION, job_id=job.reference.job_id)
+        self.assertEqual(running.status.state, dataproc_v1.JobStatus.State.RUNNING)
+        partial = driver_output(uri)
+        self.assertIn("stage 2 of 3", partial)
+        self.assertNotIn("finished", partial)
 
 
 class ClustersTest(unittest.TestCase):
@@ -188,7 +217,7 @@ class BatchesTest(unittest.TestCase):
         done = operation.result(timeout=30)
         self.assertEqual(done.state, dataproc_v1.Batch.State.SUCCEEDED)
         self.assertEqual([entry.state for entry in done.state_history], [dataproc_v1.Batch.State.PENDING, dataproc_v1.Batch.State.RUNNING])
-        self.assertTrue(done.runtime_info.output_uri.startswith("gs://"))
+        self.assertTrue(driver_output(done.runtime_info.output_uri).endswith("Driver finished successfully.\n"))
         self.assertEqual(done.creator, "sdk@example.com")
 
         self.batches.delete_batch(name=name)
@@ -204,7 +233,9 @@ class BatchesTest(unittest.TestCase):
         advance(10)
         with self.assertRaises(exceptions.GoogleAPICallError):
             failing.result(timeout=30)
-        self.assertEqual(self.batches.get_batch(name=failing.metadata.batch).state, dataproc_v1.Batch.State.FAILED)
+        failed = self.batches.get_batch(name=failing.metadata.batch)
+        self.assertEqual(failed.state, dataproc_v1.Batch.State.FAILED)
+        self.assertIn("Traceback (most recent call last):", driver_output(failed.runtime_info.output_uri))
         self.assertTrue(cancelled.cancelled())
         self.assertEqual(self.batches.get_batch(name=cancelled.metadata.batch).state, dataproc_v1.Batch.State.CANCELLED)
 

@@ -5,8 +5,10 @@ import Hummingbird
 
 /// The Cloud Storage JSON API subset Dataproc's driver output is read through, on its own port:
 ///
+/// - `GET /storage/v1/b/{bucket}` (buckets.get: the staging bucket)
 /// - `GET /storage/v1/b/{bucket}/o?prefix=&delimiter=&maxResults=&pageToken=` (objects.list)
-/// - `GET /storage/v1/b/{bucket}/o/{object}` (objects.get: metadata) and `?alt=media` (content)
+/// - `GET /storage/v1/b/{bucket}/o/{object}` (objects.get: metadata) and `?alt=media` (content),
+///   also as `GET /download/storage/v1/b/{bucket}/o/{object}?alt=media` (the download service)
 ///
 /// The objects are the driver output chunks of the Dataproc stand-in's jobs and batches, in its
 /// staging bucket, appearing as the simulated drivers write them. Callers need a Bearer token
@@ -55,10 +57,24 @@ public final class CloudStorageSandbox: Sendable {
         "ifMetagenerationNotMatch": "integer", "projection": "string", "userProject": "string", "softDeleted": "boolean", "restoreToken": "string",
     ])
 
+    private static let bucketRules = rules([
+        "ifMetagenerationMatch": "integer", "ifMetagenerationNotMatch": "integer", "projection": "string", "userProject": "string",
+    ])
+
     /// Adds the Cloud Storage routes to `router`.
     public func addRoutes(to router: Router<SandboxRequestContext>) {
+        // google-cloud-storage looks the bucket up before listing or downloading.
+        router.get("storage/v1/b/{bucket}") { request, context in try self.bucket(request, context) }
         router.get("storage/v1/b/{bucket}/o") { request, context in try self.list(request, context) }
         router.get("storage/v1/b/{bucket}/o/{object}") { request, context in try self.get(request, context) }
+        // The media download service (the discovery document's `useMediaDownloadService`): where
+        // Google's clients fetch content when they have no `mediaLink` at hand.
+        router.get("download/storage/v1/b/{bucket}/o/{object}") { request, context in
+            guard request.lastQueryValue("alt") == "media" || request.lastQueryValue("$alt") == "media" else {
+                throw SandboxHTTPError.badRequest("The download service serves alt=media only.")
+            }
+            return try self.get(request, context)
+        }
     }
 
     private func admit(_ request: Request, rules: QueryParameterRules) throws(SandboxHTTPError) -> AdmittedQuery {
@@ -83,6 +99,22 @@ public final class CloudStorageSandbox: Sendable {
         let step = dataproc.stepSeconds
         let outputs = dataproc.jobs.all.map { $0.driverOutput(stepSeconds: step) } + dataproc.batches.everCreated.map { $0.driverOutput(stepSeconds: step) }
         return outputs.flatMap { $0.chunks(at: now) }.sorted { $0.name < $1.name }
+    }
+
+    /// When the staging bucket was made: a fixed instant, as it predates every sandbox run.
+    private static let bucketCreated = Date(timeIntervalSince1970: 1_700_000_000)
+
+    private func bucket(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
+        _ = try admit(request, rules: Self.bucketRules)
+        let name = context.parameters.get("bucket") ?? ""
+        guard name == DriverOutput.bucket else { throw SandboxHTTPError.notFound("The specified bucket does not exist.") }
+        let created = GoogleTime.timestamp(Self.bucketCreated)
+        return JSONResponse.make([
+            "kind": "storage#bucket", "id": .string(name), "name": .string(name),
+            "selfLink": .string("http://\(request.head.authority ?? "127.0.0.1")/storage/v1/b/\(name)"), "projectNumber": "123456789",
+            "metageneration": "1", "location": "EUROPE-WEST1", "locationType": "region", "storageClass": "STANDARD",
+            "timeCreated": .string(created), "updated": .string(created), "etag": "CAE=",
+        ])
     }
 
     private func list(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
