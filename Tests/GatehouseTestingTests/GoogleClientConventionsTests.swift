@@ -28,6 +28,29 @@ struct GoogleClientConventionsTests {
         }
     }
 
+    @Test func fieldsSelectsAPartialResponse() async throws {
+        try await withSandbox { sandbox in
+            let auth = sandbox.bearer()
+            let submit = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
+            _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "f1", jobId: "partial-1"), headers: auth)
+            _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "f2", jobId: "partial-2"), headers: auth)
+            let one = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath + "/partial-1?fields=reference/jobId,status(state)"), headers: auth)
+            #expect(one.json == ["reference": ["jobId": "partial-1"], "status": ["state": "PENDING"]])
+            let page = try await LoopbackHTTP.get(
+                sandbox.dataprocURL.with(sandbox.jobsPath + "?pageSize=1&%24fields=nextPageToken,jobs(reference/jobId)"), headers: auth)
+            #expect(page.json?["jobs"] == [["reference": ["jobId": "partial-2"]]])
+            #expect(page.json?["nextPageToken"]?.stringValue != nil)
+            let everything = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath + "/partial-1?fields=*"), headers: auth)
+            #expect(everything.json?["jobUuid"] != nil)
+
+            let malformed = try await LoopbackHTTP.postJSON(
+                sandbox.dataprocURL.with(sandbox.jobsPath + ":submit?fields=reference(jobId"), Sandbox.submitBody(requestId: "f3", jobId: "partial-3"), headers: auth)
+            #expect(malformed.status == 400)
+            #expect(malformed.text.contains("Invalid field selection"))
+            #expect(sandbox.dataproc.jobs.all.count == 2, "a malformed selection is refused before the submit happens")
+        }
+    }
+
     @Test func accessTokenQueryParameterAuthenticates() async throws {
         try await withSandbox { sandbox in
             let token = sandbox.issueAccessToken().token

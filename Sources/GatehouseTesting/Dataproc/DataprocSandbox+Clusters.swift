@@ -21,7 +21,7 @@ extension DataprocSandbox {
         let now = clock.now
         let cluster = try DataprocCluster(creating: body, projectId: project, region: region, requestId: requestId, now: now)
         let operation = try clusters.create(cluster, at: now)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     private func existing(_ context: SandboxRequestContext) throws(SandboxHTTPError) -> DataprocClusterStore.Observed {
@@ -34,9 +34,9 @@ extension DataprocSandbox {
     }
 
     private func getCluster(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "clusters", method: "get")
+        let call = try admit(request, resource: "clusters", method: "get")
         let observed = try existing(context)
-        return JSONResponse.make(observed.cluster.resource(observed.snapshot))
+        return call.respond(observed.cluster.resource(observed.snapshot))
     }
 
     private func listClusters(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -53,7 +53,7 @@ extension DataprocSandbox {
         let page = try PageToken.page(matching, pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
         var body: [String: JSONValue] = ["clusters": .array(page.items.map { $0.cluster.resource($0.snapshot) })]
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return call.respond(.object(body))
     }
 
     private func patchCluster(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
@@ -66,7 +66,7 @@ extension DataprocSandbox {
         let now = clock.now
         let name = context.parameters.get("clusterName") ?? ""
         let operation = try clusters.patch(projectId: project, region: region, name: name, requestId: requestId, at: now, patch)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     private func deleteCluster(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -81,7 +81,7 @@ extension DataprocSandbox {
         let operation = try clusters.delete(
             projectId: project, region: region, name: context.parameters.get("clusterName") ?? "",
             clusterUuid: call.query["clusterUuid"], requestId: requestId, at: now)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     /// How a job's `placement.clusterName` resolves: names never created in the sandbox keep the

@@ -11,15 +11,15 @@ extension DataprocSandbox {
     }
 
     private func getOperation(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "operations", method: "get")
+        let call = try admit(request, resource: "operations", method: "get")
         let (project, region) = try Self.location(context)
         let id = context.parameters.get("operationId") ?? ""
         let now = clock.now
         if let operation = clusters.operation(projectId: project, region: region, id: id) {
-            return JSONResponse.make(clusters.resource(of: operation, at: now))
+            return call.respond(clusters.resource(of: operation, at: now))
         }
         if let batch = batches.batch(operationId: id, projectId: project, location: region) {
-            return JSONResponse.make(batchOperation(of: batch, at: now))
+            return call.respond(batchOperation(of: batch, at: now))
         }
         throw SandboxHTTPError.notFound("Not found: Operation projects/\(project)/regions/\(region)/operations/\(id)")
     }
@@ -27,12 +27,12 @@ extension DataprocSandbox {
     /// `operations.cancel`: a batch operation cancels its batch; cluster operations run to the end
     /// in the sandbox, so cancelling one is refused rather than pretended.
     private func cancelOperation(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "operations", method: "cancel")
+        let call = try admit(request, resource: "operations", method: "cancel")
         let (project, region) = try Self.location(context)
         let id = context.parameters.get("operationId") ?? ""
         if let batch = batches.batch(operationId: id, projectId: project, location: region) {
             try cancelBatch(of: batch)
-            return JSONResponse.make(.object([:]))
+            return call.respond(.object([:]))
         }
         if clusters.operation(projectId: project, region: region, id: id) != nil {
             throw SandboxHTTPError(.badRequest, "The sandbox does not cancel cluster operations; delete the cluster instead.", code: "FAILED_PRECONDITION")
@@ -70,6 +70,6 @@ extension DataprocSandbox {
         let page = try PageToken.page(ordered, pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
         var body: [String: JSONValue] = ["operations": .array(page.items.map { $0.resource() })]
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return call.respond(.object(body))
     }
 }

@@ -81,7 +81,8 @@ public final class DataprocSandbox: Sendable {
         guard info.scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
             throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")
         }
-        return DataprocCall(token: info, query: query)
+        let partial = try query["fields"].flatMap { fields throws(SandboxHTTPError) in fields.isEmpty ? nil : try PartialResponse(fields) }
+        return DataprocCall(token: info, query: query, partial: partial)
     }
 
     /// Checks the project and region path parameters.
@@ -111,4 +112,12 @@ struct DataprocCall: Sendable {
     var token: SandboxAccessToken
     /// The query, system parameters under plain names and enums as names.
     var query: AdmittedQuery
+
+    /// The `fields` selection, parsed when the call was admitted so a malformed one changes nothing.
+    var partial: PartialResponse?
+
+    /// `value` as the JSON answer, reduced to the `fields` selection when the caller sent one.
+    func respond(_ value: JSONValue) -> Response {
+        JSONResponse.make(partial?.apply(to: value) ?? value)
+    }
 }

@@ -105,11 +105,11 @@ public final class CloudStorageSandbox: Sendable {
     private static let bucketCreated = Date(timeIntervalSince1970: 1_700_000_000)
 
     private func bucket(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        _ = try admit(request, rules: Self.bucketRules)
+        let query = try admit(request, rules: Self.bucketRules)
         let name = context.parameters.get("bucket") ?? ""
         guard name == DriverOutput.bucket else { throw SandboxHTTPError.notFound("The specified bucket does not exist.") }
         let created = GoogleTime.timestamp(Self.bucketCreated)
-        return JSONResponse.make([
+        return try Self.respond(query, [
             "kind": "storage#bucket", "id": .string(name), "name": .string(name),
             "selfLink": .string("http://\(request.head.authority ?? "127.0.0.1")/storage/v1/b/\(name)"), "projectNumber": "123456789",
             "metageneration": "1", "location": "EUROPE-WEST1", "locationType": "region", "storageClass": "STANDARD",
@@ -140,7 +140,7 @@ public final class CloudStorageSandbox: Sendable {
         var body: [String: JSONValue] = ["kind": "storage#objects", "items": .array(page.items.map { resource(of: $0, bucket: bucket, request: request) })]
         if !prefixes.isEmpty { body["prefixes"] = .array(prefixes.map { .string($0) }) }
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return try Self.respond(query, .object(body))
     }
 
     private func get(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -158,7 +158,7 @@ public final class CloudStorageSandbox: Sendable {
         if let match = query["ifGenerationMatch"], match != String(generation) {
             throw SandboxHTTPError(.preconditionFailed, "At least one of the pre-conditions you specified did not hold.", code: "FAILED_PRECONDITION")
         }
-        guard query["alt"] == "media" else { return JSONResponse.make(resource(of: object, bucket: bucket, request: request)) }
+        guard query["alt"] == "media" else { return try Self.respond(query, resource(of: object, bucket: bucket, request: request)) }
         var headers: HTTPFields = [
             .contentType: "application/octet-stream", .eTag: "\"\(Self.md5(object.content).hex)\"",
         ]
@@ -167,6 +167,12 @@ public final class CloudStorageSandbox: Sendable {
         headers[HTTPFields.Element.Name("x-goog-stored-content-length")!] = String(object.content.count)
         headers[HTTPFields.Element.Name("x-goog-hash")!] = "md5=\(Self.md5(object.content).base64)"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: object.content)))
+    }
+
+    /// `value` as the JSON answer, reduced to the `fields` selection when the caller sent one.
+    private static func respond(_ query: AdmittedQuery, _ value: JSONValue) throws(SandboxHTTPError) -> Response {
+        guard let fields = query["fields"], !fields.isEmpty else { return JSONResponse.make(value) }
+        return JSONResponse.make(try PartialResponse(fields).apply(to: value))
     }
 
     /// The generation: microseconds since the epoch of the write, as Cloud Storage numbers them.

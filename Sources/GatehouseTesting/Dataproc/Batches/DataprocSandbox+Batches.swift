@@ -68,7 +68,7 @@ extension DataprocSandbox {
             operationId: UUID().uuidString.lowercased(), creator: call.token.email, submitted: .object(sent), failsOnPurpose: fails)
         switch batches.create(candidate) {
         case .created(let batch), .replayed(let batch):
-            return JSONResponse.make(batchOperation(of: batch, at: now))
+            return call.respond(batchOperation(of: batch, at: now))
         case .batchIdTaken(let id):
             throw SandboxHTTPError.conflict("Already exists: Batch projects/\(project)/locations/\(location)/batches/\(id)")
         }
@@ -84,12 +84,12 @@ extension DataprocSandbox {
     }
 
     private func getBatch(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, described: locationMethod("get", of: "batches"))
-        return JSONResponse.make(try foundBatch(context).resource(at: clock.now, stepSeconds: stepSeconds))
+        let call = try admit(request, described: locationMethod("get", of: "batches"))
+        return call.respond(try foundBatch(context).resource(at: clock.now, stepSeconds: stepSeconds))
     }
 
     private func deleteBatch(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, described: locationMethod("delete", of: "batches"))
+        let call = try admit(request, described: locationMethod("delete", of: "batches"))
         let batch = try foundBatch(context)
         let state = batch.state(at: clock.now, stepSeconds: stepSeconds)
         guard DataprocBatch.terminal.contains(state) else {
@@ -97,7 +97,7 @@ extension DataprocSandbox {
                 .badRequest, "Batch \(batch.name) is in state \(state); only CANCELLED, SUCCEEDED or FAILED batches can be deleted.", code: "FAILED_PRECONDITION")
         }
         batches.remove(projectId: batch.projectId, location: batch.location, batchId: batch.batchId)
-        return JSONResponse.make(.object([:]))
+        return call.respond(.object([:]))
     }
 
     private func listBatches(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -118,7 +118,7 @@ extension DataprocSandbox {
         let page = try PageToken.page(Array(matching), pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
         var body: [String: JSONValue] = ["batches": .array(page.items.map { $0.resource(at: now, stepSeconds: stepSeconds) })]
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return call.respond(.object(body))
     }
 
     /// The create operation of `batch` at `now`: done once the batch ends, with the Batch as its
