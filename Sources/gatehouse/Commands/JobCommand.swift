@@ -8,7 +8,7 @@ import Synchronization
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Submit and follow Dataproc jobs for catalog entities (queued offline, sent exactly once).",
-        subcommands: [Submit.self, List.self, JobStatus.self, Cancel.self, Watch.self])
+        subcommands: [Submit.self, List.self, JobStatus.self, Cancel.self, Watch.self, Logs.self])
 
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -113,6 +113,30 @@ struct JobCommand: ParsableCommand {
             let state = Output.cell(final["state"])
             if !global.json { print("\(id) ended \(state)\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")") }
             if state != "DONE" { throw CLIFailure("job \(id) ended \(state)") }
+        }
+    }
+
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a job's driver output, as Dataproc wrote it; with --follow, as it is written, until the job ends.",
+            discussion: "--json prints each chunk {jobId, chunk, text} on a line, then the answer with nextChunk: pass it to --from-chunk to go on where a run stopped.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Flag(help: "Keep printing new output until the job ends.") var follow = false
+        @Option(name: .customLong("from-chunk"), help: "Start at this output chunk (an earlier run's nextChunk).") var fromChunk: Int?
+        func run() throws {
+            let client = try global.connect()
+            client.onNotification = { message in
+                guard message["method"] == "job.logs", let params = message["params"] else { return }
+                if global.json { return Output.jsonLine(params) }
+                // The driver's own bytes, unchanged: its lines end where it ended them.
+                FileHandle.standardOutput.write(Data((params["text"]?.stringValue ?? "").utf8))
+            }
+            var params: [String: JSONValue] = ["jobId": .string(id), "follow": .bool(follow)]
+            if let fromChunk { params["fromChunk"] = .int(Int64(fromChunk)) }
+            let final: JSONValue
+            do { final = try client.call("job.logs", params: .object(params)) } catch { throw CLIFailure(error) }
+            if global.json { Output.json(final) }
         }
     }
 
