@@ -60,4 +60,32 @@ struct JobLogsIntegrationTests {
         let unknown = try await env.daemon.failure("job.logs", ["jobId": "gh-none"])
         #expect(unknown?.data?["reason"] == "unknown_job", "\(String(describing: unknown))")
     }
+
+    @Test func cliFollowGoesOnAfterADaemonRestartWithoutRepeating() async throws {
+        let env = try await JobEnvironment.start()
+        defer { Task { await env.stop() } }
+        let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
+        let id = try #require(submitted["jobId"]?.stringValue)
+        let daemon = env.daemon
+        let following = Task { try await offPool { try daemon.cli(["job", "logs", id, "--follow"]) } }
+
+        // The driver writes its first chunk 2 s (sandbox time) after Dataproc got the job and its
+        // last at 4 s: the daemon is killed and started again in between, while the CLI follows.
+        let sandbox = env.sandbox
+        let sent = try await env.eventually(timeout: .seconds(20), every: .milliseconds(50)) {
+            sandbox.dataproc.jobs.all.contains { $0.jobId == id }
+        }
+        #expect(sent)
+        let submittedAt = try #require(sandbox.dataproc.jobs.all.first { $0.jobId == id }?.submittedAt)
+        while sandbox.clock.now < submittedAt.addingTimeInterval(2.3) { try await Task.sleep(for: .milliseconds(20)) }
+        daemon.stop(signal: SIGKILL)
+        try await daemon.start()
+
+        let followed = try await following.value
+        #expect(followed.status == 0, "\(followed.stderr)")
+        #expect(followed.stderr.contains("following again from chunk"), "\(followed.stderr)")
+        let whole = try await offPool { try daemon.cli(["job", "logs", id]) }
+        #expect(whole.stdout.hasSuffix("Driver finished successfully.\n"), "\(whole.stdout)")
+        #expect(followed.stdout == whole.stdout, "every chunk printed once across the restart")
+    }
 }
