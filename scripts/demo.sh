@@ -84,6 +84,7 @@ looker:
   fresh_ttl: 3
 dataproc:
   base_url: $(url dataproc)
+  storage_base_url: $(url storage)
 policy:
   rules_file: $WORK/rules.yaml
 YAML
@@ -168,12 +169,14 @@ sleep 1
 run "$GH" job status "$JOB2"
 expect "still QUEUED, with the reason" says "QUEUED" && expect "the last error says Dataproc is unreachable" says "Dataproc is unreachable"
 
-step "Dataproc is back: the outbox sends it exactly once (same requestId), and both jobs run to the end"
+step "Dataproc is back: the outbox sends it exactly once (same requestId), both jobs run to the end, and their output comes back"
 clear_faults dataproc
 run "$GH" job watch "$JOB2"
 expect "the queued job ended DONE" says "ended DONE"
 run "$GH" job watch "$JOB1"
 expect "the first job ended DONE" says "ended DONE"
+run "$GH" job logs "$JOB1"
+expect "the job's driver output comes back" [ -n "$OUT" ] && expect "job logs exits 0" exited 0
 show "$GH" job ls
 HELD=$(curl -s "$(url admin)/admin/dataproc/jobs" | python3 -c 'import json,sys; d=json.load(sys.stdin); j=d.get("jobs", d) if isinstance(d, dict) else d; print(len(j))')
 echo "Jobs Dataproc itself holds: $HELD"

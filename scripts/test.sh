@@ -27,4 +27,7 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # .timeLimit trait, instead of holding CI until its own limit.
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
+# Google's own Python clients (google-cloud-dataproc, google-cloud-storage) drive the sandbox; their
+# exchanges are recorded for the contract check too.
+scripts/sdk/dataproc.sh
 scripts/contract/run.sh --contracts "$CONTRACTS" .build/contract/exchanges.jsonl

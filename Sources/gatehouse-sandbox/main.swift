@@ -7,15 +7,15 @@ import GatehouseTesting
 struct GatehouseSandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-sandbox",
-        abstract: "Local stand-ins for Backstage, Looker, Dataproc, Google STS/IAM Credentials and an OIDC provider.",
+        abstract: "Local stand-ins for Backstage, Looker, Dataproc, Cloud Storage (driver output), Google STS/IAM Credentials and an OIDC provider.",
         discussion: """
             Prints one line per upstream, `name url`, once every listener is up. The admin API \
-            (/admin/faults, /admin/clock/advance, /admin/dataproc/jobs, /admin/dataproc/clusters, /admin/dataproc/operations, \
+            (/admin/faults, /admin/clock/advance, /admin/dataproc/jobs, /admin/dataproc/clusters, /admin/dataproc/batches, /admin/dataproc/operations, \
             /admin/routes, /admin/requests, /admin/tokens, \
             /admin/reset) controls faults, time and state while it runs.
             """)
 
-    @Option(help: "First port; upstreams use N (backstage), N+1 (looker), N+2 (dataproc), N+3 (sts), N+4 (iamcredentials), N+5 (oidc), N+6 (admin). Default: ephemeral ports.")
+    @Option(help: "First port; upstreams use N (backstage), N+1 (looker), N+2 (dataproc), N+3 (sts), N+4 (iamcredentials), N+5 (oidc), N+6 (admin), N+7 (storage). Default: ephemeral ports.")
     var portBase: Int?
 
     @Option(help: "Loopback address to bind.")

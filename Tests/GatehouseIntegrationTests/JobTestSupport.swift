@@ -30,6 +30,8 @@ final class JobEnvironment: StoppableResource {
             \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
             dataproc:
               base_url: \(sandbox.dataprocURL.absoluteString)
+              storage_base_url: \(sandbox.url(of: .storage).absoluteString)
+              logs_poll_ms: 100
               request_timeout_seconds: 2
               retry_max_seconds: 1
               offline_probe_seconds: 1

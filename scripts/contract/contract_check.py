@@ -14,7 +14,9 @@ every route its routers serve. This script fails when:
 Specs: Backstage and Looker are OpenAPI 3 files validated with ``openapi-core``; Dataproc, STS and
 IAM Credentials are Google discovery documents whose schemas are turned into JSON Schema and
 validated with ``jsonschema``. The OIDC provider has no published spec file: its contract is
-``oidc-provider.openapi.yaml`` here, written from the RFCs summarised in the contracts NOTES (§5).
+``oidc-provider.openapi.yaml`` here, written from the RFCs summarised in the contracts NOTES (§5); nor
+has Cloud Storage (driver output): ``google-storage-objects.v1.json`` here is the part of its discovery
+document the sandbox serves (objects.list, objects.get).
 """
 from __future__ import annotations
 
@@ -239,6 +241,8 @@ def discovery_to_json_schema(schema: dict, *, lenient: bool) -> dict:
         out = {"type": "string"}
         if "enum" in schema:
             out["enum"] = schema["enum"]
+            if lenient:  # proto3 JSON: an enum may be sent as its number (Google's clients do)
+                return {"anyOf": [out, {"type": "integer", "minimum": 0}]}
         fmt = schema.get("format")
         if fmt == "google-duration":
             out["pattern"] = DURATION
@@ -276,16 +280,21 @@ class DiscoveryContract:
         self.form_requests = form_requests
         self.error_schema = error_schema
         self.methods: list[DiscoveryMethod] = []
+        self.service_path = document.get("servicePath", "")  # method paths are relative to it (storage/v1/)
         self._walk(document, "")
+        # The system parameters every method takes, as the document lists them (`alt`, `fields`, …).
+        self.system_parameters = set(document.get("parameters", {})) or STANDARD_QUERY
         strict_defs = {name: discovery_to_json_schema(s, lenient=False) for name, s in document.get("schemas", {}).items()}
         lenient_defs = {name: discovery_to_json_schema(s, lenient=True) for name, s in document.get("schemas", {}).items()}
         self.strict_defs, self.lenient_defs = strict_defs, lenient_defs
 
     def _walk(self, node: dict, prefix: str) -> None:
         for name, method in node.get("methods", {}).items():
-            template = method.get("flatPath") or method["path"]
+            template = self.service_path + (method.get("flatPath") or method["path"])
             regex = "^/" + re.sub(r"\{[^}]+\}", "[^/:]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
             self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile(regex), method, prefix + name))
+            if method.get("useMediaDownloadService"):  # content also comes from rootUrl + "download/" + servicePath + path
+                self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile("^/download" + regex[1:]), method, prefix + name))
         for name, child in node.get("resources", {}).items():
             self._walk(child, prefix + name + ".")
 
@@ -318,7 +327,8 @@ class DiscoveryContract:
         seen = Counter()
         for name, value in parse_qsl(ex.query, keep_blank_values=True):
             seen[name] += 1
-            if name in STANDARD_QUERY:
+            # Google also takes a system parameter behind a `$` (`$alt=json;enum-encoding=int`).
+            if name in self.system_parameters or name.startswith("$") and name[1:] in self.system_parameters:
                 continue
             parameter = parameters.get(name)
             if parameter is None:
@@ -329,7 +339,7 @@ class DiscoveryContract:
             kind = parameter.get("type")
             if kind == "integer" and not re.fullmatch(r"-?[0-9]+", value) or kind == "boolean" and value not in ("true", "false"):
                 problems.append(f"request: query parameter '{name}'='{value}' is not {kind}")
-            if "enum" in parameter and value not in parameter["enum"]:
+            if "enum" in parameter and value not in parameter["enum"] and not (value.isdigit() and int(value) < len(parameter["enum"])):
                 problems.append(f"request: query parameter '{name}'='{value}' is not one of {parameter['enum']}")
         for name, parameter in parameters.items():
             if parameter.get("required") and name not in seen:
@@ -354,6 +364,8 @@ class DiscoveryContract:
     def _check_response(self, ex: Exchange, found: DiscoveryMethod) -> list[str]:
         if ex.status != 200:
             return [f"response: status {ex.status} is not the 200 a discovery method answers with"]
+        if found.method.get("supportsMediaDownload") and ("alt", "media") in parse_qsl(ex.query.replace("$alt=", "alt=")):
+            return []  # the object's bytes, not its JSON resource
         try:
             body = json.loads(ex.responseBody or "{}")
         except ValueError:
@@ -388,6 +400,8 @@ def load_contracts(contracts_dir: Path) -> dict[str, object]:
         "sts": DiscoveryContract(load("google-sts.v1.json"), form_requests=True, error_schema=OAUTH_ERROR),
         "iamcredentials": DiscoveryContract(load("google-iamcredentials.v1.json")),
         "oidc": OpenAPIContract(yaml.safe_load((HERE / "oidc-provider.openapi.yaml").read_text()), ""),
+        # No Cloud Storage spec is among the published contracts: a subset of its discovery document, kept here.
+        "storage": DiscoveryContract(json.loads((HERE / "google-storage-objects.v1.json").read_text())),
     }
 
 

@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 REGION = "/v1/projects/demo-project/regions/europe-west1"
+LOCATION = "/v1/projects/demo-project/locations/europe-west1"
 CLOUD = "https://www.googleapis.com/auth/cloud-platform"
 AUDIENCE = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gatehouse/providers/sandbox"
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -140,6 +141,28 @@ def drive(c: Client) -> None:
     c.call("dataproc", "POST", job_path + ":cancel", headers=auth, json_body={})
     c.call("dataproc", "DELETE", job_path, headers=auth)
     c.call("dataproc", "DELETE", REGION + "/clusters/contract?requestId=contract-delete", headers=auth)
+
+    # Dataproc: Serverless batches and their operations
+    batch_body = {"pysparkBatch": {"mainPythonFileUri": "gs://bucket/main.py"}, "labels": {"env": "dev"},
+                  "runtimeConfig": {"version": "2.2", "properties": {"spark.executor.instances": "2"}}}
+    batch = c.call("dataproc", "POST", LOCATION + "/batches?batchId=contract-batch&requestId=contract-batch", headers=auth, json_body=batch_body)[1]
+    doomed = c.call("dataproc", "POST", LOCATION + "/batches?batchId=contract-cancel", headers=auth, json_body=batch_body)[1]
+    c.call("dataproc", "POST", "/v1/" + doomed["name"] + ":cancel", headers=auth, json_body={})
+    c.call("dataproc", "GET", LOCATION + "/batches?filter=" + urllib.parse.quote("state = PENDING AND labels.env = dev") + "&orderBy=create_time+desc", headers=auth)
+    c.call("admin", "POST", "/admin/clock/advance", json_body={"seconds": 5})
+    c.call("dataproc", "GET", "/v1/" + batch["name"], headers=auth)
+    c.call("dataproc", "GET", "/v1/" + doomed["name"], headers=auth)
+    finished = c.call("dataproc", "GET", LOCATION + "/batches/contract-batch", headers=auth)[1]
+    c.call("dataproc", "DELETE", LOCATION + "/batches/contract-batch", headers=auth)
+
+    # Cloud Storage: the driver output of the batch above (it stays after the batch is deleted)
+    bucket, prefix = finished["runtimeInfo"]["outputUri"][len("gs://"):].split("/", 1)
+    c.call("storage", "GET", f"/storage/v1/b/{bucket}?projection=noAcl", headers=auth)
+    listed = c.call("storage", "GET", f"/storage/v1/b/{bucket}/o?prefix=" + urllib.parse.quote(prefix, safe=""), headers=auth)[1]
+    chunk = "/storage/v1/b/" + bucket + "/o/" + urllib.parse.quote(listed["items"][0]["name"], safe="")
+    c.call("storage", "GET", chunk, headers=auth)
+    c.call("storage", "GET", chunk + "?alt=media", headers=auth)
+    c.call("storage", "GET", "/download" + chunk + "?alt=media", headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters/never-created", headers=auth, expect=(404,))
 
 

@@ -118,6 +118,27 @@ class RequestsTests(unittest.TestCase):
                                             body={"access_token": "[REDACTED]", "issued_token_type": "t", "token_type": "Bearer", "expires_in": 3600}))
         self.assertTrue(any("subjectTokn" in f for f in found), found)
 
+    def test_google_client_conventions_pass_and_their_look_alikes_are_caught(self):
+        # What google-cloud-dataproc sends: `$alt` with options, enums as numbers in query and body.
+        sent = exchange("dataproc", "POST", REGION + "/clusters", query="requestId=r1&%24alt=json%3Benum-encoding%3Dint",
+                        request={"projectId": "p", "clusterName": "c1", "config": {"secondaryWorkerConfig": {"preemptibility": 3}}},
+                        body={"name": "projects/p/regions/r/operations/o", "done": False})
+        self.assertEqual(failures(routes(), sent), [])
+        listed = exchange("dataproc", "GET", REGION + "/jobs", query="jobStateMatcher=1&%24prettyPrint=false", body={"jobs": []})
+        self.assertEqual(failures(routes(), listed), [])
+        found = failures(routes(), exchange("dataproc", "GET", REGION + "/jobs", query="%24filter=x&jobStateMatcher=7", body={"jobs": []}))
+        self.assertTrue(any("$filter" in f for f in found), found)
+        self.assertTrue(any("jobStateMatcher" in f for f in found), found)
+        found = failures(routes(), exchange("dataproc", "POST", REGION + "/clusters", request={"projectId": "p", "clusterName": "c1", "config": {"secondaryWorkerConfig": {"preemptibility": "3"}}},
+                                            body={"name": "projects/p/regions/r/operations/o", "done": False}))
+        self.assertTrue(any("preemptibility" in f for f in found), found)
+
+    def test_storage_media_is_not_held_to_the_object_schema_but_metadata_is(self):
+        path = "/storage/v1/b/bucket/o/dir%2Fdriveroutput.000000000"
+        self.assertEqual(failures(routes(), exchange("storage", "GET", path, query="alt=media", body="line\n", response_type="application/octet-stream")), [])
+        found = failures(routes(), exchange("storage", "GET", path, body={"name": "dir/driveroutput.000000000", "size": 5}))
+        self.assertTrue(any("size" in f for f in found), found)
+
     def test_a_refused_request_is_not_held_against_the_client(self):
         refused = exchange("dataproc", "GET", REGION + "/clusters", query="colour=blue", status=400,
                            body={"error": {"code": 400, "message": "Unknown query parameter", "status": "INVALID_ARGUMENT"}})

@@ -22,3 +22,16 @@ extension DataprocError: RPCErrorConvertible {
         }
     }
 }
+
+extension DriverOutputError: RPCErrorConvertible {
+    /// The driver output failure as the caller sees it, with a stable reason.
+    public var rpcError: RPCError {
+        switch self {
+        case .noOutputLocation: RPCError(.conflict, reason: "no_output", message: description)
+        case .unreachable: RPCError(.upstreamUnavailable, reason: "upstream_unavailable", message: description)
+        case .credentials: RPCError(.unauthorized, reason: "no_credentials", message: description)
+        case .upstream(let status, _): RPCError(.upstreamError, reason: "upstream_error", message: description, extra: ["status": .int(Int64(status))])
+        case .unexpectedResponse: RPCError(.upstreamError, reason: "upstream_error", message: description)
+        }
+    }
+}

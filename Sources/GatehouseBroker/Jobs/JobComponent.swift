@@ -18,6 +18,10 @@ public final class JobComponent: BrokerComponent {
     private let http: HTTPClient
     /// The Dataproc client; clusters send and track through it too (one circuit breaker for Dataproc).
     public let client: DataprocClient
+    /// Reads jobs' driver output from Cloud Storage with the same person's token.
+    let output: DriverOutputReader
+    /// Pause between reads while following a running job's output.
+    let logsInterval: Duration
 
     /// Builds the component from the `dataproc.*` keys. `token` returns a Google access token
     /// (cloud-platform scope) for the signed-in person; `approvals` decides whether a job must wait for a person.
@@ -37,6 +41,10 @@ public final class JobComponent: BrokerComponent {
             http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",
             timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
         self.client = client
+        output = DriverOutputReader(
+            http: http, baseURL: config.string("dataproc.storage_base_url") ?? "https://storage.googleapis.com/",
+            timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
+        logsInterval = .milliseconds(config.int("dataproc.logs_poll_ms") ?? 500)
         let pollMin = TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1)
         service = JobService(
             store: context.store, client: client,

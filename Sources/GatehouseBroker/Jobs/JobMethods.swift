@@ -50,6 +50,12 @@ struct JobMethods {
                 "job.watch", summary: "Streams job.state notifications {jobId, state, detail, updatedAt} until the job ends; answers with the final job.",
                 params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
                 handler: .async { call in try await component.watch(call) }),
+            RPCMethod(
+                "job.logs",
+                summary: "The job's driver output as job.logs notifications {jobId, chunk, text}, from chunk `fromChunk` (default 0); with `follow`, new output as the driver writes it until the job ends. Answers {jobId, state, nextChunk, chunks, bytes}: pass nextChunk back to resume.",
+                params: CatalogMethods.schema(
+                    ["jobId": jobID, "follow": ["type": "boolean"], "fromChunk": ["type": "integer", "minimum": 0]], required: ["jobId"]),
+                handler: .async { call in try await component.logs(call) }),
         ]
     }
 
@@ -186,5 +192,73 @@ extension JobComponent {
         let final = await withTaskCancellationHandler { await following.value } onCancel: { following.cancel() }
         if let final { return JobMethods.jobJSON(final) }
         return JobMethods.jobJSON(try await service.jobs.job(params.jobId) ?? current)
+    }
+}
+
+extension JobComponent {
+    /// `job.logs`: reads the driver output chunks Dataproc wrote for the job (through Cloud Storage,
+    /// with the person's token) and sends each as a notification; with `follow`, keeps reading
+    /// until the job has ended and its last chunk was sent, or the caller hangs up.
+    func logs(_ call: RPCCall) async throws -> JSONValue {
+        struct Params: Decodable { var jobId: String; var follow: Bool?; var fromChunk: Int? }
+        let params: Params = try call.decodeParams()
+        guard var job = try await service.jobs.job(params.jobId) else { throw DataprocError.unknownJob(params.jobId) }
+        try await authorizeView(call, job)
+        let follow = params.follow ?? false
+        let notifier = call.notifier
+        var progress = LogsProgress(next: max(params.fromChunk ?? 0, 0))
+        // Not at Dataproc yet (queued, waiting for approval): nothing to read until it is sent.
+        while JobState.local.contains(job.state) {
+            guard follow, notifier.isConnected, !job.isTerminal else { return progress.answer(job) }
+            try await Task.sleep(for: logsInterval)
+            job = try await service.jobs.job(params.jobId) ?? job
+        }
+        let remote = try await client.job(job.jobId, at: job.location)
+        guard let uri = remote["driverOutputResourceUri"]?.stringValue, let location = DriverOutputLocation(uri: uri) else {
+            throw DriverOutputError.noOutputLocation("Dataproc names no gs:// driverOutputResourceUri for job \(job.jobId)")
+        }
+        let jobID = job.jobId
+        if !follow {
+            for chunk in try await output.chunks(of: location, from: progress.next) { progress.send(chunk, of: jobID, to: notifier) }
+            return progress.answer(try await service.jobs.job(jobID) ?? job)
+        }
+        let jobs = service.jobs
+        let stream = output.follow(location, from: progress.next, interval: logsInterval) {
+            try await jobs.job(jobID)?.isTerminal ?? true
+        }
+        let reading = Task { [progress] in
+            var progress = progress
+            for try await chunk in stream { progress.send(chunk, of: jobID, to: notifier) }
+            return progress
+        }
+        // A caller that hangs up ends the read, as for job.watch.
+        Task {
+            await notifier.waitUntilDisconnected()
+            reading.cancel()
+        }
+        progress = try await withTaskCancellationHandler { try await reading.value } onCancel: { reading.cancel() }
+        return progress.answer(try await service.jobs.job(jobID) ?? job)
+    }
+}
+
+/// How far a `job.logs` call got: the next chunk to read, and what it sent.
+private struct LogsProgress: Sendable {
+    var next: Int
+    var chunks = 0
+    var bytes = 0
+
+    /// Sends `chunk` as a `job.logs` notification and moves past it.
+    mutating func send(_ chunk: DriverOutputChunk, of jobID: String, to notifier: RPCNotifier) {
+        notifier.notify(method: "job.logs", params: [
+            "jobId": .string(jobID), "chunk": .int(Int64(chunk.index)), "text": .string(String(decoding: chunk.data, as: UTF8.self)),
+        ])
+        next = chunk.index + 1
+        chunks += 1
+        bytes += chunk.data.count
+    }
+
+    /// The method's answer.
+    func answer(_ job: JobRecord) -> JSONValue {
+        ["jobId": .string(job.jobId), "state": .string(job.state), "nextChunk": .int(Int64(next)), "chunks": .int(Int64(chunks)), "bytes": .int(Int64(bytes))]
     }
 }

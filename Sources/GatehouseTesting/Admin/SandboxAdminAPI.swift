@@ -14,10 +14,11 @@ import Synchronization
 /// - `GET  /admin/dataproc/jobs` → `{jobs: [{projectId, region, jobId, requestId, state, submittedAt, job}]}`
 /// - `GET  /admin/dataproc/clusters` → `{clusters: [{projectId, region, clusterName, clusterUuid, state, createdAt, requestId,
 ///   labels, lifecycleConfig, deletion: {start, reason}|null, cluster}]}`, deleted clusters included (state `DELETED`)
-/// - `GET  /admin/dataproc/operations` → `{operations: [Operation]}`, oldest first
+/// - `GET  /admin/dataproc/batches` → `{batches: [{projectId, location, batchId, requestId, state, batch}]}` (deleted ones left out)
+/// - `GET  /admin/dataproc/operations` → `{operations: [Operation]}`, the cluster operations, oldest first
 /// - `GET  /admin/requests[?upstream=U&limit=N]` → `{requests: [{upstream, method, path, status, time, sandboxTime, fault}]}`
 /// - `POST /admin/tokens` body `{subject?, email?, scopes?, lifetimeSeconds?}` → `{access_token, token_type, expires_in}` (accepted by Dataproc)
-/// - `POST /admin/reset` → clears faults, jobs, clusters, operations, sessions, minted tokens and the request log
+/// - `POST /admin/reset` → clears faults, jobs, clusters, batches, operations, sessions, minted tokens and the request log
 final class SandboxAdminAPI: Sendable {
     private struct WeakSandbox: @unchecked Sendable {
         weak var value: Sandbox?
@@ -114,6 +115,18 @@ final class SandboxAdminAPI: Sendable {
             let dataproc = try self.sandbox().dataproc
             return JSONResponse.make(["clusters": .array(dataproc.clusters.all.map(dataproc.adminRecord(of:)))])
         }
+        admin.get("dataproc/batches") { _, _ in
+            let dataproc = try self.sandbox().dataproc
+            let now = dataproc.clock.now
+            let batches: [JSONValue] = dataproc.batches.all.map { batch in
+                [
+                    "projectId": .string(batch.projectId), "location": .string(batch.location), "batchId": .string(batch.batchId),
+                    "requestId": batch.requestId.map { .string($0) } ?? .null, "state": .string(batch.state(at: now, stepSeconds: dataproc.stepSeconds)),
+                    "batch": batch.resource(at: now, stepSeconds: dataproc.stepSeconds),
+                ]
+            }
+            return JSONResponse.make(["batches": .array(batches)])
+        }
         admin.get("dataproc/operations") { _, _ in
             let dataproc = try self.sandbox().dataproc
             let now = dataproc.clock.now
@@ -133,7 +146,7 @@ final class SandboxAdminAPI: Sendable {
         admin.post("tokens") { request, _ in
             let sandbox = try self.sandbox()
             let data = try await JSONResponse.body(of: request)
-            let body = data.isEmpty ? JSONValue.object([:]) : try await JSONResponse.jsonBody(of: request)
+            let body = data.isEmpty ? JSONValue.object([:]) : try JSONResponse.json(from: data)
             let scopes = body["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [SandboxAccessToken.cloudPlatformScope]
             let lifetime = body["lifetimeSeconds"]?.doubleValue ?? 3600
             let token = sandbox.issueAccessToken(

@@ -34,7 +34,13 @@ enum JSONResponse {
 
     /// The body parsed as a JSON value; an empty body or invalid JSON is a 400.
     static func jsonBody(of request: Request) async throws -> JSONValue {
-        let data = try await body(of: request)
+        try json(from: try await body(of: request))
+    }
+
+    /// Body bytes already read, parsed as a JSON value; empty or invalid JSON is a 400. A request
+    /// body is a stream that can be read only once, so a handler that looked at the bytes first
+    /// parses them with this instead of reading the body again.
+    static func json(from data: Data) throws(SandboxHTTPError) -> JSONValue {
         guard !data.isEmpty else { throw SandboxHTTPError.badRequest("Request body is empty; a JSON object is required.") }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
@@ -49,19 +55,28 @@ enum JSONResponse {
         return formFields(String(decoding: data, as: UTF8.self))
     }
 
-    /// Decodes form or query text; `+` means space as in HTML forms.
+    /// Decodes form or query text (later duplicates win).
     static func formFields(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
-        for (name, value) in queryItems(text.replacingOccurrences(of: "+", with: "%20")) { fields[name] = value }
+        for (name, value) in queryItems(text) { fields[name] = value }
         return fields
     }
 
-    /// Query items in order, percent-decoded (repeated names kept).
+    /// Query items in order, decoded as `application/x-www-form-urlencoded` (repeated names kept):
+    /// `+` is a space, as every upstream's server (Google front ends, Express, Rails) reads it,
+    /// and HTTP clients such as Python's `requests` send spaces that way. A malformed `%` escape
+    /// is kept as sent rather than dropping the item.
     static func queryItems(_ query: String?) -> [(name: String, value: String)] {
         guard let query, !query.isEmpty else { return [] }
-        var components = URLComponents()
-        components.percentEncodedQuery = query
-        return (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (formDecoded(parts[0]), parts.count > 1 ? formDecoded(parts[1]) : "")
+        }
+    }
+
+    private static func formDecoded(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
     }
 }
 

@@ -14,6 +14,9 @@ public enum SandboxUpstream: String, Sendable, Codable, CaseIterable, Hashable {
     case oidc
     /// The sandbox's own admin API (never faulted).
     case admin
+    /// Google Cloud Storage JSON API subset (`/storage/v1/b/...`): Dataproc's driver output.
+    /// Last, so a `portBase` keeps every earlier upstream's port.
+    case storage
 
     /// The upstreams that fault injection applies to.
     public static var faultable: [SandboxUpstream] { allCases.filter { $0 != .admin } }

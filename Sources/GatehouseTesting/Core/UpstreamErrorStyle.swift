@@ -19,7 +19,7 @@ public enum UpstreamErrorStyle: Sendable {
         switch upstream {
         case .backstage: .backstage
         case .looker: .looker
-        case .dataproc, .iamcredentials: .google
+        case .dataproc, .iamcredentials, .storage: .google
         case .sts, .oidc: .oauth
         case .admin: .admin
         }

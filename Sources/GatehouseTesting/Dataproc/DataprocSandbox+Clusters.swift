@@ -13,16 +13,15 @@ extension DataprocSandbox {
     }
 
     private func createCluster(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
-        try admit(request, resource: "clusters", method: "create")
+        let call = try admit(request, resource: "clusters", method: "create")
         let (project, region) = try Self.location(context)
-        let requestId = request.lastQueryValue("requestId")
+        let requestId = call.query["requestId"]
         try RequestIdRule.check(requestId)
-        let body = try await JSONResponse.jsonBody(of: request)
-        try validator.validate(body, as: "Cluster")
+        let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "Cluster")
         let now = clock.now
         let cluster = try DataprocCluster(creating: body, projectId: project, region: region, requestId: requestId, now: now)
         let operation = try clusters.create(cluster, at: now)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     private func existing(_ context: SandboxRequestContext) throws(SandboxHTTPError) -> DataprocClusterStore.Observed {
@@ -35,15 +34,15 @@ extension DataprocSandbox {
     }
 
     private func getCluster(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "clusters", method: "get")
+        let call = try admit(request, resource: "clusters", method: "get")
         let observed = try existing(context)
-        return JSONResponse.make(observed.cluster.resource(observed.snapshot))
+        return call.respond(observed.cluster.resource(observed.snapshot))
     }
 
     private func listClusters(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "clusters", method: "list")
+        let call = try admit(request, resource: "clusters", method: "list")
         let (project, region) = try Self.location(context)
-        let filter = try DataprocClusterFilter(request.lastQueryValue("filter") ?? "")
+        let filter = try DataprocClusterFilter(call.query["filter"] ?? "")
         let now = clock.now
         let matching = clusters.all.compactMap { cluster -> DataprocClusterStore.Observed? in
             guard cluster.projectId == project, cluster.region == region else { return nil }
@@ -51,39 +50,38 @@ extension DataprocSandbox {
             guard let state = observed.snapshot.state, filter.matches(state: state, name: cluster.clusterName, labels: cluster.shownLabels) else { return nil }
             return observed
         }
-        let page = try PageToken.page(matching, pageToken: request.lastQueryValue("pageToken"), pageSize: request.lastQueryValue("pageSize"))
+        let page = try PageToken.page(matching, pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
         var body: [String: JSONValue] = ["clusters": .array(page.items.map { $0.cluster.resource($0.snapshot) })]
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return call.respond(.object(body))
     }
 
     private func patchCluster(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
-        try admit(request, resource: "clusters", method: "patch")
+        let call = try admit(request, resource: "clusters", method: "patch")
         let (project, region) = try Self.location(context)
-        let requestId = request.lastQueryValue("requestId")
+        let requestId = call.query["requestId"]
         try RequestIdRule.check(requestId)
-        let body = try await JSONResponse.jsonBody(of: request)
-        try validator.validate(body, as: "Cluster")
-        let patch = try ClusterPatch(updateMask: request.lastQueryValue("updateMask"), body: body)
+        let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "Cluster")
+        let patch = try ClusterPatch(updateMask: call.query["updateMask"], body: body)
         let now = clock.now
         let name = context.parameters.get("clusterName") ?? ""
         let operation = try clusters.patch(projectId: project, region: region, name: name, requestId: requestId, at: now, patch)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     private func deleteCluster(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, resource: "clusters", method: "delete")
+        let call = try admit(request, resource: "clusters", method: "delete")
         let (project, region) = try Self.location(context)
-        let requestId = request.lastQueryValue("requestId")
+        let requestId = call.query["requestId"]
         try RequestIdRule.check(requestId)
-        if let timeout = request.lastQueryValue("gracefulTerminationTimeout"), GoogleTime.seconds(fromDuration: timeout) == nil {
+        if let timeout = call.query["gracefulTerminationTimeout"], GoogleTime.seconds(fromDuration: timeout) == nil {
             throw SandboxHTTPError.badRequest("Invalid gracefulTerminationTimeout '\(timeout)': use a duration in seconds such as \"600s\".")
         }
         let now = clock.now
         let operation = try clusters.delete(
             projectId: project, region: region, name: context.parameters.get("clusterName") ?? "",
-            clusterUuid: request.lastQueryValue("clusterUuid"), requestId: requestId, at: now)
-        return JSONResponse.make(clusters.resource(of: operation, at: now))
+            clusterUuid: call.query["clusterUuid"], requestId: requestId, at: now)
+        return call.respond(clusters.resource(of: operation, at: now))
     }
 
     /// How a job's `placement.clusterName` resolves: names never created in the sandbox keep the

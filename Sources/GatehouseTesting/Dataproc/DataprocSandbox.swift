@@ -3,8 +3,9 @@ import GatehouseCore
 import Hummingbird
 
 /// The Dataproc v1 stand-in: `projects.regions.jobs` (submit, get, list, cancel, delete),
-/// `projects.regions.clusters` (create, get, list, patch, delete) and
-/// `projects.regions.operations` (get, list).
+/// `projects.regions.clusters` (create, get, list, patch, delete),
+/// `projects.regions.operations` (get, list, cancel) and `projects.locations.batches` (create,
+/// get, list, delete: Serverless for Apache Spark).
 ///
 /// Requests are checked against the discovery document (`google-dataproc.v1.json`): query
 /// parameters and body fields by name and type, plus the rules its descriptions add (names,
@@ -14,6 +15,8 @@ public final class DataprocSandbox: Sendable {
     public let stepSeconds: TimeInterval
     /// The jobs held.
     public let jobs = DataprocJobStore()
+    /// The Serverless batches held.
+    public let batches = DataprocBatchStore()
     /// The clusters held (deleted ones too) and their operations.
     public let clusters: DataprocClusterStore
     let clock: SandboxClock
@@ -43,6 +46,7 @@ public final class DataprocSandbox: Sendable {
         addJobRoutes(to: router)
         addClusterRoutes(to: router)
         addOperationRoutes(to: router)
+        addBatchRoutes(to: router)
     }
 
     /// The discovery method description for `<resource>.<name>` under `projects.regions`.
@@ -50,11 +54,25 @@ public final class DataprocSandbox: Sendable {
         discovery?.value(at: ["resources", "projects", "resources", "regions", "resources", resource, "methods", name])
     }
 
-    /// Checks the query against the method's parameters and the Bearer token; returns the token.
+    /// Checks the query against the method's parameters and the caller's OAuth token (the
+    /// `Authorization` header, or the `access_token`/`oauth_token` system parameter); returns
+    /// the token and the admitted query.
     @discardableResult
-    func admit(_ request: Request, resource: String = "jobs", method name: String) throws(SandboxHTTPError) -> SandboxAccessToken {
-        try QueryParameterRules.discovery(method(name, of: resource))?.check(request.sandboxQueryItems)
-        guard let (scheme, token) = request.authorizationCredentials else {
+    func admit(_ request: Request, resource: String = "jobs", method name: String) throws(SandboxHTTPError) -> DataprocCall {
+        try admit(request, described: method(name, of: resource))
+    }
+
+    /// `admit` for a method given by its discovery description.
+    @discardableResult
+    func admit(_ request: Request, described method: JSONValue?) throws(SandboxHTTPError) -> DataprocCall {
+        let query = try QueryParameterRules.discovery(method, in: discovery)?.admitted(request.sandboxQueryItems)
+            ?? AdmittedQuery(items: request.sandboxQueryItems)
+        if let alt = query["alt"], alt.prefix(while: { $0 != ";" }) != "json" {
+            throw .badRequest("The sandbox serves alt=json only (got alt=\(alt)).")
+        }
+        let credentials: (scheme: String, credentials: String)? =
+            request.authorizationCredentials ?? (query["access_token"] ?? query["oauth_token"]).map { ("bearer", $0) }
+        guard let (scheme, token) = credentials else {
             throw .unauthorized("Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
         }
         guard scheme == "bearer", let info = authorize(token), info.isValid(at: clock.now) else {
@@ -63,7 +81,8 @@ public final class DataprocSandbox: Sendable {
         guard info.scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
             throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")
         }
-        return info
+        let partial = try query["fields"].flatMap { fields throws(SandboxHTTPError) in fields.isEmpty ? nil : try PartialResponse(fields) }
+        return DataprocCall(token: info, query: query, partial: partial)
     }
 
     /// Checks the project and region path parameters.
@@ -79,9 +98,26 @@ public final class DataprocSandbox: Sendable {
         return (project, region)
     }
 
-    /// Forgets every job, cluster and operation.
+    /// Forgets every job, cluster, batch and operation.
     public func reset() {
         jobs.reset()
         clusters.reset()
+        batches.reset()
+    }
+}
+
+/// An admitted Dataproc request: who called and its query after the discovery rules.
+struct DataprocCall: Sendable {
+    /// What the caller's token was issued for.
+    var token: SandboxAccessToken
+    /// The query, system parameters under plain names and enums as names.
+    var query: AdmittedQuery
+
+    /// The `fields` selection, parsed when the call was admitted so a malformed one changes nothing.
+    var partial: PartialResponse?
+
+    /// `value` as the JSON answer, reduced to the `fields` selection when the caller sent one.
+    func respond(_ value: JSONValue) -> Response {
+        JSONResponse.make(partial?.apply(to: value) ?? value)
     }
 }

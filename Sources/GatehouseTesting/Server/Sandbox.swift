@@ -115,6 +115,7 @@ public final class Sandbox: Sendable {
             clock: clock, discovery: fixtures.spec(named: "google-dataproc.v1.json"), stepSeconds: configuration.dataprocStepSeconds,
             authorize: { token in tokens.lookup(token) ?? sts.accessTokenInfo(token) })
         _ = makeServer(.dataproc) { dataproc.addRoutes(to: $0) }
+        _ = makeServer(.storage) { CloudStorageSandbox(dataproc: dataproc).addRoutes(to: $0) }
 
         let admin = SandboxAdminAPI()
         let adminServer = makeServer(.admin) { admin.addRoutes(to: $0) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseBroker
 import GatehouseCore
 import GatehouseRPC
 import Synchronization
@@ -8,7 +9,7 @@ import Synchronization
 struct JobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Submit and follow Dataproc jobs for catalog entities (queued offline, sent exactly once).",
-        subcommands: [Submit.self, List.self, JobStatus.self, Cancel.self, Watch.self])
+        subcommands: [Submit.self, List.self, JobStatus.self, Cancel.self, Watch.self, Logs.self])
 
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -113,6 +114,71 @@ struct JobCommand: ParsableCommand {
             let state = Output.cell(final["state"])
             if !global.json { print("\(id) ended \(state)\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")") }
             if state != "DONE" { throw CLIFailure("job \(id) ended \(state)") }
+        }
+    }
+
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a job's driver output, as Dataproc wrote it; with --follow, as it is written, until the job ends.",
+            discussion: """
+                --json prints each chunk {jobId, chunk, text} on a line, then the answer with nextChunk: pass it to --from-chunk to \
+                go on where a run stopped. With --follow, a daemon that restarts is waited for (up to a minute) and the output \
+                goes on from the first chunk not yet printed.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: String
+        @Flag(help: "Keep printing new output until the job ends.") var follow = false
+        @Option(name: .customLong("from-chunk"), help: "Start at this output chunk (an earlier run's nextChunk).") var fromChunk: Int?
+
+        /// The first chunk not yet printed; notifications move it on.
+        private final class Cursor {
+            var next: Int
+            init(_ next: Int) { self.next = next }
+        }
+
+        func run() throws {
+            let socket = BrokerPaths.socket(try global.loadConfig())
+            let cursor = Cursor(max(fromChunk ?? 0, 0))
+            var reconnectDeadline: ContinuousClock.Instant?
+            while true {
+                let client: RPCClient
+                do throws(RPCClientError) {
+                    client = try RPCClient(socketPath: socket)
+                } catch {
+                    // Only a follow that was cut off waits for the daemon to come back.
+                    guard let deadline = reconnectDeadline, ContinuousClock.now < deadline else { throw CLIFailure(error) }
+                    Thread.sleep(forTimeInterval: 0.5)
+                    continue
+                }
+                reconnectDeadline = nil
+                client.onNotification = { message in
+                    guard message["method"] == "job.logs", let params = message["params"], let chunk = params["chunk"]?.intValue else { return }
+                    // A chunk already printed (before a reconnect) is not printed again.
+                    guard Int(chunk) >= cursor.next else { return }
+                    cursor.next = Int(chunk) + 1
+                    if global.json { return Output.jsonLine(params) }
+                    // The driver's own bytes, unchanged: its lines end where it ended them.
+                    FileHandle.standardOutput.write(Data((params["text"]?.stringValue ?? "").utf8))
+                }
+                let params: JSONValue = ["jobId": .string(id), "follow": .bool(follow), "fromChunk": .int(Int64(cursor.next))]
+                do throws(RPCClientError) {
+                    let final = try client.call("job.logs", params: params)
+                    if global.json { Output.json(final) }
+                    return
+                } catch {
+                    guard follow, Self.connectionLost(error) else { throw CLIFailure(error) }
+                    FileHandle.standardError.write(Data("gatehouse: the daemon went away; following again from chunk \(cursor.next) once it is back\n".utf8))
+                    reconnectDeadline = ContinuousClock.now + .seconds(60)
+                }
+            }
+        }
+
+        /// True when the daemon stopped answering (it died or restarted), as opposed to refusing the call.
+        static func connectionLost(_ error: RPCClientError) -> Bool {
+            switch error {
+            case .protocolViolation, .unreachable: true
+            case .rpc, .timedOut: false
+            }
         }
     }
 

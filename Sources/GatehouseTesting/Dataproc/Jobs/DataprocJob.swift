@@ -67,9 +67,9 @@ public struct DataprocJob: Sendable {
         job["status"] = .object(status)
         job["statusHistory"] = .array(timeline.dropLast().map { .object($0.json) })
         job["jobUuid"] = .string(jobUuid)
-        let base = "gs://dataproc-staging-sandbox/google-cloud-dataproc-metainfo/\(clusterUuid)/jobs/\(jobId)"
-        job["driverControlFilesUri"] = .string(base + "/")
-        job["driverOutputResourceUri"] = .string(base + "/driveroutput")
+        let output = "gs://\(DriverOutput.bucket)/\(driverOutputPrefix)"
+        job["driverControlFilesUri"] = .string(String(output.dropLast("driveroutput".count)))
+        job["driverOutputResourceUri"] = .string(output)
         job["done"] = .bool(Self.terminal.contains(current.state))
         return .object(job)
     }

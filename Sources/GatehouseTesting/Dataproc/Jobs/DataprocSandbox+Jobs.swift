@@ -21,10 +21,9 @@ extension DataprocSandbox {
     }
 
     private func submit(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
-        try admit(request, method: "submit")
+        let call = try admit(request, method: "submit")
         let (project, region) = try Self.location(context)
-        let body = try await JSONResponse.jsonBody(of: request)
-        try validator.validate(body, as: "SubmitJobRequest")
+        let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "SubmitJobRequest")
         guard let job = body["job"], job.objectValue != nil else { throw SandboxHTTPError.badRequest("Job is required: the body must be {\"job\": {...}}.") }
         let requestId = body["requestId"]?.stringValue
         try RequestIdRule.check(requestId)
@@ -43,7 +42,7 @@ extension DataprocSandbox {
             throw SandboxHTTPError.badRequest("Invalid reference.jobId '\(clientJobId)': at most 100 letters, digits, underscores or hyphens.")
         }
         if let earlier = jobs.replayed(projectId: project, region: region, requestId: requestId) {
-            return JSONResponse.make(earlier.resource(at: clock.now, stepSeconds: stepSeconds))
+            return call.respond(earlier.resource(at: clock.now, stepSeconds: stepSeconds))
         }
         let clusterUuid = try clusterUuid(forJobOn: cluster, projectId: project, region: region)
         let typed = job[types[0]] ?? .null
@@ -56,7 +55,7 @@ extension DataprocSandbox {
             failsOnPurpose: fails)
         switch jobs.submit(candidate) {
         case .created(let stored), .replayed(let stored):
-            return JSONResponse.make(stored.resource(at: clock.now, stepSeconds: stepSeconds))
+            return call.respond(stored.resource(at: clock.now, stepSeconds: stepSeconds))
         case .jobIdTaken(let jobId):
             throw SandboxHTTPError.conflict("Already exists: Failed to submit job: Job projects/\(project)/regions/\(region)/jobs/\(jobId)")
         }
@@ -72,12 +71,12 @@ extension DataprocSandbox {
     }
 
     private func get(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, method: "get")
-        return JSONResponse.make(try found(context).resource(at: clock.now, stepSeconds: stepSeconds))
+        let call = try admit(request, method: "get")
+        return call.respond(try found(context).resource(at: clock.now, stepSeconds: stepSeconds))
     }
 
     private func cancel(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
-        try admit(request, method: "cancel")
+        let call = try admit(request, method: "cancel")
         let body = try await JSONResponse.body(of: request)
         if !body.isEmpty {
             let value = try JSONDecoder().decode(JSONValue.self, from: body)
@@ -90,24 +89,24 @@ extension DataprocSandbox {
             throw SandboxHTTPError(.badRequest, "Cannot cancel jobId '\(job.jobId)' in projectId '\(job.projectId)': Job is in state \(state)", code: "FAILED_PRECONDITION")
         }
         let cancelled = jobs.update(projectId: job.projectId, region: job.region, jobId: job.jobId) { $0.cancelledAt = now } ?? job
-        return JSONResponse.make(cancelled.resource(at: now, stepSeconds: stepSeconds))
+        return call.respond(cancelled.resource(at: now, stepSeconds: stepSeconds))
     }
 
     private func delete(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, method: "delete")
+        let call = try admit(request, method: "delete")
         let job = try found(context)
         let state = job.state(at: clock.now, stepSeconds: stepSeconds)
         guard DataprocJob.terminal.contains(state) else {
             throw SandboxHTTPError(.badRequest, "Job \(job.jobId) is in state \(state); only finished jobs can be deleted.", code: "FAILED_PRECONDITION")
         }
         jobs.remove(projectId: job.projectId, jobId: job.jobId)
-        return JSONResponse.make(.object([:]))
+        return call.respond(.object([:]))
     }
 
     private func list(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
-        try admit(request, method: "list")
+        let call = try admit(request, method: "list")
         let (project, region) = try Self.location(context)
-        let query = Dictionary(request.sandboxQueryItems.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+        let query = call.query
         let filter = try DataprocJobFilter(query["filter"] ?? "")
         let matcher = query["jobStateMatcher"] ?? "ALL"
         let now = clock.now
@@ -121,6 +120,6 @@ extension DataprocSandbox {
         let page = try PageToken.page(matching, pageToken: query["pageToken"], pageSize: query["pageSize"])
         var body: [String: JSONValue] = ["jobs": .array(page.items.map { $0.resource(at: now, stepSeconds: stepSeconds) })]
         if let next = page.next { body["nextPageToken"] = .string(next) }
-        return JSONResponse.make(.object(body))
+        return call.respond(.object(body))
     }
 }
