@@ -141,7 +141,7 @@ let package = Package(
         // What every test target shares: bounded waits, scoped resources that stop before the test ends, temp directories.
         .target(
             name: "GatehouseTestSupport",
-            dependencies: ["GatehouseTesting"],
+            dependencies: ["GatehouseTesting", "GatehouseStore"],
             path: "Tests/GatehouseTestSupport",
             swiftSettings: strict
         ),
@@ -163,7 +163,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseStoreTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseStore", "GatehouseAudit", "GatehouseCore", crypto, grdb],
+            dependencies: ["GatehouseTestSupport", "GatehouseStore", "GatehouseCore", grdb],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GatehouseAuditTests",
+            dependencies: ["GatehouseTestSupport", "GatehouseAudit", "GatehouseStore", "GatehouseCore", crypto, grdb],
             swiftSettings: strict
         ),
         .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseTestSupport", "GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),

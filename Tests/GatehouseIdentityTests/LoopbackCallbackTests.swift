@@ -17,7 +17,8 @@ struct LoopbackCallbackTests {
         #expect(receiver.refusedConnections == 0)
         #expect(LoopbackPeer.hex("127.0.0.1", port: 8080, wide: false) == "0100007F:1F90")
         // A closed (orphaned) socket is listed with inode 0 and uid 0: never taken for root's.
-        let table = NSTemporaryDirectory() + "gh-tcp-\(UUID().uuidString)"
+        // The table is read as IPv6 when its name ends in 6, as /proc/net/tcp6 does: this one must not.
+        let table = NSTemporaryDirectory() + "gh-\(UUID().uuidString)-tcp"
         defer { try? FileManager.default.removeItem(atPath: table) }
         let header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
         let orphan = "   7: 0100007F:D222 0100007F:B1F3 04 00000000:00000000 01:00000014 00000000     0        0 0 3 0000000000000000\n"

@@ -1,8 +1,10 @@
+import GatehouseTestSupport
 import Foundation
 import GRDB
 import Synchronization
 import Testing
 @testable import GatehouseStore
+import CoreFoundation
 
 @Suite("Store")
 struct StoreTests {

@@ -11,6 +11,7 @@ extension Sandbox: StoppableResource {}
 
 /// Runs `body` with `resource` and stops it afterwards, whether `body` returned or threw, before
 /// returning: nothing a test started outlives it (a `defer { Task { ... } }` would stop it later).
+@discardableResult
 public func using<Resource: StoppableResource, T>(
     _ resource: Resource, _ body: (Resource) async throws -> T
 ) async throws -> T {
@@ -25,6 +26,7 @@ public func using<Resource: StoppableResource, T>(
 }
 
 /// A fresh sandbox on ephemeral ports (after `configure`), stopped when `body` ends.
+@discardableResult
 public func withSandbox<T>(
     _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
 ) async throws -> T {

@@ -55,7 +55,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func chunksAppearAsTheDriverWritesThemBeforeTheJobEnds() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             let uri = try await submit(sandbox, jobId: "streams")
             #expect(uri.hasPrefix("gs://dataproc-staging-sandbox/google-cloud-dataproc-metainfo/"))
@@ -81,7 +81,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func metadataMatchesTheContent() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             let uri = try await submit(sandbox, jobId: "meta")
             sandbox.clock.advance(by: 10)
@@ -113,7 +113,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func aFailingJobEndsWithItsTracebackAndACancelledOneStopsWriting() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             let failing = try await submit(sandbox, jobId: "fails", main: "gs://bucket/fail.py")
             let cancelled = try await submit(sandbox, jobId: "cancelled")
@@ -129,7 +129,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func batchesWriteToTheirOutputUri() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             _ = try await LoopbackHTTP.postJSON(
                 sandbox.dataprocURL.with("/v1/projects/demo-project/locations/europe-west1/batches?batchId=with-output"),
@@ -145,7 +145,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func listingPagesAndCollapsesPrefixes() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             _ = try await submit(sandbox, jobId: "one")
             _ = try await submit(sandbox, jobId: "two")
@@ -167,7 +167,7 @@ struct CloudStorageSandboxTests {
     }
 
     @Test func callersNeedATokenWithAStorageScope() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let storage = StorageClient(sandbox)
             let bucket = DriverOutput.bucket
             #expect(try await storage.get("\(bucket)/o").status == 200)

@@ -41,7 +41,7 @@ private struct BatchClient {
 @Suite("Dataproc sandbox: Serverless batches")
 struct DataprocBatchTests {
     @Test func batchIdAndRequestIdMakeCreatesIdempotent() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = BatchClient(sandbox)
             let first = try await client.create(query: "?batchId=nightly-7&requestId=req-1")
             let second = try await client.create(query: "?batchId=nightly-7&requestId=req-1")
@@ -85,7 +85,7 @@ struct DataprocBatchTests {
     @Test(arguments: badCreates.indices)
     func createIsCheckedAgainstTheSchemaAndItsRules(index: Int) async throws {
         let bad = Self.badCreates[index]
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let response = try await BatchClient(sandbox).create(bad.body, query: bad.query)
             #expect(response.status == 400, "\(bad.mentions): \(response.text)")
             #expect(response.text.contains(bad.mentions), "\(response.text)")
@@ -94,7 +94,7 @@ struct DataprocBatchTests {
     }
 
     @Test func statesFollowTheClockAndTheOperationEndsWithTheBatch() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = BatchClient(sandbox)
             var body = BatchClient.body().objectValue ?? [:]
             body["runtimeConfig"] = ["autotuningConfig": ["scenarios": [4, "SCALING"]]]  // MEMORY is 4 in the proto, 3rd in the list
@@ -132,7 +132,7 @@ struct DataprocBatchTests {
     }
 
     @Test func cancellingTheOperationCancelsTheBatch() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = BatchClient(sandbox)
             let created = try await client.create(query: "?batchId=to-cancel")
             let name = try #require(created.json?["name"]?.stringValue)
@@ -152,7 +152,7 @@ struct DataprocBatchTests {
     }
 
     @Test func listFiltersOnStateLabelsTimeAndIds() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let client = BatchClient(sandbox)
             _ = try await client.create(BatchClient.body(env: "dev"), query: "?batchId=old-dev")
             sandbox.clock.advance(by: 10)

@@ -9,7 +9,7 @@ import Testing
 @Suite("Google client conventions")
 struct GoogleClientConventionsTests {
     @Test func systemParametersFromTheDiscoveryDocumentAreAccepted() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             for query in [
                 "$alt=json;enum-encoding=int", "alt=json", "$prettyPrint=false", "prettyPrint=true", "fields=jobs", "key=api-key",
@@ -30,7 +30,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func fieldsSelectsAPartialResponse() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             let submit = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "f1", jobId: "partial-1"), headers: auth)
@@ -53,7 +53,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func accessTokenQueryParameterAuthenticates() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let token = sandbox.issueAccessToken().token
             let inQuery = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath + "?access_token=\(token)"))
             #expect(inQuery.status == 200)
@@ -65,7 +65,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func jobStateMatcherTakesNamesAndNumbers() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             let submit = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "first", jobId: "finishes"), headers: auth)
@@ -86,7 +86,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func bodyEnumsTakeNumbersAndProtoFieldNames() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
             let submit = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let job: JSONValue = [
@@ -110,7 +110,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func clusterEnumsUseTheProtoNumbersNotTheListOrder() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let clusters = ClusterClient(sandbox)
             var body = ClusterClient.body("numbered").objectValue ?? [:]
             body["config"] = [
@@ -134,7 +134,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func plusInAQueryIsASpace() async throws {
-        try await withSandbox({ configuration in
+        try await withManualSandbox({ configuration in
             configuration.includeExamples = false
             configuration.seed = SandboxSeed(backstageEntities: [
                 ["apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": ["name": "lookup", "description": "Artist Lookup service"],
@@ -165,7 +165,7 @@ struct GoogleClientConventionsTests {
     }
 
     @Test func adminTokensTakeAJSONBody() async throws {
-        try await withSandbox { sandbox in
+        try await withManualSandbox { sandbox in
             let minted = try await LoopbackHTTP.postJSON(
                 sandbox.adminURL.with("/admin/tokens"), ["subject": "bob", "email": "bob@example.com", "lifetimeSeconds": 60])
             #expect(minted.status == 200, "\(minted.text)")

@@ -1,11 +1,11 @@
 import Foundation
 
-/// How long to leave the IdP alone after refreshes fail: exponential from one minute, doubling,
+/// How long to leave the IdP alone after refreshes fail: exponential from five minutes, doubling,
 /// capped at 30 minutes, each wait shortened by up to a quarter at random so that daemons that
-/// failed together do not all come back in the same second. A refused refresh then costs a
-/// handful of IdP calls an hour instead of one per refresh tick.
+/// failed together do not all come back in the same second. A refused refresh then costs at most
+/// five IdP calls in its first hour and two an hour after, instead of one per refresh tick.
 struct RefreshBackoff: Sendable, Equatable {
-    static let firstDelay: TimeInterval = 60
+    static let firstDelay: TimeInterval = 300
     static let maximumDelay: TimeInterval = 1800
 
     /// Failures in a row; 0 after a success.

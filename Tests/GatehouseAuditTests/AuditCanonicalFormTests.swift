@@ -1,3 +1,4 @@
+import GatehouseTestSupport
 import Crypto
 import Foundation
 @testable import GatehouseAudit
