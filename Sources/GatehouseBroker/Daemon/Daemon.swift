@@ -42,6 +42,8 @@ public final class Daemon: Sendable {
         rpc.maxBatch = config.int("rpc.max_batch") ?? rpc.maxBatch
         rpc.maxConnections = config.int("rpc.max_connections") ?? rpc.maxConnections
         rpc.idleTimeout = .seconds(config.int("rpc.idle_timeout_seconds") ?? 300)
+        rpc.maxUnsentAnswers = config.int("rpc.max_unsent_answers") ?? rpc.maxUnsentAnswers
+        rpc.maxUnsentBytes = config.int("rpc.max_unsent_bytes") ?? rpc.maxUnsentBytes
         rpc.allowedUIDs = Set(config.list("rpc.allowed_uids").compactMap { UInt32($0) })
         rpc.threads = config.int("rpc.threads") ?? rpc.threads
         rpc.shutdownGrace = .seconds(config.int("rpc.shutdown_grace_seconds") ?? 10)
