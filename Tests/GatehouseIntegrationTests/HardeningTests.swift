@@ -116,6 +116,52 @@ struct HardeningTests {
     }
 }
 
+/// Hostile and unusual configuration against the real `gatehouse serve`.
+@Suite("Daemon configuration hardening", .serialized, .timeLimit(.minutes(2)))
+struct ConfigHardeningTests {
+    @Test func anAliasBombStopsServeWithAnErrorNamingTheFileAndTheLimit() throws {
+        let bomb = (0..<9).map { level -> String in
+            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+            let items = level == 0 ? Array(repeating: "\"lol\"", count: 10) : Array(repeating: "*" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1))), count: 10)
+            return "\(name): &\(name) [\(items.joined(separator: ","))]"
+        }.joined(separator: "\n") + "\n"
+        let daemon = try TestDaemon(config: bomb)
+        let started = ContinuousClock.now
+        let result = try daemon.cli(["serve"])
+        print("alias bomb: serve exited \(result.status) after \(ContinuousClock.now - started)")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(daemon.root + "/config.yaml") && result.stderr.contains("100000"), "\(result.stderr)")
+    }
+
+    @Test func aBadUpstreamURLStopsServeNamingTheKey() throws {
+        let daemon = try TestDaemon(config: "catalog:\n  base_url: \"not a url\"\n")
+        let result = try daemon.cli(["serve"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("catalog.base_url") && result.stderr.contains("http:// or https:// URL"), "\(result.stderr)")
+    }
+
+    @Test func theConfigMayBeAProcessSubstitution() throws {
+        let daemon = try TestDaemon()
+        let gatehouse = BuiltProducts.path("gatehouse")
+        let result = try TestDaemon.run(
+            "/bin/bash", ["-c", #"exec "$0" config show --config <(printf 'rpc:\n  max_connections: 9\n')"#, gatehouse],
+            environment: daemon.environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("rpc.max_connections") && result.stdout.contains("9"), "\(result.stdout)")
+    }
+
+    @Test func aZeroByteDatabaseIsRefusedWithWhatToDo() throws {
+        let daemon = try TestDaemon()
+        try FileManager.default.createDirectory(
+            atPath: (daemon.databasePath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: daemon.databasePath, contents: Data()))
+        let result = try daemon.cli(["serve"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(daemon.databasePath) && result.stderr.contains("empty file"), "\(result.stderr)")
+        #expect(try FileManager.default.attributesOfItem(atPath: daemon.databasePath)[.size] as? Int == 0, "left as it was")
+    }
+}
+
 /// Lets a blocking client that one thread at a time uses cross into a thread or `offPool`.
 private final class Unchecked<T>: @unchecked Sendable {
     let value: T

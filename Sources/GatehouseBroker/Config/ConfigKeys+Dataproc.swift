@@ -1,7 +1,7 @@
 extension ConfigKeys {
     /// Keys of the `dataproc` section, owned by the Dataproc module.
     static let dataproc: [ConfigKey] = [
-        ConfigKey("dataproc.base_url", .string, default: "https://dataproc.googleapis.com/", "Dataproc API root (paths start with v1/projects/...)"),
+        ConfigKey("dataproc.base_url", .url, default: "https://dataproc.googleapis.com/", "Dataproc API root (paths start with v1/projects/...)"),
         ConfigKey("dataproc.request_timeout_seconds", .int(1...600), default: "15", "Deadline of one Dataproc call, its quick retries included; a timed-out submit is resent with the same requestId"),
         ConfigKey("dataproc.sender_concurrency", .int(1...64), default: "8", "Queued requests sent to Dataproc at once"),
         ConfigKey("dataproc.retry_max_seconds", .int(1...3600), default: "5", "Longest pause (with jitter) between attempts while Dataproc is unreachable; the first success sends every queued job at once"),

@@ -22,6 +22,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         let durability = Durability(rawValue: config.string("store.durability") ?? "normal") ?? .normal
+        try BrokerPaths.checkDatabaseFile(BrokerPaths.database(config))
         store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
         let audit = AuditLog(store: store)
         let startedAt = Date()
