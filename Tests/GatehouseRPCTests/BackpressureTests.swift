@@ -57,6 +57,25 @@ struct BackpressureTests {
         await server.stop()
     }
 
+    @Test func aBatchCountsAsTheRequestsItHolds() async throws {
+        let server = try await TestServer(methods: SpecMethods.all + [Self.bulky]) { configuration in
+            configuration.maxUnsentBytes = 1 << 30  // only the count bounds this connection
+            configuration.maxUnsentAnswers = 100
+        }
+        let batch = "[" + (0..<50).map { #"{"jsonrpc":"2.0","method":"bulky","id":\#($0)}"# }.joined(separator: ",") + "]"
+        let client = Unchecked(try server.client())
+        let writer = Thread { for _ in 0..<40 { try? client.value.send(Array(batch.utf8)) } }
+        writer.start()
+        let served = try await Self.settled { server.observer.recorded.filter { $0.method == "bulky" }.count }
+        // Counted as one answer each, all 40 batches (2,000 requests) would be taken on before pausing.
+        #expect(served <= 400, "served \(served) batched requests with no answer read")
+        let answers = try await offPool { () throws -> Int in
+            try (0..<40).filter { _ in try client.value.readMessage().arrayValue?.count == 50 }.count
+        }
+        #expect(answers == 40)
+        await server.stop()
+    }
+
     @Test func aConnectionThatMakesNoProgressForTheIdleTimeoutIsClosedAndAudited() async throws {
         let server = try await TestServer(methods: SpecMethods.all + [Self.bulky]) { configuration in
             configuration.idleTimeout = .seconds(1)

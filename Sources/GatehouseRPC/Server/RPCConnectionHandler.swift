@@ -27,7 +27,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     /// Frames are answered in the order they arrived, like pipelined HTTP/1.1, even when a later one finishes first.
     private var nextFrame = 0
     private var nextToWrite = 0
-    private var finished: [Int: [UInt8]?] = [:]
+    private var finished: [Int: (bytes: [UInt8]?, requests: Int)] = [:]
     private var backlog = OutputBacklog()
     /// Frames decoded while reading was paused, in arrival order.
     private var waitingFrames = CircularBuffer<FrameEvent>()
@@ -121,66 +121,75 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     }
 
     private func serve(frame: ByteBuffer, channel: any Channel) {
+        let parsed = state.isShuttingDown ? nil : RPCMessageParser.parse(frame.readableBytesView)
+        // A batch counts as its requests: each may answer as much as a request of its own.
+        let requests: Int
+        if case .batch(let elements)? = parsed, elements.count <= configuration.maxBatch {
+            requests = elements.count
+        } else {
+            requests = 1
+        }
         inFlight += 1
-        backlog.answers += 1
+        backlog.answers += requests
         state.requestStarted()
         let sequence = nextFrame
         nextFrame += 1
         let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
-        let reply: Reply = { bytes in handler.value.answered(sequence, with: bytes, on: channel) }
-        if state.isShuttingDown {
+        let reply: Reply = { bytes in handler.value.answered(sequence, with: bytes, requests: requests, on: channel) }
+        if let parsed {
+            respond(to: parsed, channel: channel, reply: reply)
+        } else {
             var bytes: [UInt8] = []
             RPCResponseWriter.error(
                 RPCError(.shuttingDown, reason: "shutting_down", message: "The daemon is shutting down; retry when it is back"),
                 id: .null, into: &bytes)
             reply(bytes)
-        } else {
-            respond(to: RPCMessageParser.parse(frame.readableBytesView), channel: channel, reply: reply)
         }
     }
 
     /// Frame `sequence` is answered: write it, and any later ones that were waiting for it, in order.
-    private func answered(_ sequence: Int, with bytes: [UInt8]?, on channel: any Channel) {
+    private func answered(_ sequence: Int, with bytes: [UInt8]?, requests: Int, on channel: any Channel) {
         inFlight -= 1
         state.requestFinished()
         backlog.bytes += bytes?.count ?? 0
         if sequence == nextToWrite && finished.isEmpty {
             nextToWrite += 1
-            send(answer: bytes, on: channel)
+            send(answer: bytes, requests: requests, on: channel)
         } else {
-            finished[sequence] = .some(bytes)
+            finished[sequence] = (bytes, requests)
             while let ready = finished.removeValue(forKey: nextToWrite) {
                 nextToWrite += 1
-                send(answer: ready, on: channel)
+                send(answer: ready.bytes, requests: ready.requests, on: channel)
             }
         }
         closeIfInputDone(channel: channel)
     }
 
-    /// Writes an answer (nil: a notification, nothing to write) and keeps the backlog's count.
-    private func send(answer bytes: [UInt8]?, on channel: any Channel) {
+    /// Writes the answer to a frame of `requests` requests (nil: notifications only, nothing to
+    /// write) and keeps the backlog's count.
+    private func send(answer bytes: [UInt8]?, requests: Int, on channel: any Channel) {
         guard let bytes else {
-            backlog.answers -= 1
+            backlog.answers -= requests
             resumeIfPossible()
             return
         }
-        write(bytes, on: channel, countsAsAnswer: true)
+        write(bytes, on: channel, answering: requests)
     }
 
-    private func write(_ bytes: [UInt8], on channel: any Channel, countsAsAnswer: Bool) {
+    private func write(_ bytes: [UInt8], on channel: any Channel, answering requests: Int) {
         let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
         let size = bytes.count
         backlog.bytesInChannel += size
         let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in handler.value.written(size, countsAsAnswer: countsAsAnswer) }
+        promise.futureResult.whenComplete { _ in handler.value.written(size, answering: requests) }
         Self.write(bytes, to: channel, promise: promise)
     }
 
     /// `size` bytes reached the socket (or the connection closed): the backlog shrinks.
-    private func written(_ size: Int, countsAsAnswer: Bool) {
+    private func written(_ size: Int, answering requests: Int) {
         backlog.bytes -= size
         backlog.bytesInChannel -= size
-        if countsAsAnswer { backlog.answers -= 1 }
+        backlog.answers -= requests
         resumeIfPossible()
     }
 
@@ -215,7 +224,7 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             return
         }
         backlog.bytes += bytes.count
-        write(bytes, on: context.channel, countsAsAnswer: false)
+        write(bytes, on: context.channel, answering: 0)
     }
 
     /// Closes a connection whose client does not read its output, and audits why.
