@@ -87,11 +87,7 @@ struct HardeningTests {
         }
         let daemon = try TestDaemon()
         try await daemon.start()
-        // Loosen the file modes on purpose (as in the foundation tests) so that nobody reaches the socket.
-        chmod(daemon.root, 0o755)
-        chmod(daemon.root + "/run", 0o755)
-        chmod(daemon.root + "/run/gatehouse", 0o755)
-        chmod(daemon.socketPath, 0o777)
+        try await daemon.openSocketToOtherUsers()
         let attempts = 20
         let stranger = try TestDaemon.run("/usr/bin/env", ["python3", "-c", """
             import os, socket, sys
@@ -159,6 +155,25 @@ struct ConfigHardeningTests {
         #expect(result.status != 0)
         #expect(result.stderr.contains(daemon.databasePath) && result.stderr.contains("empty file"), "\(result.stderr)")
         #expect(try FileManager.default.attributesOfItem(atPath: daemon.databasePath)[.size] as? Int == 0, "left as it was")
+    }
+}
+
+extension TestDaemon {
+    /// Loosens the socket's and its directories' modes on purpose, so that another uid reaches the
+    /// socket and the daemon's own uid check is what refuses it. Waits for the daemon's own chmod
+    /// to 0600 first: it follows the bind, so a client may be answered before it, and a chmod made
+    /// in between would be undone (seen under parallel load).
+    func openSocketToOtherUsers() async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        var info = stat()
+        while ContinuousClock.now < deadline {
+            if stat(socketPath, &info) == 0, info.st_mode & 0o777 == 0o600 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        chmod(root, 0o755)
+        chmod(root + "/run", 0o755)
+        chmod(root + "/run/gatehouse", 0o755)
+        chmod(socketPath, 0o777)
     }
 }
 
