@@ -153,6 +153,12 @@ let package = Package(
         ),
 
         // MARK: benchmarks
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer); a plain build replays saved inputs.
+        .executableTarget(
+            name: "gatehouse-fuzz",
+            dependencies: ["GatehouseCore", "GatehouseRPC"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "gatehouse-bench",
             dependencies: [

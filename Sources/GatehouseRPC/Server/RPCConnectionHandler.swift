@@ -137,7 +137,9 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         let handler = NIOLoopBound(self, eventLoop: channel.eventLoop)
         let reply: Reply = { bytes in handler.value.answered(sequence, with: bytes, requests: requests, on: channel) }
         if let parsed {
-            respond(to: parsed, channel: channel, reply: reply)
+            dispatcher.respond(
+                to: parsed, peer: peer, notifier: notificationSink(for: channel), coalescer: coalescer,
+                maxBatch: configuration.maxBatch, reply: reply)
         } else {
             var bytes: [UInt8] = []
             RPCResponseWriter.error(
@@ -250,44 +252,6 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
                 eventLoop.execute { handler.value.notify(bytes) }
             }
         }
-    }
-
-    private func respond(to frame: RPCFrame, channel: any Channel, reply: @escaping Reply) {
-        switch frame {
-        case .unanswerable(let error):
-            let marker = error.code == RPCErrorCode.parseError.rawValue ? "rpc.parse_error" : "rpc.invalid_request"
-            dispatcher.reject(error, method: marker, peer: peer, coalescer: coalescer, reply: reply)
-        case .single(let incoming):
-            dispatcher.dispatch(incoming, peer: peer, notifier: notificationSink(for: channel), coalescer: coalescer, reply: reply)
-        case .batch(let elements):
-            if elements.count > configuration.maxBatch {
-                return dispatcher.reject(
-                    .invalidRequest("batch of \(elements.count) requests exceeds the limit of \(configuration.maxBatch)"),
-                    method: "rpc.invalid_request", peer: peer, coalescer: coalescer, reply: reply)
-            }
-            let answers = IndexedCollector<[UInt8]?>(count: elements.count, placeholder: nil)
-            let notifier = notificationSink(for: channel)
-            for (index, element) in elements.enumerated() {
-                dispatcher.dispatch(element, peer: peer, notifier: notifier, coalescer: coalescer) { answer in
-                    guard let all = answers.set(index, answer) else { return }
-                    reply(Self.batchResponse(all))
-                }
-            }
-        }
-    }
-
-    /// The answer to a batch frame: its members' answers as one array, or nothing when all were
-    /// notifications (JSON-RPC 2.0 §6).
-    private static func batchResponse(_ answers: [[UInt8]?]) -> [UInt8]? {
-        let present = answers.compactMap { $0 }
-        guard !present.isEmpty else { return nil }
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        for (index, response) in present.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: response)
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return bytes
     }
 
     /// Writes one response line.
