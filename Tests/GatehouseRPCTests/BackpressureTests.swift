@@ -90,6 +90,7 @@ struct BackpressureTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(server.server.connectionCount == 0, "the stalled connection was closed")
+        try await Self.waitUntil { server.observer.recorded.contains { $0.method == "rpc.connection_stalled" } }
         let stalled = server.observer.recorded.filter { $0.method == "rpc.connection_stalled" }
         #expect(stalled.count == 1)
         if case .failure(let error)? = stalled.first?.outcome {
@@ -135,6 +136,8 @@ struct BackpressureTests {
         try stalled.send(Array(#"{"jsonrpc":"2.0","method":"stream","id":2}"#.utf8))
         try await Self.waitUntil { streamsEnded.load(ordering: .relaxed) == 2 }
         #expect(streamsEnded.load(ordering: .relaxed) == 2, "the stalled stream's method saw the connection close")
+        // The record is committed beside the close, not before it: wait for it rather than race it.
+        try await Self.waitUntil { server.observer.recorded.contains { $0.method == "rpc.connection_stalled" } }
         #expect(server.observer.recorded.filter { $0.method == "rpc.connection_stalled" }.count == 1)
         await server.stop()
     }
