@@ -43,12 +43,28 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-#if !FUZZING
-/// Without `-sanitize=fuzzer` (a plain `swift build`), the same targets replay saved inputs:
-/// `GATEHOUSE_FUZZ_TARGET=frames gatehouse-fuzz FILE|DIR...` runs each file once.
+#if FUZZING
+/// libFuzzer's driver for a program with its own `main` (SwiftPM always links one in): it parses
+/// the usual libFuzzer flags from `argv` and calls `callback` with each input.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+#endif
+
+/// Built with `-sanitize=fuzzer -DFUZZING` (scripts/fuzz.sh): runs libFuzzer on the selected target.
+/// A plain build replays saved inputs instead: `GATEHOUSE_FUZZ_TARGET=frames gatehouse-fuzz FILE|DIR...`
+/// runs each file once (a crash found by the fuzzer, or the seed corpus).
 @main
-struct Replay {
+struct FuzzMain {
     static func main() throws {
+        _ = FuzzTarget.selected
+        #if FUZZING
+        var argc = CommandLine.argc
+        var argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv) { data, size in fuzzOneInput(data, size) })
+        #else
         var files: [String] = []
         for argument in CommandLine.arguments.dropFirst() {
             var isDirectory: ObjCBool = false
@@ -64,6 +80,6 @@ struct Replay {
             FuzzTarget.selected.run(Array(data))
         }
         print("\(FuzzTarget.selected.rawValue): replayed \(files.count) inputs, no invariant broken")
+        #endif
     }
 }
-#endif

@@ -39,8 +39,10 @@ import NIOPosix
         }
         if !overflowed, let last = decoder.lastLine(in: &buffer) { frames.append(Array(last.readableBytesView)) }
 
-        let expected = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> [UInt8] in
-            line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
+        let segments = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        // A line's `\r\n` ending loses its `\r`; the unterminated last line is taken as it is (JSON ignores a `\r`).
+        let expected = segments.enumerated().map { index, line -> [UInt8] in
+            index < segments.count - 1 && line.last == UInt8(ascii: "\r") ? Array(line.dropLast()) : Array(line)
         }
         let lines = expected.filter { !$0.isEmpty }
         if overflowed {
