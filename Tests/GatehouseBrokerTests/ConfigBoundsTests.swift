@@ -123,5 +123,12 @@ struct ConfigBoundsTests {
             "\(error)".contains("empty file (0 bytes)") && "\(error)".contains("remove it")
         }
         #expect(throws: DatabaseFileError.self) { try BrokerPaths.checkDatabaseFile(FileManager.default.temporaryDirectory.path) }
+        // A symlink to a real database is fine; one to the empty file is not.
+        let real = path + ".real"
+        #expect(FileManager.default.createFile(atPath: real, contents: Data("SQLite format 3\0".utf8)))
+        defer { unlink(real); unlink(path + ".link"); unlink(path + ".empty-link") }
+        #expect(symlink(real, path + ".link") == 0 && symlink(path, path + ".empty-link") == 0)
+        try BrokerPaths.checkDatabaseFile(path + ".link")
+        #expect(throws: DatabaseFileError.self) { try BrokerPaths.checkDatabaseFile(path + ".empty-link") }
     }
 }

@@ -35,9 +35,10 @@ extension BrokerPaths {
     /// Refuses a database path that holds an empty file (a truncated copy would otherwise silently become
     /// a new database, with a new audit chain) or something that is not a file. A missing file is fine.
     public static func checkDatabaseFile(_ path: String) throws(DatabaseFileError) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw .notAFile(path: path) }
-        if info.st_size == 0 { throw .empty(path: path) }
+        // attributesOfItem describes a symlink itself; the database is what it points at.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else { throw .notAFile(path: path) }
+        if (attributes[.size] as? NSNumber)?.intValue == 0 { throw .empty(path: path) }
     }
 }
