@@ -22,6 +22,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let jwtKit: Target.Dependency = .product(name: "JWTKit", package: "jwt-kit")
 let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
@@ -43,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
     ],
     targets: [
         // MARK: shared vocabulary
@@ -121,13 +123,19 @@ let package = Package(
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
             name: "GatehouseTesting",
-            dependencies: ["GatehouseCore", hummingbird, jwtKit, crypto, cryptoExtras, nioCore, yams, logging],
+            dependencies: ["GatehouseCore", hummingbird, httpTypes, jwtKit, crypto, cryptoExtras, nioCore, yams, logging],
             resources: [.embedInCode("Fixtures/demo-world.yaml")],
             swiftSettings: strict
         ),
         .executableTarget(name: "gatehouse-sandbox", dependencies: ["GatehouseTesting", argumentParser], swiftSettings: strict),
 
         // MARK: benchmarks
+        // libFuzzer targets (scripts/fuzz.sh builds them with -sanitize=fuzzer); a plain build replays saved inputs.
+        .executableTarget(
+            name: "gatehouse-fuzz",
+            dependencies: ["GatehouseCore", "GatehouseRPC"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "gatehouse-bench",
             dependencies: [

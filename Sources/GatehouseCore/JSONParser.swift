@@ -33,19 +33,47 @@ public struct JSONParser {
     }
 
     private static func parse(_ input: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(input: input)
+        try parseBuffer(input, keepingNumberTextOf: nil).value
+    }
+
+    /// Parses a whole document and also returns the literal text of every number that is the value
+    /// of member `key` of a top-level object (index 0) or of an object element of a top-level array
+    /// (the element's index). JSON-RPC ids are echoed this way: `1e2`, `-0` and integers beyond 64
+    /// bits come back byte for byte, which no Double or Int64 could promise.
+    public static func parse(
+        _ bytes: some Collection<UInt8>, keepingNumberTextOf key: String
+    ) throws(JSONParseError) -> (value: JSONValue, numberTexts: [Int: String]) {
+        let inPlace = bytes.withContiguousStorageIfAvailable { input in
+            Result { () throws(JSONParseError) -> (value: JSONValue, numberTexts: [Int: String]) in
+                try parseBuffer(input, keepingNumberTextOf: key)
+            }
+        }
+        if let inPlace { return try inPlace.get() }
+        return try Array(bytes).withUnsafeBufferPointer { (input) throws(JSONParseError) -> (value: JSONValue, numberTexts: [Int: String]) in
+            try parseBuffer(input, keepingNumberTextOf: key)
+        }
+    }
+
+    private static func parseBuffer(
+        _ input: UnsafeBufferPointer<UInt8>, keepingNumberTextOf key: String?
+    ) throws(JSONParseError) -> (value: JSONValue, numberTexts: [Int: String]) {
+        var parser = JSONParser(input: input, trackedKey: key)
         parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
+        let value = try parser.value(depth: 0, envelope: 0)
         parser.skipWhitespace()
         guard parser.index == input.count else { throw parser.failure("unexpected data after the JSON value") }
-        return value
+        return (value, parser.numberTexts)
     }
 
     private let input: UnsafeBufferPointer<UInt8>
     private var index = 0
+    /// The member whose numbers' text is kept, in top-level objects only.
+    private let trackedKey: String?
+    private var numberTexts: [Int: String] = [:]
 
-    private init(input: UnsafeBufferPointer<UInt8>) {
+    private init(input: UnsafeBufferPointer<UInt8>, trackedKey: String?) {
         self.input = input
+        self.trackedKey = trackedKey
     }
 
     private func failure(_ reason: String) -> JSONParseError {
@@ -63,10 +91,12 @@ public struct JSONParser {
         }
     }
 
-    private mutating func value(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// `envelope`: the position of this value among the top-level objects whose tracked member is
+    /// kept as text (0 for the document itself, the index for a top-level array's elements), else nil.
+    private mutating func value(depth: Int, envelope: Int? = nil) throws(JSONParseError) -> JSONValue {
         guard !atEnd else { throw failure("unexpected end of input") }
         switch input[index] {
-        case UInt8(ascii: "{"): return try object(depth: depth + 1)
+        case UInt8(ascii: "{"): return try object(depth: depth + 1, envelope: envelope)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
@@ -86,7 +116,7 @@ public struct JSONParser {
         index += count
     }
 
-    private mutating func object(depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func object(depth: Int, envelope: Int?) throws(JSONParseError) -> JSONValue {
         guard depth <= Self.maxDepth else { throw failure("nesting deeper than \(Self.maxDepth) levels") }
         index += 1
         var members: [String: JSONValue] = [:]
@@ -106,7 +136,15 @@ public struct JSONParser {
             let keyOffset = index
             // Parsers disagree on duplicate keys (Foundation keeps the first, others the last), so an
             // object that says two things is refused rather than read one way here and another elsewhere.
-            guard members.updateValue(try value(depth: depth), forKey: key) == nil else {
+            let member = try value(depth: depth)
+            if let envelope, key == trackedKey {
+                switch member {
+                case .int, .double:
+                    numberTexts[envelope] = String(decoding: UnsafeBufferPointer(rebasing: input[keyOffset..<index]), as: UTF8.self)
+                default: break
+                }
+            }
+            guard members.updateValue(member, forKey: key) == nil else {
                 throw JSONParseError(reason: "duplicate key \"\(key.prefix(64))\"", offset: keyOffset)
             }
             skipWhitespace()
@@ -128,7 +166,8 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth))
+            // Only a top-level array's elements (depth 1) are request envelopes.
+            elements.append(try value(depth: depth, envelope: depth == 1 ? elements.count : nil))
             skipWhitespace()
             guard !atEnd else { throw failure("unexpected end of input in an array") }
             if input[index] == UInt8(ascii: ",") { index += 1; continue }

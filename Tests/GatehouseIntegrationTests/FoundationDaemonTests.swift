@@ -56,10 +56,7 @@ struct FoundationDaemonTests {
         let daemon = try TestDaemon()
         try await daemon.start()
         // Loosen the file modes on purpose: the uid check must hold even when the file system lets a stranger reach the socket.
-        chmod(daemon.root, 0o755)
-        chmod(daemon.root + "/run", 0o755)
-        chmod(daemon.root + "/run/gatehouse", 0o755)
-        chmod(daemon.socketPath, 0o777)
+        try await daemon.openSocketToOtherUsers()
         let stranger = try TestDaemon.run("/usr/bin/env", ["python3", "-c", """
             import os, socket, sys
             os.setgid(65534); os.setuid(65534)

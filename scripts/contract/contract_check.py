@@ -258,6 +258,15 @@ def discovery_to_json_schema(schema: dict, *, lenient: bool) -> dict:
     return {}
 
 
+def proto_names_to_json(value):
+    """`value` with every object member named in lowerCamelCase, as Google's JSON mapping reads proto field names."""
+    if isinstance(value, dict):
+        return {snake_to_camel(name): proto_names_to_json(member) for name, member in value.items()}
+    if isinstance(value, list):
+        return [proto_names_to_json(member) for member in value]
+    return value
+
+
 def snake_to_camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.capitalize() for part in rest)
@@ -357,7 +366,9 @@ class DiscoveryContract:
         if self.form_requests and "x-www-form-urlencoded" in (ex.requestContentType or ""):
             return {snake_to_camel(name): value for name, value in parse_qsl(ex.requestBody, keep_blank_values=True)}
         try:
-            return json.loads(ex.requestBody)
+            # Google's JSON mapping of protos also takes each field's proto name (`request_id` for
+            # `requestId`), as google-cloud-dataproc's REST transport may send it.
+            return proto_names_to_json(json.loads(ex.requestBody))
         except ValueError:
             return None
 

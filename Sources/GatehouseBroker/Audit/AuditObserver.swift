@@ -78,7 +78,7 @@ struct AuditObserver: CallObserver {
         }
         return AuditEntry(
             at: call.startedAt,
-            requestID: call.id.map { $0.json.canonicalString },
+            requestID: call.id?.canonicalText,
             peer: peer(call.peer),
             callerClass: fields.callerClass,
             principal: fields.principal,

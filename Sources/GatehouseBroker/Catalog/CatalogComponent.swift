@@ -89,9 +89,9 @@ public final class CatalogComponent: BrokerComponent {
 
     private static func readToken(_ path: String) throws -> String {
         do {
-            return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            return try FileReader.text(path, limit: FileReader.secretLimit).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            throw CatalogError.tokenUnreadable(path: path, detail: error.localizedDescription)
+            throw CatalogError.tokenUnreadable(path: path, detail: error.reason)
         }
     }
 }

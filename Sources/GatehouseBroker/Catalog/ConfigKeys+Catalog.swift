@@ -1,7 +1,7 @@
 extension ConfigKeys {
     /// Keys of the `catalog` and `policy` sections, owned by the Catalog and Policy modules.
     static let catalog: [ConfigKey] = [
-        ConfigKey("catalog.base_url", .string, default: nil, "Backstage backend URL, e.g. http://localhost:7007 (the API is under /api/catalog); unset: no sync"),
+        ConfigKey("catalog.base_url", .url, default: nil, "Backstage backend URL, e.g. http://localhost:7007 (the API is under /api/catalog); unset: no sync"),
         ConfigKey("catalog.token_file", .path, default: nil, "File holding a Backstage token sent as Bearer (unset: anonymous requests)"),
         ConfigKey("catalog.sync_interval_seconds", .int(0...604_800), default: "900", "Background full sync every N seconds; 0 syncs only on `gatehouse catalog sync`"),
         ConfigKey("catalog.page_size", .int(1...5000), default: "500", "Entities per Backstage by-query page during a sync"),

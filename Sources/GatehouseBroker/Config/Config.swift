@@ -1,10 +1,13 @@
 import Foundation
+import GatehouseCore
 import Yams
 
 /// Why the configuration could not be used; every message names the key and says what it takes.
 public enum ConfigError: Error, CustomStringConvertible, Sendable {
     case unreadable(path: String, detail: String)
     case notYAML(path: String, detail: String)
+    /// The file passes a size, nesting or alias-expansion limit.
+    case overLimit(path: String, detail: String)
     case unknownKey(String, source: String, suggestion: String?)
     case badValue(key: String, value: String, expected: String, source: String)
 
@@ -12,6 +15,7 @@ public enum ConfigError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .unreadable(let path, let detail): "cannot read config file \(path): \(detail)"
         case .notYAML(let path, let detail): "config file \(path) is not valid YAML: \(detail)"
+        case .overLimit(let path, let detail): "config file \(path) is refused: \(detail)"
         case .unknownKey(let key, let source, let suggestion):
             "unknown config key `\(key)` in \(source)" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
                 + " (`gatehouse config keys` lists them all)"
@@ -82,11 +86,21 @@ public struct Config: Sendable {
     }
 
     private mutating func merge(fileAt path: String) throws(ConfigError) {
+        let bounds = YAMLBounds.configuration
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try FileReader.text(path, limit: bounds.maxBytes)
+        } catch .tooLarge {
+            throw .overLimit(path: path, detail: "it is larger than the \(bounds.maxBytes)-byte limit")
         } catch {
-            throw .unreadable(path: path, detail: error.localizedDescription)
+            throw .unreadable(path: path, detail: error.reason)
+        }
+        do {
+            try bounds.check(text)
+        } catch .syntax {
+            // Yams says where and what; it is asked below.
+        } catch {
+            throw .overLimit(path: path, detail: error.description)
         }
         let document: Any?
         do {
@@ -126,6 +140,9 @@ public struct Config: Sendable {
         switch key.kind {
         case .string, .path, .stringList:
             break
+        case .url:
+            // Empty means unset (e.g. `GATEHOUSE_CATALOG_BASE_URL=` to turn a sync off).
+            guard text.isEmpty || Self.isHTTPURL(text) else { throw bad() }
         case .int(let range):
             guard let number = Int(text), range.contains(number) else { throw bad() }
         case .bool:
@@ -139,6 +156,16 @@ public struct Config: Sendable {
             guard items.allSatisfy({ Int($0) != nil }) else { throw bad() }
         }
         set(path, text, source: source)
+    }
+
+    /// True for an absolute http or https URL with a host: what every upstream URL must be. Checked at
+    /// start-up, so `catalog.base_url: "not a url"` stops the daemon with the key's name rather than
+    /// failing at the first sync.
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+            ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
+        else { return false }
+        return !text.contains(where: \.isWhitespace)
     }
 
     /// The known name nearest to `name` by edit distance, when it is plausibly a typo.

@@ -7,6 +7,8 @@ public struct ConfigKey: Sendable {
     public enum Kind: Sendable {
         case string
         case path
+        /// An absolute http:// or https:// URL with a host.
+        case url
         case int(ClosedRange<Int>)
         case bool
         case choice([String])
@@ -40,6 +42,7 @@ public struct ConfigKey: Sendable {
         switch kind {
         case .string: "text"
         case .path: "a file path"
+        case .url: "an http:// or https:// URL with a host"
         case .int(let range): "an integer \(range.lowerBound)…\(range.upperBound)"
         case .bool: "true or false"
         case .choice(let options): "one of " + options.joined(separator: ", ")

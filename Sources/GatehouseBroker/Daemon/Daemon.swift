@@ -25,6 +25,7 @@ public final class Daemon: Sendable {
         self.config = config
         self.logger = logger
         let durability = Durability(rawValue: config.string("store.durability") ?? "normal") ?? .normal
+        try BrokerPaths.checkDatabaseFile(BrokerPaths.database(config))
         store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
         let audit = AuditLog(store: store)
         let startedAt = Date()
@@ -45,6 +46,8 @@ public final class Daemon: Sendable {
         rpc.maxBatch = config.int("rpc.max_batch") ?? rpc.maxBatch
         rpc.maxConnections = config.int("rpc.max_connections") ?? rpc.maxConnections
         rpc.idleTimeout = .seconds(config.int("rpc.idle_timeout_seconds") ?? 300)
+        rpc.maxUnsentAnswers = config.int("rpc.max_unsent_answers") ?? rpc.maxUnsentAnswers
+        rpc.maxUnsentBytes = config.int("rpc.max_unsent_bytes") ?? rpc.maxUnsentBytes
         rpc.allowedUIDs = Set(config.list("rpc.allowed_uids").compactMap { UInt32($0) })
         rpc.threads = config.int("rpc.threads") ?? rpc.threads
         rpc.shutdownGrace = .seconds(config.int("rpc.shutdown_grace_seconds") ?? 10)

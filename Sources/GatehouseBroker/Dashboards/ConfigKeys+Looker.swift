@@ -1,7 +1,7 @@
 extension ConfigKeys {
     /// Keys of the `looker` section, owned by the Looker module.
     static let looker: [ConfigKey] = [
-        ConfigKey("looker.base_url", .string, default: nil, "Looker instance URL, e.g. https://looker.example.com:19999 (the API is under /api/4.0); unset: no dashboards"),
+        ConfigKey("looker.base_url", .url, default: nil, "Looker instance URL, e.g. https://looker.example.com:19999 (the API is under /api/4.0); unset: no dashboards"),
         ConfigKey("looker.client_id", .string, default: nil, "Looker API3 client id the daemon logs in with (names the Looker user in audit records)"),
         ConfigKey("looker.client_secret_file", .path, default: nil, "File holding the Looker API3 client secret (never put the secret itself in config)"),
         ConfigKey("looker.fresh_ttl", .int(0...604_800), default: "300", "Seconds a cached dashboard is served without asking Looker; older copies are served stale while one background refresh runs"),

@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 import GatehouseIdentity
 
 /// Reads the `identity.*` keys into the service's configuration.
@@ -9,9 +10,9 @@ enum IdentitySettings {
         var secret: String?
         if let path = config.string("identity.client_secret_file") {
             do {
-                secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                secret = try FileReader.text(path, limit: FileReader.secretLimit).trimmingCharacters(in: .whitespacesAndNewlines)
             } catch {
-                throw .unreadable(path: path, detail: "identity.client_secret_file: \(error.localizedDescription)")
+                throw .unreadable(path: path, detail: "identity.client_secret_file: \(error.reason)")
             }
         }
         let fractionText = config.string("identity.refresh_ahead_fraction") ?? "0.67"

@@ -1,8 +1,8 @@
 extension ConfigKeys {
     /// Keys of the `dataproc` section, owned by the Dataproc module.
     static let dataproc: [ConfigKey] = [
-        ConfigKey("dataproc.base_url", .string, default: "https://dataproc.googleapis.com/", "Dataproc API root (paths start with v1/projects/...)"),
-        ConfigKey("dataproc.storage_base_url", .string, default: "https://storage.googleapis.com/", "Cloud Storage JSON API root, where `job logs` reads a job's driver output (paths start with storage/v1/...)"),
+        ConfigKey("dataproc.base_url", .url, default: "https://dataproc.googleapis.com/", "Dataproc API root (paths start with v1/projects/...)"),
+        ConfigKey("dataproc.storage_base_url", .url, default: "https://storage.googleapis.com/", "Cloud Storage JSON API root, where `job logs` reads a job's driver output (paths start with storage/v1/...)"),
         ConfigKey("dataproc.logs_poll_ms", .int(100...60000), default: "500", "`job logs --follow`: pause between reads of a running job's driver output"),
         ConfigKey("dataproc.request_timeout_seconds", .int(1...600), default: "15", "Deadline of one Dataproc call, its quick retries included; a timed-out submit is resent with the same requestId"),
         ConfigKey("dataproc.sender_concurrency", .int(1...64), default: "8", "Queued requests sent to Dataproc at once"),

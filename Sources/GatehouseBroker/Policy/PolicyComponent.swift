@@ -80,11 +80,19 @@ public enum PolicyRulesFile {
 
     /// Parses the YAML rule set at `path`.
     public static func load(_ path: String) throws -> PolicyRuleSet {
+        let bounds = YAMLBounds.configuration
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try FileReader.text(path, limit: bounds.maxBytes)
         } catch {
-            throw LoadError(description: "cannot read policy.rules_file \(path): \(error.localizedDescription)")
+            throw LoadError(description: "cannot read policy.rules_file \(path): \(error.reason)")
+        }
+        do {
+            try bounds.check(text)
+        } catch .syntax {
+            // The decoder below says where and what.
+        } catch {
+            throw LoadError(description: "policy.rules_file \(path) is refused: \(error.description)")
         }
         do {
             return try YAMLDecoder().decode(PolicyRuleSet.self, from: text)

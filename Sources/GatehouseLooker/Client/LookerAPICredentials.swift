@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseCore
 
 /// A Looker API3 client id and secret. The secret stays out of every description.
 public struct LookerAPICredentials: Sendable, CustomStringConvertible {
@@ -16,9 +17,9 @@ public struct LookerAPICredentials: Sendable, CustomStringConvertible {
     public static func load(clientID: String, secretFile: String) throws(LookerError) -> LookerAPICredentials {
         let secret: String
         do {
-            secret = try String(contentsOfFile: secretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            secret = try FileReader.text(secretFile, limit: FileReader.secretLimit).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
-            throw .secretUnreadable(path: secretFile, detail: error.localizedDescription)
+            throw .secretUnreadable(path: secretFile, detail: error.reason)
         }
         guard !secret.isEmpty else { throw .secretUnreadable(path: secretFile, detail: "the file is empty") }
         return LookerAPICredentials(clientID: clientID, clientSecret: secret)

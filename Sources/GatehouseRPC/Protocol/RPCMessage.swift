@@ -29,29 +29,30 @@ public enum RPCMessageParser {
     /// Parses one newline-delimited frame.
     public static func parse(_ bytes: some Collection<UInt8>) -> RPCFrame {
         let value: JSONValue
+        let idTexts: [Int: String]
         do {
             // The parser limits nesting depth and rejects invalid UTF-8, so hostile frames fail here cleanly.
-            value = try JSONParser.parse(bytes)
+            (value, idTexts) = try JSONParser.parse(bytes, keepingNumberTextOf: "id")
         } catch {
             return .unanswerable(.parseError(error.description))
         }
         switch value {
         case .array(let elements):
             if elements.isEmpty { return .unanswerable(.invalidRequest("empty batch")) }
-            return .batch(elements.map(incoming))
+            return .batch(elements.enumerated().map { index, element in incoming(element, idText: idTexts[index]) })
         default:
-            return .single(incoming(value))
+            return .single(incoming(value, idText: idTexts[0]))
         }
     }
 
-    /// Validates one request object.
-    static func incoming(_ value: JSONValue) -> RPCIncoming {
+    /// Validates one request object; `idText` is a number id's literal text.
+    static func incoming(_ value: JSONValue, idText: String?) -> RPCIncoming {
         guard case .object(let members) = value else {
             return .invalid(id: .null, error: .invalidRequest("a request must be a JSON object"))
         }
         var id: RPCID?
         if let rawID = members["id"] {
-            guard let parsed = RPCID(rawID) else {
+            guard let parsed = RPCID(rawID, literal: idText) else {
                 return .invalid(id: .null, error: .invalidRequest("id must be a string, a number or null"))
             }
             id = parsed
@@ -78,7 +79,7 @@ public enum RPCResponseWriter {
         out.appendLiteral(#"{"jsonrpc":"2.0","result":"#)
         JSONWriter.write(result, into: &out, sortedKeys: false)
         out.appendLiteral(#","id":"#)
-        JSONWriter.write(id.json, into: &out)
+        id.write(into: &out)
         out.append(UInt8(ascii: "}"))
     }
 
@@ -89,7 +90,7 @@ public enum RPCResponseWriter {
         out.appendLiteral(#"{"jsonrpc":"2.0","error":"#)
         JSONWriter.write(.object(object), into: &out, sortedKeys: true)
         out.appendLiteral(#","id":"#)
-        JSONWriter.write(id.json, into: &out)
+        id.write(into: &out)
         out.append(UInt8(ascii: "}"))
     }
 

@@ -71,6 +71,48 @@ struct Dispatcher: Sendable {
         }
     }
 
+    /// Serves every request of one frame and answers the frame once through `reply`: one response,
+    /// a batch's array of them (JSON-RPC 2.0 §6), or nil when there is nothing to answer.
+    func respond(
+        to frame: RPCFrame, peer: PeerCredentials, notifier: RPCNotifier, coalescer: RecordCoalescer, maxBatch: Int,
+        reply: @escaping Reply
+    ) {
+        switch frame {
+        case .unanswerable(let error):
+            let marker = error.code == RPCErrorCode.parseError.rawValue ? "rpc.parse_error" : "rpc.invalid_request"
+            reject(error, method: marker, peer: peer, coalescer: coalescer, reply: reply)
+        case .single(let incoming):
+            dispatch(incoming, peer: peer, notifier: notifier, coalescer: coalescer, reply: reply)
+        case .batch(let elements):
+            if elements.count > maxBatch {
+                return reject(
+                    .invalidRequest("batch of \(elements.count) requests exceeds the limit of \(maxBatch)"),
+                    method: "rpc.invalid_request", peer: peer, coalescer: coalescer, reply: reply)
+            }
+            let answers = IndexedCollector<[UInt8]?>(count: elements.count, placeholder: nil)
+            for (index, element) in elements.enumerated() {
+                dispatch(element, peer: peer, notifier: notifier, coalescer: coalescer) { answer in
+                    guard let all = answers.set(index, answer) else { return }
+                    reply(Self.batchResponse(all))
+                }
+            }
+        }
+    }
+
+    /// The answer to a batch frame: its members' answers as one array, or nothing when all were
+    /// notifications (JSON-RPC 2.0 §6).
+    private static func batchResponse(_ answers: [[UInt8]?]) -> [UInt8]? {
+        let present = answers.compactMap { $0 }
+        guard !present.isEmpty else { return nil }
+        var bytes: [UInt8] = [UInt8(ascii: "[")]
+        for (index, response) in present.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: response)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return bytes
+    }
+
     /// Records a frame that could not be read at all (not JSON, empty batch, too large) and answers it.
     func reject(_ error: RPCError, method: String, peer: PeerCredentials, coalescer: RecordCoalescer, reply: @escaping Reply) {
         let call = CompletedCall(

@@ -22,6 +22,28 @@ struct NewlineFrameDecoder: ByteToMessageDecoder {
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        switch nextEvent(in: &buffer) {
+        case .event(let event):
+            context.fireChannelRead(wrapInboundOut(event))
+            return overflowed ? .needMoreData : .continue
+        case .skipped:
+            return .continue
+        case .needMoreData:
+            return .needMoreData
+        }
+    }
+
+    /// What one decoding step found.
+    enum Step {
+        case event(FrameEvent)
+        /// A blank line, consumed without an event.
+        case skipped
+        case needMoreData
+    }
+
+    /// Takes the next line (or the overflow) from `buffer`. Separate from `decode` so that it can be
+    /// driven without a channel (the fuzzer does).
+    mutating func nextEvent(in buffer: inout ByteBuffer) -> Step {
         if overflowed {
             // The connection is being closed; drop whatever else arrives.
             buffer.moveReaderIndex(to: buffer.writerIndex)
@@ -34,7 +56,7 @@ struct NewlineFrameDecoder: ByteToMessageDecoder {
             if view.count > limit {
                 overflowed = true
                 buffer.moveReaderIndex(to: buffer.writerIndex)
-                context.fireChannelRead(wrapInboundOut(.tooLarge))
+                return .event(.tooLarge)
             }
             return .needMoreData
         }
@@ -43,24 +65,25 @@ struct NewlineFrameDecoder: ByteToMessageDecoder {
         guard length <= limit else {
             overflowed = true
             buffer.moveReaderIndex(to: buffer.writerIndex)
-            context.fireChannelRead(wrapInboundOut(.tooLarge))
-            return .needMoreData
+            return .event(.tooLarge)
         }
         if length > 0 && view[newline - 1] == UInt8(ascii: "\r") { length -= 1 }
         let line = buffer.getSlice(at: buffer.readerIndex, length: length)!
         buffer.moveReaderIndex(forwardBy: newline - view.startIndex + 1)
         // Blank lines (a stray Enter in socat) are not requests.
-        if line.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(.frame(line))) }
-        return .continue
+        return line.readableBytes > 0 ? .event(.frame(line)) : .skipped
+    }
+
+    /// The line left without a newline at the end of the input, if any (it is still a request).
+    mutating func lastLine(in buffer: inout ByteBuffer) -> ByteBuffer? {
+        guard !overflowed, buffer.readableBytes > 0 else { return nil }
+        return buffer.readSlice(length: buffer.readableBytes)
     }
 
     mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A final line without a newline (e.g. `printf '{...}' | socat`) is still a request.
         while try decode(context: context, buffer: &buffer) == .continue {}
-        if !overflowed, buffer.readableBytes > 0 {
-            let line = buffer.readSlice(length: buffer.readableBytes)!
-            context.fireChannelRead(wrapInboundOut(.frame(line)))
-        }
+        if let line = lastLine(in: &buffer) { context.fireChannelRead(wrapInboundOut(.frame(line))) }
         return .needMoreData
     }
 }

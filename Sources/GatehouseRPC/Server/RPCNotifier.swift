@@ -2,11 +2,17 @@ import GatehouseCore
 import NIOCore
 
 /// Sends JSON-RPC notifications to one connection, from any thread; for streaming methods such as `job.watch`.
+///
+/// Notifications share the connection's output bound with its answers: when the caller stops
+/// reading and the unsent output would pass `rpc.max_unsent_bytes`, the connection is closed (and
+/// audited) rather than buffered without end, so `isConnected` turns false and the stream can stop.
 public struct RPCNotifier: Sendable {
     private let channel: (any Channel)?
+    private let sink: (@Sendable ([UInt8]) -> Void)?
 
-    init(channel: (any Channel)?) {
+    init(channel: (any Channel)?, sink: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.channel = channel
+        self.sink = sink
     }
 
     /// A notifier with no connection behind it (in-process calls, tests).
@@ -20,9 +26,12 @@ public struct RPCNotifier: Sendable {
         guard let channel, channel.isActive else { return }
         var bytes: [UInt8] = []
         RPCResponseWriter.notification(method: method, params: params, into: &bytes)
-        bytes.append(UInt8(ascii: "\n"))
-        let buffer = channel.allocator.buffer(bytes: bytes)
-        channel.writeAndFlush(buffer, promise: nil)
+        if let sink {
+            sink(bytes)
+        } else {
+            bytes.append(UInt8(ascii: "\n"))
+            channel.writeAndFlush(channel.allocator.buffer(bytes: bytes), promise: nil)
+        }
     }
 
     /// Completes when the caller disconnects.

@@ -58,12 +58,14 @@ public final class RPCServer: Sendable {
                         observer.refused(peer: peer, reason: refusal.reason ?? "refused")
                         var bytes: [UInt8] = []
                         RPCResponseWriter.error(refusal, id: .null, into: &bytes)
-                        RPCConnectionHandler.write(bytes, to: channel).whenComplete { _ in channel.close(promise: nil) }
+                        try channel.pipeline.syncOperations.addHandler(
+                            RefusedConnectionHandler(answer: bytes, linger: Self.refusalLinger, maxDiscard: configuration.maxFrameBytes))
                         return
                     }
                     let idle = TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000)
                     try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: idle),
+                        // Reads and completed writes both count as progress: a client that reads nothing is idle too.
+                        IdleStateHandler(allTimeout: idle),
                         ByteToMessageHandler(NewlineFrameDecoder(limit: configuration.maxFrameBytes)),
                         RPCConnectionHandler(
                             peer: peer, dispatcher: dispatcher, eventLoop: channel.eventLoop, state: state, configuration: configuration),
@@ -100,6 +102,10 @@ public final class RPCServer: Sendable {
         try? await group.shutdownGracefully()
         logger.info("stopped", metadata: ["socket": "\(configuration.socketPath)"])
     }
+
+    /// How long a refused connection stays open for its client to read why, unless the client's
+    /// first frame or its close comes sooner.
+    static let refusalLinger = TimeAmount.seconds(2)
 
     private static func refusal(
         for peer: PeerCredentials, daemonUID: UInt32, channel: any Channel, state: ServerState, configuration: RPCServerConfiguration

@@ -10,8 +10,15 @@ public struct RPCServerConfiguration: Sendable {
     public var maxBatch: Int = 10_000
     /// Connections beyond this get `busy` and are closed.
     public var maxConnections: Int = 256
-    /// A connection with nothing in flight that sends nothing for this long is closed.
+    /// A connection with nothing in flight that sends nothing for this long is closed; so is one
+    /// whose client reads none of its waiting output for this long (audited as `rpc.connection_stalled`).
     public var idleTimeout: Duration = .seconds(300)
+    /// Reading a connection's requests pauses while this many of its answers have not reached the socket
+    /// (in flight, waiting for an earlier one, or unsent); it resumes as the client reads.
+    public var maxUnsentAnswers: Int = 1024
+    /// Reading pauses while this many bytes of a connection's answers and notifications have not
+    /// reached the socket. A notification that would pass it closes the connection instead.
+    public var maxUnsentBytes: Int = 4 << 20
     /// Users besides the daemon's own that may connect (the socket's mode must allow them too).
     public var allowedUIDs: Set<UInt32> = []
     /// How long a graceful shutdown waits for requests in flight.

@@ -79,6 +79,11 @@ struct UpstreamMiddleware: RouterMiddleware {
             context.channel.close(mode: .all, promise: nil)
             return response
         }
+        // A route that broke the contract on purpose says so; the client never sees the header.
+        if let fault = response.headers[SandboxFaultHeader.name] {
+            entry.fault = fault
+            response.headers[SandboxFaultHeader.name] = nil
+        }
         if faults.consume(.garbage, on: upstream) != nil {
             entry.fault = "garbage"
             response = Response(

@@ -85,8 +85,9 @@ extension OIDCProviderSandbox {
             members["padding"] = .string(String(repeating: "x", count: padding))
             merged = .object(members)
         }
+        // The lie breaks the provider's contract on purpose: the recording marks it as a fault, which the contract check skips.
         return Response(
-            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store", SandboxFaultHeader.name: "hostile-provider"],
             body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(merged, sortedKeys: true))))
     }
 }
