@@ -9,84 +9,84 @@ import Testing
 @Suite("Job driver output through the daemon", .serialized)
 struct JobLogsIntegrationTests {
     @Test func followStreamsOutputWhileTheJobRunsAndResumesWithoutRepeating() async throws {
-        let env = try await JobEnvironment.start()
-        defer { Task { await env.stop() } }
-        let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(1)])
-        let id = try #require(submitted["jobId"]?.stringValue)
+        try await using(JobEnvironment.start()) { env in
+            let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(1)])
+            let id = try #require(submitted["jobId"]?.stringValue)
 
-        // Followed from submission (still queued locally): each chunk is noted with the sandbox time it arrived.
-        let arrivals = Mutex<[(chunk: Int, at: Date, text: String)]>([])
-        let sandbox = env.sandbox
-        let socketPath = env.daemon.socketPath
-        let answer = try await offPool {
-            let client = try RPCClient(socketPath: socketPath, timeout: TestDaemon.callTimeout)
-            client.onNotification = { message in
-                guard message["method"] == "job.logs", let params = message["params"] else { return }
-                let entry = (Int(params["chunk"]?.intValue ?? -1), sandbox.clock.now, params["text"]?.stringValue ?? "")
-                arrivals.withLock { $0.append(entry) }
+            // Followed from submission (still queued locally): each chunk is noted with the sandbox time it arrived.
+            let arrivals = Mutex<[(chunk: Int, at: Date, text: String)]>([])
+            let sandbox = env.sandbox
+            let socketPath = env.daemon.socketPath
+            let answer = try await offPool {
+                let client = try RPCClient(socketPath: socketPath, timeout: TestDaemon.callTimeout)
+                client.onNotification = { message in
+                    guard message["method"] == "job.logs", let params = message["params"] else { return }
+                    let entry = (Int(params["chunk"]?.intValue ?? -1), sandbox.clock.now, params["text"]?.stringValue ?? "")
+                    arrivals.withLock { $0.append(entry) }
+                }
+                return try client.call("job.logs", params: ["jobId": .string(id), "follow": true])
             }
-            return try client.call("job.logs", params: ["jobId": .string(id), "follow": true])
+            let received = arrivals.withLock { $0 }
+            #expect(received.map(\.chunk) == [0, 1, 2, 3, 4], "every chunk once, in order")
+            #expect(answer["nextChunk"] == 5 && answer["chunks"] == 5, "\(answer)")
+            #expect(answer["state"] == "DONE", "the follow ends once the job has ended: \(answer)")
+            let text = received.map(\.text).joined()
+            #expect(text.hasPrefix("Sandbox driver: running gs://bucket/engagement.py for job \(id)"))
+            #expect(text.hasSuffix("Driver finished successfully.\n"))
+
+            // The first chunk arrived before Dataproc reported the job DONE.
+            let status = try await env.call("job.status", ["jobId": .string(id)])
+            let doneAt = status["transitions"]?.arrayValue?.last { $0["state"] == "DONE" }
+            #expect(doneAt != nil, "\(status)")
+            let upstream = try #require(try await env.upstreamJobs().first { $0.jobId == id })
+            #expect(upstream.state == "DONE")
+            let runEnd = try #require(sandbox.dataproc.jobs.all.first { $0.jobId == id }?.submittedAt.addingTimeInterval(2 * 2))
+            let firstArrival = try #require(received.first?.at)
+            #expect(firstArrival < runEnd, "first chunk at \(firstArrival), the run ended at \(runEnd)")
+
+            // Resuming where the follow stopped repeats nothing; from the start gives the same text.
+            let resumed = try await env.call("job.logs", ["jobId": .string(id), "fromChunk": 5])
+            #expect(resumed["chunks"] == 0 && resumed["nextChunk"] == 5, "\(resumed)")
+            let cli = try await offPool { try env.daemon.cli(["job", "logs", id]) }
+            #expect(cli.status == 0, "\(cli.stderr)")
+            #expect(cli.stdout == text, "the CLI prints the driver's bytes unchanged")
+            let middle = try await offPool { try env.daemon.cli(["job", "logs", id, "--from-chunk", "3", "--json"]) }
+            let lines = middle.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+            #expect(lines.compactMap { $0["chunk"]?.intValue } == [3, 4], "\(middle.stdout)")
+
+            // Every read is audited.
+            let audit = try await env.call("audit.query", ["method": "job.logs"])
+            #expect((audit["records"]?.arrayValue?.count ?? 0) >= 4, "\(audit)")
+            let unknown = try await env.daemon.failure("job.logs", ["jobId": "gh-none"])
+            #expect(unknown?.data?["reason"] == "unknown_job", "\(String(describing: unknown))")
         }
-        let received = arrivals.withLock { $0 }
-        #expect(received.map(\.chunk) == [0, 1, 2, 3, 4], "every chunk once, in order")
-        #expect(answer["nextChunk"] == 5 && answer["chunks"] == 5, "\(answer)")
-        #expect(answer["state"] == "DONE", "the follow ends once the job has ended: \(answer)")
-        let text = received.map(\.text).joined()
-        #expect(text.hasPrefix("Sandbox driver: running gs://bucket/engagement.py for job \(id)"))
-        #expect(text.hasSuffix("Driver finished successfully.\n"))
-
-        // The first chunk arrived before Dataproc reported the job DONE.
-        let status = try await env.call("job.status", ["jobId": .string(id)])
-        let doneAt = status["transitions"]?.arrayValue?.last { $0["state"] == "DONE" }
-        #expect(doneAt != nil, "\(status)")
-        let upstream = try #require(try await env.upstreamJobs().first { $0.jobId == id })
-        #expect(upstream.state == "DONE")
-        let runEnd = try #require(sandbox.dataproc.jobs.all.first { $0.jobId == id }?.submittedAt.addingTimeInterval(2 * 2))
-        let firstArrival = try #require(received.first?.at)
-        #expect(firstArrival < runEnd, "first chunk at \(firstArrival), the run ended at \(runEnd)")
-
-        // Resuming where the follow stopped repeats nothing; from the start gives the same text.
-        let resumed = try await env.call("job.logs", ["jobId": .string(id), "fromChunk": 5])
-        #expect(resumed["chunks"] == 0 && resumed["nextChunk"] == 5, "\(resumed)")
-        let cli = try await offPool { try env.daemon.cli(["job", "logs", id]) }
-        #expect(cli.status == 0, "\(cli.stderr)")
-        #expect(cli.stdout == text, "the CLI prints the driver's bytes unchanged")
-        let middle = try await offPool { try env.daemon.cli(["job", "logs", id, "--from-chunk", "3", "--json"]) }
-        let lines = middle.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
-        #expect(lines.compactMap { $0["chunk"]?.intValue } == [3, 4], "\(middle.stdout)")
-
-        // Every read is audited.
-        let audit = try await env.call("audit.query", ["method": "job.logs"])
-        #expect((audit["records"]?.arrayValue?.count ?? 0) >= 4, "\(audit)")
-        let unknown = try await env.daemon.failure("job.logs", ["jobId": "gh-none"])
-        #expect(unknown?.data?["reason"] == "unknown_job", "\(String(describing: unknown))")
     }
 
     @Test func cliFollowGoesOnAfterADaemonRestartWithoutRepeating() async throws {
-        let env = try await JobEnvironment.start()
-        defer { Task { await env.stop() } }
-        let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
-        let id = try #require(submitted["jobId"]?.stringValue)
-        let daemon = env.daemon
-        let following = Task { try await offPool { try daemon.cli(["job", "logs", id, "--follow"]) } }
+        try await using(JobEnvironment.start()) { env in
+            let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(2)])
+            let id = try #require(submitted["jobId"]?.stringValue)
+            let daemon = env.daemon
+            let following = Task { try await offPool { try daemon.cli(["job", "logs", id, "--follow"]) } }
 
-        // The driver writes its first chunk 2 s (sandbox time) after Dataproc got the job and its
-        // last at 4 s: the daemon is killed and started again in between, while the CLI follows.
-        let sandbox = env.sandbox
-        let sent = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
-            sandbox.dataproc.jobs.all.contains { $0.jobId == id }
+            // The driver writes its first chunk 2 s (sandbox time) after Dataproc got the job and its
+            // last at 4 s: the daemon is killed and started again in between, while the CLI follows.
+            let sandbox = env.sandbox
+            let sent = try await eventually(timeout: .seconds(20), every: .milliseconds(50)) {
+                sandbox.dataproc.jobs.all.contains { $0.jobId == id }
+            }
+            #expect(sent)
+            let submittedAt = try #require(sandbox.dataproc.jobs.all.first { $0.jobId == id }?.submittedAt)
+            while sandbox.clock.now < submittedAt.addingTimeInterval(2.3) { try await Task.sleep(for: .milliseconds(20)) }
+            daemon.stop(signal: SIGKILL)
+            try await daemon.start()
+
+            let followed = try await following.value
+            #expect(followed.status == 0, "\(followed.stderr)")
+            #expect(followed.stderr.contains("following again from chunk"), "\(followed.stderr)")
+            let whole = try await offPool { try daemon.cli(["job", "logs", id]) }
+            #expect(whole.stdout.hasSuffix("Driver finished successfully.\n"), "\(whole.stdout)")
+            #expect(followed.stdout == whole.stdout, "every chunk printed once across the restart")
         }
-        #expect(sent)
-        let submittedAt = try #require(sandbox.dataproc.jobs.all.first { $0.jobId == id }?.submittedAt)
-        while sandbox.clock.now < submittedAt.addingTimeInterval(2.3) { try await Task.sleep(for: .milliseconds(20)) }
-        daemon.stop(signal: SIGKILL)
-        try await daemon.start()
-
-        let followed = try await following.value
-        #expect(followed.status == 0, "\(followed.stderr)")
-        #expect(followed.stderr.contains("following again from chunk"), "\(followed.stderr)")
-        let whole = try await offPool { try daemon.cli(["job", "logs", id]) }
-        #expect(whole.stdout.hasSuffix("Driver finished successfully.\n"), "\(whole.stdout)")
-        #expect(followed.stdout == whole.stdout, "every chunk printed once across the restart")
     }
 }
