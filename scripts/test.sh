@@ -27,6 +27,8 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # .timeLimit trait, instead of holding CI until its own limit.
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
+# A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
+scripts/fuzz.sh 50000
 # Google's own Python clients (google-cloud-dataproc, google-cloud-storage) drive the sandbox; their
 # exchanges are recorded for the contract check too.
 scripts/sdk/dataproc.sh

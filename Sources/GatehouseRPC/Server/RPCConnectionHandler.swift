@@ -35,6 +35,14 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     /// The channel asked for a read while paused; it is passed on once the backlog shrinks.
     private var readDeferred = false
     private var draining = false
+    /// Frames served in this event-loop turn, and whether a later turn will serve the waiting ones.
+    private var framesThisTurn = 0
+    private var drainScheduled = false
+    /// The most frames of one connection served in one event-loop turn. One socket read can hold
+    /// a thousand pipelined requests; served in one go, they would keep every other connection
+    /// waiting (seen: a ping waited seconds behind a burst of `system.methods`). The rest wait for
+    /// the next turn, after the other connections' reads; request/response clients never reach it.
+    static let framesPerTurn = 64
 
     init(peer: PeerCredentials, dispatcher: Dispatcher, eventLoop: any EventLoop, state: ServerState, configuration: RPCServerConfiguration) {
         self.peer = peer
@@ -75,11 +83,18 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let event = unwrapInboundIn(data)
-        if isPaused || !waitingFrames.isEmpty {
+        if isPaused || !waitingFrames.isEmpty || framesThisTurn >= Self.framesPerTurn {
             waitingFrames.append(event)
+            if !isPaused { scheduleDrain(on: context.eventLoop) }
         } else {
+            framesThisTurn += 1
             handle(event, channel: context.channel)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        framesThisTurn = 0
+        context.fireChannelReadComplete()
     }
 
     private func handle(_ event: FrameEvent, channel: any Channel) {
@@ -196,19 +211,37 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
         resumeIfPossible()
     }
 
-    /// Serves the frames that waited, then reads again, for as long as the backlog allows.
+    /// Serves the frames that waited (up to this turn's share), then reads again, for as long as the backlog allows.
     private func resumeIfPossible() {
         guard !draining, !closing, let context else { return }
         draining = true
         defer { draining = false }
-        while !isPaused, !closing, let event = waitingFrames.popFirst() {
+        while !isPaused, !closing, framesThisTurn < Self.framesPerTurn, let event = waitingFrames.popFirst() {
+            framesThisTurn += 1
             handle(event, channel: context.channel)
+        }
+        if !isPaused, !closing, !waitingFrames.isEmpty {
+            scheduleDrain(on: context.eventLoop)
+            return
         }
         if !isPaused, waitingFrames.isEmpty, readDeferred, !closing {
             readDeferred = false
             context.read()
         }
         closeIfInputDone(channel: context.channel)
+    }
+
+    /// Serves more waiting frames in a later turn of the event loop, with a fresh share.
+    private func scheduleDrain(on eventLoop: any EventLoop) {
+        guard !drainScheduled else { return }
+        drainScheduled = true
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        eventLoop.execute {
+            let this = handler.value
+            this.drainScheduled = false
+            this.framesThisTurn = 0
+            this.resumeIfPossible()
+        }
     }
 
     private func closeIfInputDone(channel: any Channel) {
