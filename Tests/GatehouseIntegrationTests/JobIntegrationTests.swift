@@ -162,13 +162,17 @@ struct JobIntegrationTests {
         try await using(JobEnvironment.start()) { env in
             let daemon = env.daemon
             let submitted = try await offPool {
-                try daemon.cli(["job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--args", "--day", "2026-11-23"])
+                try daemon.cli(["job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--", "--day", "2026-11-23", "--json"])
             }
             #expect(submitted.status == 0, "\(submitted.stderr)")
             let answer = try JSONDecoder().decode(JSONValue.self, from: Data(submitted.stdout.utf8))
             let id = try #require(answer["jobId"]?.stringValue)
             #expect(answer["state"] == "QUEUED")
             #expect(answer["cluster"] == "reports-cluster")
+            // Everything after `--` is the driver's, `--json` included; Gatehouse's own flags before it still apply.
+            let audited = try await env.daemon.call("audit.query", ["method": "job.submit"])
+            let job = audited["records"]?.arrayValue?.last?["params"]?["job"]
+            #expect(job?["pysparkJob"]?["args"] == ["--day", "2026-11-23", "--json"], "\(job ?? .null)")
 
             let listed = try await offPool { try daemon.cli(["job", "ls"]) }
             #expect(listed.stdout.contains(id) && listed.stdout.contains(JobEnvironment.entity), "\(listed.stdout)")

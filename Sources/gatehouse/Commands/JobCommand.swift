@@ -14,7 +14,7 @@ struct JobCommand: ParsableCommand {
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a job for an entity; it runs on the cluster its dataproc.googleapis.com annotations name.",
-            discussion: "Exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec. --args takes every remaining word, so put it last.")
+            discussion: "Exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec. Arguments for the driver follow `--`, as with gcloud: gatehouse job submit ENTITY --pyspark gs://b/main.py --json -- --day 2026-11-23")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entity ref, e.g. component:default/engagement-reports") var entity: String
         @Option(help: "PySpark driver, e.g. gs://bucket/main.py") var pyspark: String?
@@ -27,7 +27,8 @@ struct JobCommand: ParsableCommand {
         @Option(help: "Extra jars (gs://…), repeatable") var jar: [String] = []
         @Option(help: "Job property KEY=VALUE, repeatable") var property: [String] = []
         @Option(help: "Job label KEY=VALUE, repeatable") var label: [String] = []
-        @Option(parsing: .remaining, help: "Arguments passed to the driver (everything after --args)") var args: [String] = []
+        // After `--` only: a word there is never read as one of Gatehouse's own flags (`--json` stays the driver's).
+        @Argument(parsing: .postTerminator, help: "Arguments passed to the driver, after `--`") var args: [String] = []
 
         func run() throws {
             let job = try JobSpecBuilder(submit: self).job()
@@ -220,7 +221,7 @@ struct JobSpecBuilder {
             members["sparkJob"] = .object(typed)
         } else if let query = submit.sql ?? submit.hive {
             guard submit.args.isEmpty else {
-                throw CLIFailure("--args does not apply to --sql or --hive (queries take script variables; use --spec for those)", code: .usage)
+                throw CLIFailure("driver arguments (after --) do not apply to --sql or --hive (queries take script variables; use --spec for those)", code: .usage)
             }
             typed["queryList"] = ["queries": [.string(query)]]
             members[submit.sql != nil ? "sparkSqlJob" : "hiveJob"] = .object(typed)
