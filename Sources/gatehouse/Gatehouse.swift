@@ -11,7 +11,7 @@ struct Gatehouse: AsyncParsableCommand {
         discussion: "Exit codes: 0 ok, 1 error, 2 usage, 3 daemon unreachable, 4 denied.",
         version: GatehouseVersion.current,
         subcommands: [
-            Serve.self, Status.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
+            Serve.self, Status.self, Version.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
             CatalogCommand.self, PolicyCommand.self, ApprovalsCommand.self, ApproveCommand.self, DenyCommand.self, DashboardCommand.self,
             JobCommand.self, ClusterCommand.self,
         ]

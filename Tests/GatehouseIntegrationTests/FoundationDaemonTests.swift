@@ -142,6 +142,21 @@ struct FoundationDaemonTests {
         #expect(try client.call("audit.verify")["intact"] == true)
     }
 
+    @Test func versionNamesTheCLIAndTheDaemonWhenItRuns() async throws {
+        let daemon = try TestDaemon()
+        let alone = try daemon.cli(["version"])
+        #expect(alone.status == 0, "\(alone.stderr)")
+        #expect(alone.stdout.contains("gatehouse \(GatehouseVersion.current)") && alone.stdout.contains("daemon    not running"), "\(alone.stdout)")
+        try await daemon.start()
+        defer { daemon.stop() }
+        let both = try daemon.cli(["version", "--json"])
+        #expect(both.status == 0, "\(both.stderr)")
+        let answer = try JSONDecoder().decode(JSONValue.self, from: Data(both.stdout.utf8))
+        #expect(answer["cli"] == .string(GatehouseVersion.current))
+        #expect(answer["daemon"]?["version"] == .string(GatehouseVersion.current))
+        #expect(answer["daemon"]?["schema"] == answer["schema"] && answer["schema"]?.intValue ?? 0 >= 8)
+    }
+
     @Test func cliExitCodesAndMessages() async throws {
         let daemon = try TestDaemon()
         let down = try daemon.cli(["status"])
