@@ -51,7 +51,7 @@ public struct Config: Sendable {
         // (not near any key) are left alone.
         let known = ConfigKeys.all.map(\.environmentName)
         for name in environment.keys where name.hasPrefix("GATEHOUSE_") && !known.contains(name) {
-            if let suggestion = Self.closest(to: name, in: known) {
+            if let suggestion = NearestName.closest(to: name, in: known) {
                 throw .unknownKey(name, source: "the environment", suggestion: suggestion)
             }
         }
@@ -129,7 +129,7 @@ public struct Config: Sendable {
 
     private mutating func validateAndSet(_ path: String, _ raw: Any, source: String) throws(ConfigError) {
         guard let key = ConfigKeys.key(path) else {
-            throw .unknownKey(path, source: source, suggestion: Self.closest(to: path, in: ConfigKeys.all.map(\.path)))
+            throw .unknownKey(path, source: source, suggestion: NearestName.closest(to: path, in: ConfigKeys.all.map(\.path)))
         }
         let text: String
         switch raw {
@@ -166,24 +166,5 @@ public struct Config: Sendable {
             ["http", "https"].contains(scheme), let host = components.host, !host.isEmpty
         else { return false }
         return !text.contains(where: \.isWhitespace)
-    }
-
-    /// The known name nearest to `name` by edit distance, when it is plausibly a typo.
-    static func closest(to name: String, in candidates: [String]) -> String? {
-        let scored = candidates.map { ($0, editDistance(Array(name.lowercased()), Array($0.lowercased()))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 4) else { return nil }
-        return best.0
-    }
-
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, cb) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

@@ -34,11 +34,16 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     public static func invalidRequest(_ detail: String) -> RPCError {
         RPCError(code: RPCErrorCode.invalidRequest.rawValue, message: "Invalid Request", data: ["reason": "invalid_request", "detail": .string(detail)])
     }
-    /// -32601: no such method.
-    public static func methodNotFound(_ method: String) -> RPCError {
-        RPCError(
-            code: RPCErrorCode.methodNotFound.rawValue, message: "Method not found",
-            data: ["reason": "method_not_found", "method": .string(method), "hint": "call system.methods for the list"])
+    /// -32601: no such method; `suggestion` is the nearest method's name, when one is plausibly meant.
+    public static func methodNotFound(_ method: String, suggestion: String? = nil) -> RPCError {
+        var data: [String: JSONValue] = ["reason": "method_not_found", "method": .string(method), "hint": "call system.methods for the list"]
+        var detail = "no method \(method)"
+        if let suggestion {
+            data["didYouMean"] = .string(suggestion)
+            detail += "; did you mean \(suggestion)?"
+        }
+        data["detail"] = .string(detail + " (system.methods lists every method)")
+        return RPCError(code: RPCErrorCode.methodNotFound.rawValue, message: "Method not found", data: .object(data))
     }
     /// -32602: the params do not fit the method.
     public static func invalidParams(_ detail: String) -> RPCError {

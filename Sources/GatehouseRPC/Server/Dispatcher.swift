@@ -50,7 +50,7 @@ struct Dispatcher: Sendable {
                 record(completed, respondTo: request.id, coalescer: coalescer, reply: reply)
             }
             guard let method = registry.method(named: request.method) else {
-                finish(.failure(.methodNotFound(request.method)))
+                finish(.failure(.methodNotFound(request.method, suggestion: NearestName.closest(to: request.method, in: registry.all.map(\.name)))))
                 return
             }
             let call = RPCCall(
