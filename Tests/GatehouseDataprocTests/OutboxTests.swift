@@ -138,12 +138,42 @@ struct OutboxTests {
         await harness.stop()
     }
 
+    @Test func aCancelAfterALostAnswerAsksDataprocToCancelWhatMayHaveArrived() async throws {
+        // Dataproc accepts the job but both answers are lost, and the retry waits a minute: the submit is
+        // still pending locally when the person cancels, yet the job exists upstream.
+        let harness = try await DataprocHarness.start(sender: .init(backoff: Backoff(base: 60, cap: 60)))
+        do {
+            try await harness.running {
+                try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 2), on: .dataproc)
+                let ids = try await harness.submit(1)
+                let arrived = try await eventually(timeout: .seconds(10)) { harness.sandbox.dataproc.jobs.all.count == 1 }
+                #expect(arrived)
+                let tried = try await eventually(timeout: .seconds(10)) {
+                    try await harness.service.outbox.entries(for: ids[0]).first.map { $0.attempts >= 1 && $0.state == .pending } ?? false
+                }
+                #expect(tried)
+                let job = try #require(try await harness.service.jobs.job(ids[0]))
+                try await harness.store.writer.write(try harness.service.prepareCancel(job))
+                #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
+                let cancelledUpstream = try await eventually(timeout: .seconds(10)) { harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil }
+                #expect(cancelledUpstream, "the job that reached Dataproc keeps running although the person cancelled it")
+                #expect(harness.upstreamCopies() == [ids[0]: 1])
+            }
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
     @Test func aCancelLandingWhileTheSubmitIsInFlightEndsWithTheJobCancelledUpstream() async throws {
         try await withRunningHarness { harness in
-            // Each Dataproc call takes 800 ms: the cancel below lands while the submit is on the wire.
-            try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 800), on: .dataproc)
+            // Each Dataproc call takes 2 s: the cancel below lands while the submit is on the wire. (With
+            // 800 ms and a 300 ms wait, a loaded CI machine had not started sending yet, and the cancel
+            // rightly withdrew the submit instead.)
+            try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 2000), on: .dataproc)
             let ids = try await harness.submit(1)
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(700))
             let job = try #require(try await harness.service.jobs.job(ids[0]))
             #expect(job.state == JobState.queued)
             try await harness.store.writer.write(try harness.service.prepareCancel(job))

@@ -88,9 +88,17 @@ public final class JobService: Sendable {
         let sender = sender.doorbell
         return { db in
             guard let current = try JobStore.job(job.jobId, in: db), !current.isTerminal else { return }
+            // A submit already tried once may have reached Dataproc with its answer lost: withdraw the
+            // retry, and ask Dataproc to cancel whatever arrived (a job that never did answers 404).
+            let tried = try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state = 'pending' AND attempts > 0)",
+                arguments: [job.jobId, JobOutboxKind.submit]) ?? false
             let unsent = try Outbox.move(recordID: job.jobId, kind: JobOutboxKind.submit, from: [.held, .pending], to: .cancelled, error: nil, in: db) > 0
-            if unsent {
+            if unsent && !tried {
                 try JobStore.transition(job.jobId, to: JobState.cancelled, detail: "cancelled before it was sent", in: db)
+            } else if unsent {
+                try JobStore.transition(job.jobId, to: JobState.cancelled, detail: "cancelled; it may have reached Dataproc, which is asked to cancel it", in: db)
+                try Outbox.enqueue(JobRequests.cancel(current), in: db)
             } else {
                 let alreadyAsked = try Bool.fetchOne(
                     db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
