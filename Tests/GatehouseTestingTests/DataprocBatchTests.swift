@@ -85,7 +85,7 @@ struct DataprocBatchTests {
     @Test(arguments: badCreates.indices)
     func createIsCheckedAgainstTheSchemaAndItsRules(index: Int) async throws {
         let bad = Self.badCreates[index]
-        try await withManualSandbox { sandbox in
+        try await withStrictSandbox { sandbox in
             let response = try await BatchClient(sandbox).create(bad.body, query: bad.query)
             #expect(response.status == 400, "\(bad.mentions): \(response.text)")
             #expect(response.text.contains(bad.mentions), "\(response.text)")

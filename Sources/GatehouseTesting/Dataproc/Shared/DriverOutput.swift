@@ -53,8 +53,9 @@ struct DriverOutput: Sendable {
         }
     }
 
+    /// The main file's name as a driver's traceback shows it (Dataproc runs it from its working directory).
     private static func fileName(_ uri: String) -> String {
-        "/tmp/driver/" + (uri.split(separator: "/").last.map(String.init) ?? "main.py")
+        uri.split(separator: "/").last.map(String.init) ?? "main.py"
     }
 }
 
