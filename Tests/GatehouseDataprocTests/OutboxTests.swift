@@ -141,7 +141,7 @@ struct OutboxTests {
     @Test func aCancelAfterALostAnswerAsksDataprocToCancelWhatMayHaveArrived() async throws {
         // Dataproc accepts the job but both answers are lost, and the retry waits a minute: the submit is
         // still pending locally when the person cancels, yet the job exists upstream.
-        let harness = try await DataprocHarness.start(sender: .init(backoff: Backoff(base: 60, cap: 60)))
+        let harness = try await DataprocHarness.start(sender: .init(backoff: Backoff(base: 40, cap: 40)))
         do {
             try await harness.running {
                 try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 2), on: .dataproc)
@@ -155,7 +155,7 @@ struct OutboxTests {
                 let job = try #require(try await harness.service.jobs.job(ids[0]))
                 try await harness.store.writer.write(try harness.service.prepareCancel(job))
                 #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
-                let cancelledUpstream = try await eventually(timeout: .seconds(10)) { harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil }
+                let cancelledUpstream = try await eventually(timeout: .seconds(30)) { harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil }
                 #expect(cancelledUpstream, "the job that reached Dataproc keeps running although the person cancelled it")
                 #expect(harness.upstreamCopies() == [ids[0]: 1])
             }
@@ -168,12 +168,13 @@ struct OutboxTests {
 
     @Test func aCancelLandingWhileTheSubmitIsInFlightEndsWithTheJobCancelledUpstream() async throws {
         try await withRunningHarness { harness in
-            // Each Dataproc call takes 2 s: the cancel below lands while the submit is on the wire. (With
-            // 800 ms and a 300 ms wait, a loaded CI machine had not started sending yet, and the cancel
-            // rightly withdrew the submit instead.)
+            // Each Dataproc call takes 2 s (under the client's 3 s deadline), and the cancel below lands once
+            // the submit has reached Dataproc: while it is on the wire. (A fixed wait was not enough: on a
+            // loaded CI machine the sender had not started yet, and the cancel rightly withdrew the submit.)
             try await harness.sandbox.setFault(SandboxFault(kind: .slow, milliseconds: 2000), on: .dataproc)
             let ids = try await harness.submit(1)
-            try await Task.sleep(for: .milliseconds(700))
+            let onTheWire = try await eventually(timeout: .seconds(20)) { harness.sandbox.requestLog.arrivals(on: .dataproc) >= 1 }
+            #expect(onTheWire)
             let job = try #require(try await harness.service.jobs.job(ids[0]))
             #expect(job.state == JobState.queued)
             try await harness.store.writer.write(try harness.service.prepareCancel(job))

@@ -23,6 +23,7 @@ public struct LoggedRequest: Sendable, Codable, Hashable {
 /// A bounded, thread-safe log of recent requests across upstreams.
 public final class RequestLog: Sendable {
     private let entries = Mutex<[LoggedRequest]>([])
+    private let arrived = Mutex<[SandboxUpstream: Int]>([:])
     private let capacity: Int
 
     /// A log keeping the latest `capacity` requests.
@@ -33,6 +34,16 @@ public final class RequestLog: Sendable {
             entries.append(entry)
             if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
         }
+    }
+
+    /// Counts a request the moment it arrives, before any fault delays it (the log has it only once answered).
+    func noteArrival(on upstream: SandboxUpstream) {
+        arrived.withLock { $0[upstream, default: 0] += 1 }
+    }
+
+    /// How many requests have reached `upstream`, answered or not: lets a test act while one is on the wire.
+    public func arrivals(on upstream: SandboxUpstream) -> Int {
+        arrived.withLock { $0[upstream] ?? 0 }
     }
 
     /// Requests in arrival order, optionally only one upstream's.

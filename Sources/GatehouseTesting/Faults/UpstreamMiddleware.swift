@@ -18,6 +18,7 @@ struct UpstreamMiddleware: RouterMiddleware {
     let recorder: ExchangeRecorder?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        log.noteArrival(on: upstream)
         var entry = LoggedRequest(
             upstream: upstream, method: request.method.rawValue,
             path: RequestLog.loggablePath(path: request.uri.path, query: request.uri.query),
