@@ -188,13 +188,15 @@ struct OutboxTests {
             #expect(ended)
             // The tracker may mirror Dataproc's CANCELLED before the (slow) answer to jobs.cancel is committed.
             let delivered = try await eventually(timeout: .seconds(20)) {
-                try await harness.service.status(ids[0]).2.allSatisfy { $0.state == .delivered }
+                try await harness.service.status(ids[0]).2.last.map { $0.kind == JobOutboxKind.cancel && $0.state == .delivered } ?? false
             }
             #expect(delivered)
             let (_, transitions, entries) = try await harness.service.status(ids[0])
-            #expect(transitions.map(\.state).prefix(3) == ["QUEUED", "CANCELLED", "PENDING"])
+            #expect(transitions.map(\.state).prefix(2) == ["QUEUED", "CANCELLED"])
+            // The submit's answer came in time (delivered), or the attempt timed out on a loaded machine
+            // (withdrawn): either way Dataproc was asked to cancel, once.
             #expect(entries.map(\.kind) == [JobOutboxKind.submit, JobOutboxKind.cancel])
-            #expect(entries.map(\.state) == [.delivered, .delivered])
+            #expect(entries.last?.state == .delivered)
             #expect(harness.upstreamCopies() == [ids[0]: 1])
         }
     }

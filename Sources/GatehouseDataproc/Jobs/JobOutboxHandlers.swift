@@ -31,6 +31,16 @@ struct JobSubmitHandler: OutboxHandler {
         }
     }
 
+    func withdrawnAfterAmbiguousAttempt(_ entry: OutboxEntry, in db: Database) throws {
+        // Cancelled locally while a submit went unanswered: it may run upstream, so ask Dataproc to
+        // cancel it (a job that never arrived answers 404, and that cancel is refused harmlessly).
+        guard let job = try JobStore.job(entry.recordID, in: db) else { return }
+        let alreadyAsked = try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
+            arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
+        if !alreadyAsked { try Outbox.enqueue(JobRequests.cancel(job), in: db) }
+    }
+
     func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {
         try JobStore.transition(entry.recordID, to: JobState.rejected, detail: error.description, in: db)
     }

@@ -12,4 +12,12 @@ public protocol OutboxHandler: Sendable {
     func existingResourcePath(for entry: OutboxEntry) -> String?
     /// After the commit of `delivered` or `rejected`: wake trackers, notify watchers.
     func committed(_ entry: OutboxEntry) async
+    /// The entry was withdrawn while an attempt was in flight, and that attempt ended without an answer
+    /// (timeout, reset): the request may have reached Dataproc. Runs in the transaction that records it.
+    func withdrawnAfterAmbiguousAttempt(_ entry: OutboxEntry, in db: Database) throws
+}
+
+extension OutboxHandler {
+    /// Nothing to undo by default.
+    public func withdrawnAfterAmbiguousAttempt(_ entry: OutboxEntry, in db: Database) throws {}
 }

@@ -180,7 +180,16 @@ public final class OutboxSender: Sendable {
             case .failure(let error) where error.isRetryable:
                 let delay = settings.backoff.delay(after: max(entry.attempts + 1, failures + 1))
                 let next = max(Date().timeIntervalSince1970 + delay, error.retryAt?.timeIntervalSince1970 ?? 0)
-                try await store.writer.write { db in try Outbox.retryLater(entry.id, error: error.description, next: next, in: db) }
+                try await store.writer.write { db in
+                    try Outbox.retryLater(entry.id, error: error.description, next: next, in: db)
+                    // Not pending any more: withdrawn while this attempt was in flight, and nobody knows
+                    // whether Dataproc got it. The handler undoes what may have arrived.
+                    if db.changesCount == 0,
+                        try String.fetchOne(db, sql: "SELECT state FROM dataproc_outbox WHERE id = ?", arguments: [entry.id]) == OutboxEntry.State.cancelled.rawValue
+                    {
+                        try handler.withdrawnAfterAmbiguousAttempt(entry, in: db)
+                    }
+                }
                 counters.withLock { $0.retried += 1 }
                 logger.debug("outbox entry will be retried", metadata: ["kind": "\(entry.kind)", "record": "\(entry.recordID)", "error": "\(error)"])
                 return .retry(error)
