@@ -140,8 +140,9 @@ struct OutboxTests {
 
     @Test func aCancelAfterALostAnswerAsksDataprocToCancelWhatMayHaveArrived() async throws {
         // Dataproc accepts the job but both answers are lost, and the retry waits a minute: the submit is
-        // still pending locally when the person cancels, yet the job exists upstream.
-        let harness = try await DataprocHarness.start(sender: .init(backoff: Backoff(base: 40, cap: 40)))
+        // still pending locally when the person cancels, yet the job exists upstream. (The retry's 20 s
+        // pause also bounds how long a loaded machine's sender may take to send the cancel.)
+        let harness = try await DataprocHarness.start(sender: .init(backoff: Backoff(base: 20, cap: 20)))
         do {
             try await harness.running {
                 try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 2), on: .dataproc)
@@ -155,7 +156,7 @@ struct OutboxTests {
                 let job = try #require(try await harness.service.jobs.job(ids[0]))
                 try await harness.store.writer.write(try harness.service.prepareCancel(job))
                 #expect(try await harness.service.jobs.job(ids[0])?.state == JobState.cancelled)
-                let cancelledUpstream = try await eventually(timeout: .seconds(30)) { harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil }
+                let cancelledUpstream = try await eventually(timeout: .seconds(60)) { harness.sandbox.dataproc.jobs.all.first?.cancelledAt != nil }
                 #expect(cancelledUpstream, "the job that reached Dataproc keeps running although the person cancelled it")
                 #expect(harness.upstreamCopies() == [ids[0]: 1])
             }
