@@ -182,8 +182,8 @@ let package = Package(
         .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseTestSupport", "GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
         .testTarget(
             name: "GatehouseBrokerTests",
-            dependencies: ["GatehouseTestSupport", 
-                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseHTTP", "GatehouseOversight", "GatehousePeer",
+            dependencies: ["GatehouseTestSupport",
+                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseDataproc", "GatehouseHTTP", "GatehouseOversight", "GatehousePeer",
                 "GatehousePolicy", "GatehouseRPC", "GatehouseStore", "GatehouseTesting", grdb, logging,
             ],
             swiftSettings: strict

@@ -1,5 +1,7 @@
 import Foundation
+import GatehouseDataproc
 import GatehouseHTTP
+import GatehouseStore
 import Testing
 @testable import GatehouseBroker
 
@@ -15,12 +17,13 @@ struct ConfigTests {
         let path = try file("rpc:\n  max_connections: 10\n  threads: 3\nstore:\n  durability: full\n")
         let config = try Config.load(
             file: path, environment: ["GATEHOUSE_RPC_THREADS": "4"], flags: ["socket": "/tmp/x.sock", "rpc.max_batch": "7"])
-        #expect(config.int("rpc.max_connections") == 10)
-        #expect(config.int("rpc.threads") == 4)
-        #expect(config.string("store.durability") == "full")
-        #expect(config.string("socket") == "/tmp/x.sock")
-        #expect(config.int("rpc.max_batch") == 7)
-        #expect(config.int("rpc.max_frame_bytes") == 1 << 20)
+        typealias Keys = ConfigKeys.Foundation
+        #expect(config[Keys.maxConnections] == 10)
+        #expect(config[Keys.threads] == 4)
+        #expect(config[Keys.durability] == .full)
+        #expect(config[Keys.socket] == "/tmp/x.sock")
+        #expect(config[Keys.maxBatch] == 7)
+        #expect(config[Keys.maxFrameBytes] == 1 << 20)
         #expect(config.sources["rpc.threads"] == "GATEHOUSE_RPC_THREADS")
         #expect(config.sources["rpc.max_connections"] == path)
     }
@@ -39,7 +42,8 @@ struct ConfigTests {
 
     @Test(arguments: [
         ("rpc.max_frame_bytes", "lots"), ("rpc.max_connections", "0"), ("store.durability", "sometimes"),
-        ("log_level", "loud"), ("rpc.allowed_uids", "1000,bob"),
+        ("log_level", "loud"), ("rpc.allowed_uids", "1000,bob"), ("identity.refresh_ahead_fraction", "0.99"),
+        ("identity.refresh_ahead_fraction", "two thirds"), ("clusters.idle_delete_ttl", "soon"), ("clusters.end_of_day", "25:00"),
     ])
     func badValuesSayWhatTheKeyTakes(key: String, value: String) {
         #expect {
@@ -47,6 +51,35 @@ struct ConfigTests {
         } throws: { error in
             "\(error)".contains(key) && "\(error)".contains(value) && "\(error)".contains("expected")
         }
+    }
+
+    @Test func everyDeclaredDefaultIsAValueOfItsOwnKind() throws {
+        // Each default goes through the same validation as a value from a file, as if configured.
+        let defaults = Dictionary(uniqueKeysWithValues: ConfigKeys.all.compactMap { key in key.defaultValue.map { (key.path, $0) } })
+        let config = try Config.load(file: nil, environment: [:], flags: defaults)
+        #expect(config[ConfigKeys.Clusters.maxAutoDeleteTTL] == 24 * 3600)
+        #expect(config[ConfigKeys.Identity.refreshAheadFraction] == 0.67)
+        #expect(try ClusterSettings(config).lifetime.autoDelete == 8 * 3600)
+    }
+
+    @Test func settingsReadTypedValuesAndTheirDeclaredDefaults() throws {
+        let unset = try Config.load(file: nil, environment: [:])
+        #expect(unset[ConfigKeys.Catalog.baseURL] == nil)
+        #expect(unset[ConfigKeys.Dataproc.requestTimeout] == .seconds(15))
+        #expect(unset[ConfigKeys.Dataproc.logsPoll] == .milliseconds(500))
+        #expect(unset[ConfigKeys.Clusters.endOfDay] == nil)
+        #expect(unset[ConfigKeys.Clusters.teardown] == .delete)
+        #expect(unset[ConfigKeys.Oversight.requireApproval] == ["job.submit@production", "cluster.create", "cluster.delete"])
+        #expect(unset.source(of: ConfigKeys.Dataproc.requestTimeout) == "default")
+
+        let path = try file("clusters:\n  idle_delete_ttl: 1h30m\n  end_of_day: \"19:05\"\n  teardown: report\nidentity:\n  refresh_ahead_fraction: 0.5\n")
+        let set = try Config.load(file: path, environment: ["GATEHOUSE_RPC_ALLOWED_UIDS": "1001, 1002"])
+        #expect(set[ConfigKeys.Clusters.idleDeleteTTL] == 5400)
+        #expect(set[ConfigKeys.Clusters.endOfDay]?.minutes == 19 * 60 + 5)
+        #expect(set[ConfigKeys.Clusters.teardown] == .report)
+        #expect(set[ConfigKeys.Identity.refreshAheadFraction] == 0.5)
+        #expect(set[ConfigKeys.Foundation.allowedUIDs] == [1001, 1002])
+        #expect(set.source(of: ConfigKeys.Clusters.teardown) == path)
     }
 
     @Test func httpSettingsAreCheckedAtStartAndNeverShowAProxyPassword() throws {

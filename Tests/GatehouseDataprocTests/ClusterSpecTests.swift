@@ -123,9 +123,9 @@ struct ClusterSpecTests {
     }
 
     @Test func lifetimeDefaultsMustFitTheMaximum() {
-        #expect(throws: ClusterError.self) { try ClusterLifetime(autoDelete: 48 * 3600, maxAutoDelete: 24 * 3600) }
-        #expect(throws: ClusterError.self) { try ClusterLifetime(maxAutoDelete: 60) }
-        #expect(throws: ClusterError.self) { try ClusterLifetime(idleDelete: 10) }
+        #expect(throws: ClusterError.self) { try ClusterLifetime(idleDelete: 3600, autoDelete: 48 * 3600, maxAutoDelete: 24 * 3600) }
+        #expect(throws: ClusterError.self) { try ClusterLifetime(idleDelete: 3600, autoDelete: 8 * 3600, maxAutoDelete: 60) }
+        #expect(throws: ClusterError.self) { try ClusterLifetime(idleDelete: 10, autoDelete: 8 * 3600, maxAutoDelete: 24 * 3600) }
     }
 }
 

@@ -19,14 +19,14 @@ public final class CatalogComponent: BrokerComponent {
         reader = CatalogReader(store: context.store)
         logger = context.logger
         self.principal = principal
-        interval = context.config.int("catalog.sync_interval_seconds") ?? 900
-        guard let baseURL = context.config.string("catalog.base_url") else {
+        interval = context.config[ConfigKeys.Catalog.syncIntervalSeconds]
+        guard let baseURL = context.config[ConfigKeys.Catalog.baseURL] else {
             syncer = nil
             return
         }
-        let token = try context.config.string("catalog.token_file").map(Self.readToken)
+        let token = try context.config[ConfigKeys.Catalog.tokenFile].map(Self.readToken)
         let client = BackstageClient(http: context.http, baseURL: baseURL, token: token)
-        let sync = CatalogSync(client: client, store: context.store, pageSize: context.config.int("catalog.page_size") ?? 500)
+        let sync = CatalogSync(client: client, store: context.store, pageSize: context.config[ConfigKeys.Catalog.pageSize])
         let events = context.events
         syncer = CatalogSyncer(sync: sync, onSynced: { report in await events.publish(.catalogSynced(report)) })
     }

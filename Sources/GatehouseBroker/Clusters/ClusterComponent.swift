@@ -31,9 +31,7 @@ public final class ClusterComponent: BrokerComponent {
         settings = try ClusterSettings(config)
         service = ClusterService(
             store: context.store, client: client, sender: sender,
-            tracker: JobTracker.Settings(
-                minInterval: TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1),
-                maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
+            tracker: JobComponent.statusPolling(config),
             logger: context.logger)
         self.catalog = catalog
         self.policy = policy

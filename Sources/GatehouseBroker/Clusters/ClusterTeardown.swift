@@ -8,7 +8,7 @@ import Logging
 /// audit record for what was found and one per cluster acted on (`cluster.teardown`, `cluster.teardown.delete`).
 struct ClusterTeardown: Sendable {
     let service: ClusterService
-    let mode: ClusterSettings.TeardownMode
+    let mode: ClusterTeardownMode
     let audit: AuditLog
     let logger: Logger
 

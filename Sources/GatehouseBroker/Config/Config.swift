@@ -61,8 +61,8 @@ public struct Config: Sendable {
         return config
     }
 
-    /// The text value of `path`, if set.
-    public func string(_ path: String) -> String? { values[path] }
+    /// The text value of `path`, if set (features read typed `Setting`s instead).
+    func string(_ path: String) -> String? { values[path] }
     /// The value of `path` fit to print: a URL's `user:password@` (a proxy's, say) becomes `***@`.
     public func displayValue(_ path: String) -> String? { values[path].map(Self.masked) }
 
@@ -71,13 +71,15 @@ public struct Config: Sendable {
         text.replacing(/(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*:\/\/)[^\/@\s]*@/) { match in "\(match.output.scheme)***@" }
     }
 
-    /// The integer value of `path` (validated at load).
-    public func int(_ path: String) -> Int? { values[path].flatMap { Int($0) } }
-    /// The boolean value of `path`.
-    public func bool(_ path: String) -> Bool? { values[path].map { $0 == "true" } }
-    /// The list value of `path` (comma-separated text internally).
-    public func list(_ path: String) -> [String] {
-        (values[path] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    /// The value of `setting`: as configured (validated at load), else its declared default.
+    public subscript<Value>(setting: Setting<Value>) -> Value { setting.decode(values[setting.key.path]) }
+
+    /// Where `setting`'s value came from, for messages.
+    public func source<Value>(of setting: Setting<Value>) -> String { sources[setting.key.path] ?? "default" }
+
+    /// The items of a list value (comma-separated text internally).
+    static func items(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     private mutating func set(_ path: String, _ value: String, source: String) {
@@ -145,6 +147,10 @@ public struct Config: Sendable {
             guard text.isEmpty || Self.isHTTPURL(text) else { throw bad() }
         case .int(let range):
             guard let number = Int(text), range.contains(number) else { throw bad() }
+        case .number(let range):
+            guard let number = Double(text), range.contains(number) else { throw bad() }
+        case .parsed(_, let isValid):
+            guard text.isEmpty || isValid(text) else { throw bad() }
         case .bool:
             guard ["true", "false"].contains(text.lowercased()) else { throw bad() }
             set(path, text.lowercased(), source: source)

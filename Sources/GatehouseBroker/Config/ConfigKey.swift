@@ -10,10 +10,14 @@ public struct ConfigKey: Sendable {
         /// An absolute http:// or https:// URL with a host.
         case url
         case int(ClosedRange<Int>)
+        /// A decimal number in the range.
+        case number(ClosedRange<Double>)
         case bool
         case choice([String])
         case stringList
         case intList
+        /// Text of its own syntax, described for people and checked by the function.
+        case parsed(String, @Sendable (String) -> Bool)
     }
 
     /// Dotted path in the file, e.g. `rpc.max_frame_bytes`.
@@ -24,8 +28,8 @@ public struct ConfigKey: Sendable {
     /// One line for the docs.
     public let summary: String
 
-    /// Declares a key.
-    public init(_ path: String, _ kind: Kind, default defaultValue: String?, _ summary: String) {
+    /// Declares a key; features declare theirs as typed `Setting`s.
+    init(_ path: String, _ kind: Kind, default defaultValue: String?, _ summary: String) {
         self.path = path
         self.kind = kind
         self.defaultValue = defaultValue
@@ -44,10 +48,12 @@ public struct ConfigKey: Sendable {
         case .path: "a file path"
         case .url: "an http:// or https:// URL with a host"
         case .int(let range): "an integer \(range.lowerBound)…\(range.upperBound)"
+        case .number(let range): "a number \(range.lowerBound)…\(range.upperBound)"
         case .bool: "true or false"
         case .choice(let options): "one of " + options.joined(separator: ", ")
         case .stringList: "a list of text"
         case .intList: "a list of integers"
+        case .parsed(let syntax, _): syntax
         }
     }
 }

@@ -10,23 +10,24 @@ struct UpstreamHTTPSettings: Sendable {
     var noProxy: String?
 
     init(_ config: Config) throws(ConfigError) {
-        func refuse(_ key: String, _ value: String, expected: String) -> ConfigError {
-            .badValue(key: key, value: Config.masked(value), expected: expected, source: config.sources[key] ?? "default")
+        typealias Keys = ConfigKeys.Foundation
+        func refuse(_ setting: Setting<String?>, _ value: String, expected: String) -> ConfigError {
+            .badValue(key: setting.key.path, value: Config.masked(value), expected: expected, source: config.source(of: setting))
         }
-        if let path = config.string("http.ca_bundle"), !path.isEmpty {
+        if let path = config[Keys.caBundle] {
             guard FileManager.default.isReadableFile(atPath: path) else {
-                throw refuse("http.ca_bundle", path, expected: "a readable PEM file of CA certificates")
+                throw refuse(Keys.caBundle, path, expected: "a readable PEM file of CA certificates")
             }
             caBundlePath = path
         }
-        if let url = config.string("http.proxy"), !url.isEmpty {
+        if let url = config[Keys.proxy] {
             guard let proxy = HTTPProxy(url) else {
-                throw refuse("http.proxy", url, expected: "a proxy URL such as http://proxy.example.com:3128 (schemes: "
+                throw refuse(Keys.proxy, url, expected: "a proxy URL such as http://proxy.example.com:3128 (schemes: "
                     + HTTPProxy.schemes.sorted().joined(separator: ", ") + ")")
             }
             self.proxy = proxy
         }
-        noProxy = config.string("http.no_proxy").flatMap { $0.isEmpty ? nil : $0 }
+        noProxy = config[Keys.noProxy]
     }
 
     /// `base` with these settings; each component keeps its own timeouts and circuit breaker.

@@ -10,9 +10,9 @@ public enum BrokerPaths {
     }
 
     /// The socket path from config, else the default.
-    public static func socket(_ config: Config) -> String { config.string("socket") ?? SocketLocation.defaultPath() }
+    public static func socket(_ config: Config) -> String { config[ConfigKeys.Foundation.socket] ?? SocketLocation.defaultPath() }
     /// The database path from config, else the default.
-    public static func database(_ config: Config) -> String { config.string("database") ?? defaultDatabase() }
+    public static func database(_ config: Config) -> String { config[ConfigKeys.Foundation.database] ?? defaultDatabase() }
 }
 
 /// Why `serve` will not open the file at the database path.

@@ -24,9 +24,9 @@ public final class Daemon: Sendable {
     public init(config: Config, logger: Logger) throws {
         self.config = config
         self.logger = logger
-        let durability = Durability(rawValue: config.string("store.durability") ?? "normal") ?? .normal
         try BrokerPaths.checkDatabaseFile(BrokerPaths.database(config))
-        store = try Store(path: BrokerPaths.database(config), options: StoreOptions(durability: durability, maxBatch: config.int("store.max_batch") ?? 512))
+        let storeOptions = StoreOptions(durability: config[ConfigKeys.Foundation.durability], maxBatch: config[ConfigKeys.Foundation.storeMaxBatch])
+        store = try Store(path: BrokerPaths.database(config), options: storeOptions)
         let audit = AuditLog(store: store)
         let startedAt = Date()
         let context = try BrokerContext(config: config, store: store, audit: audit, logger: logger)
@@ -41,22 +41,29 @@ public final class Daemon: Sendable {
         components.forEach { registry.register($0.methods) }
         registryBox.withLock { $0 = registry }
 
-        var rpc = RPCServerConfiguration(socketPath: BrokerPaths.socket(config))
-        rpc.maxFrameBytes = config.int("rpc.max_frame_bytes") ?? rpc.maxFrameBytes
-        rpc.maxBatch = config.int("rpc.max_batch") ?? rpc.maxBatch
-        rpc.maxConnections = config.int("rpc.max_connections") ?? rpc.maxConnections
-        rpc.idleTimeout = .seconds(config.int("rpc.idle_timeout_seconds") ?? 300)
-        rpc.maxUnsentAnswers = config.int("rpc.max_unsent_answers") ?? rpc.maxUnsentAnswers
-        rpc.maxUnsentBytes = config.int("rpc.max_unsent_bytes") ?? rpc.maxUnsentBytes
-        rpc.allowedUIDs = Set(config.list("rpc.allowed_uids").compactMap { UInt32($0) })
-        rpc.threads = config.int("rpc.threads") ?? rpc.threads
-        rpc.shutdownGrace = .seconds(config.int("rpc.shutdown_grace_seconds") ?? 10)
+        let rpc = Self.serverConfiguration(config)
         // Every record says what kind of caller asked, from kernel facts (issue 7), not just approvals.
         var observer = AuditObserver(audit: audit, logger: logger)
         if let classifier = components.lazy.compactMap({ $0 as? OversightComponent }).first?.classifier {
             observer.classify = { peer in classifier.classify(peer).name }
         }
         server = RPCServer(configuration: rpc, registry: registry, observer: observer, logger: logger)
+    }
+
+    /// The `rpc.*` settings as the socket server takes them.
+    static func serverConfiguration(_ config: Config) -> RPCServerConfiguration {
+        typealias Keys = ConfigKeys.Foundation
+        var rpc = RPCServerConfiguration(socketPath: BrokerPaths.socket(config))
+        rpc.maxFrameBytes = config[Keys.maxFrameBytes]
+        rpc.maxBatch = config[Keys.maxBatch]
+        rpc.maxConnections = config[Keys.maxConnections]
+        rpc.idleTimeout = config[Keys.idleTimeout]
+        rpc.maxUnsentAnswers = config[Keys.maxUnsentAnswers]
+        rpc.maxUnsentBytes = config[Keys.maxUnsentBytes]
+        rpc.allowedUIDs = Set(config[Keys.allowedUIDs].compactMap { UInt32(exactly: $0) })
+        rpc.threads = config[Keys.threads]
+        rpc.shutdownGrace = config[Keys.shutdownGrace]
+        return rpc
     }
 
     /// Serves until SIGTERM/SIGINT; returns after a clean shutdown.

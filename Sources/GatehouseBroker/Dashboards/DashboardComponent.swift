@@ -27,22 +27,23 @@ public final class DashboardComponent: BrokerComponent {
         self.gate = gate
         links = DashboardLinks(catalog: catalog)
         let config = context.config
-        embedEnabled = config.bool("looker.embed") ?? true
-        embedSessionSeconds = config.int("looker.embed_session_seconds") ?? 300
-        guard let baseURL = config.string("looker.base_url"), !baseURL.isEmpty else {
+        typealias Keys = ConfigKeys.Looker
+        embedEnabled = config[Keys.embed]
+        embedSessionSeconds = config[Keys.embedSessionSeconds]
+        guard let baseURL = config[Keys.baseURL] else {
             service = nil
             return
         }
-        guard let clientID = config.string("looker.client_id"), let secretFile = config.string("looker.client_secret_file") else {
+        guard let clientID = config[Keys.clientID], let secretFile = config[Keys.clientSecretFile] else {
             throw LookerError.notConfigured("looker.base_url is set, so looker.client_id and looker.client_secret_file must be too")
         }
         let credentials = try LookerAPICredentials.load(clientID: clientID, secretFile: secretFile)
         let client = LookerClient(http: context.http, baseURL: baseURL, credentials: credentials)
         // Query results are business data: sealed with the same key as tokens.
         let sealer = Sealer(key: try context.sealingKey.load())
-        let cache = DashboardCache(store: context.store, sealer: sealer, maxBytes: config.int("looker.cache_max_bytes") ?? 64 << 20)
+        let cache = DashboardCache(store: context.store, sealer: sealer, maxBytes: config[Keys.cacheMaxBytes])
         service = DashboardService(
-            client: client, cache: cache, http: context.http, freshFor: TimeInterval(config.int("looker.fresh_ttl") ?? 300), logger: context.logger)
+            client: client, cache: cache, http: context.http, freshFor: TimeInterval(config[Keys.freshTTL]), logger: context.logger)
     }
 
     public var methods: [RPCMethod] { DashboardMethods(component: self).all }

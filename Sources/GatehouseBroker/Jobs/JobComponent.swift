@@ -30,28 +30,26 @@ public final class JobComponent: BrokerComponent {
         token: @escaping DataprocClient.TokenProvider
     ) {
         let config = context.config
+        typealias Keys = ConfigKeys.Dataproc
         // Its own HTTP client, for its own circuit breaker: the outbox must probe Dataproc again
         // within seconds of an outage, where the shared client waits 10 s with the circuit open.
         http = HTTPClient(
             configuration: context.upstreamHTTP.applied(to: HTTPClientConfiguration(
-                defaultTimeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15),
-                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .seconds(config.int("dataproc.offline_probe_seconds") ?? 2)))),
+                defaultTimeout: config[Keys.requestTimeout],
+                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: config[Keys.offlineProbe]))),
             logger: context.logger)
         let client = DataprocClient(
-            http: http, baseURL: config.string("dataproc.base_url") ?? "https://dataproc.googleapis.com/",
-            timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
+            http: http, baseURL: config[Keys.baseURL], timeout: config[Keys.requestTimeout], token: token)
         self.client = client
         output = DriverOutputReader(
-            http: http, baseURL: config.string("dataproc.storage_base_url") ?? "https://storage.googleapis.com/",
-            timeout: .seconds(config.int("dataproc.request_timeout_seconds") ?? 15), token: token)
-        logsInterval = .milliseconds(config.int("dataproc.logs_poll_ms") ?? 500)
-        let pollMin = TimeInterval(config.int("dataproc.poll_min_seconds") ?? 1)
+            http: http, baseURL: config[Keys.storageBaseURL], timeout: config[Keys.requestTimeout], token: token)
+        logsInterval = config[Keys.logsPoll]
         service = JobService(
             store: context.store, client: client,
             sender: OutboxSender.Settings(
-                concurrency: config.int("dataproc.sender_concurrency") ?? 8,
-                backoff: Backoff(base: 0.25, cap: TimeInterval(config.int("dataproc.retry_max_seconds") ?? 5))),
-            tracker: JobTracker.Settings(minInterval: pollMin, maxInterval: TimeInterval(config.int("dataproc.poll_max_seconds") ?? 30)),
+                concurrency: config[Keys.senderConcurrency],
+                backoff: Backoff(base: 0.25, cap: TimeInterval(config[Keys.retryMaxSeconds]))),
+            tracker: Self.statusPolling(config),
             logger: context.logger)
         locations = DataprocLocations(catalog: catalog)
         self.policy = policy
@@ -66,6 +64,13 @@ public final class JobComponent: BrokerComponent {
                 logger.error("could not apply an approval outcome to its jobs", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
             }
         }
+    }
+
+    /// How often jobs' and clusters' states are asked of Dataproc (`dataproc.poll_*`).
+    static func statusPolling(_ config: Config) -> JobTracker.Settings {
+        JobTracker.Settings(
+            minInterval: TimeInterval(config[ConfigKeys.Dataproc.pollMinSeconds]),
+            maxInterval: TimeInterval(config[ConfigKeys.Dataproc.pollMaxSeconds]))
     }
 
     public var methods: [RPCMethod] { JobMethods(component: self).all }

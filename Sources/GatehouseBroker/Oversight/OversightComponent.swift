@@ -35,18 +35,18 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         context: BrokerContext, catalog: CatalogReader, principal: @escaping @Sendable () async -> Principal? = { nil },
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
-        classifier = try CallerClassifier(entries: context.config.list("oversight.caller_classes"))
+        classifier = try CallerClassifier(entries: context.config[ConfigKeys.Oversight.callerClasses])
         var rules: [ApprovalRule] = []
-        for entry in context.config.list("oversight.require_approval") {
+        for entry in context.config[ConfigKeys.Oversight.requireApproval] {
             do {
                 rules.append(try ApprovalRule(shorthand: entry))
             } catch {
                 throw OversightError.badApprovalRule(error.description)
             }
         }
-        rules += try context.config.string("policy.rules_file").map(PolicyRulesFile.load)?.approvals ?? []
+        rules += try context.config[ConfigKeys.Policy.rulesFile].map(PolicyRulesFile.load)?.approvals ?? []
         approvalPolicy = ApprovalPolicy(rules: rules, catalog: catalog)
-        ttl = TimeInterval(context.config.int("oversight.approval_ttl_seconds") ?? 900)
+        ttl = TimeInterval(context.config[ConfigKeys.Oversight.approvalTTLSeconds])
         approvals = ApprovalStore(store: context.store)
         audit = context.audit
         events = context.events

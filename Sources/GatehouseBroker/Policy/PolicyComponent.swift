@@ -14,8 +14,9 @@ public final class PolicyComponent: BrokerComponent {
 
     /// Builds the engine from `policy.*` keys over the catalog snapshot.
     public init(context: BrokerContext, catalog: CatalogReader, principal: @escaping @Sendable () async -> Principal? = { nil }) throws {
-        let rules = try context.config.string("policy.rules_file").map(PolicyRulesFile.load)?.rules ?? []
-        let maxAge = context.config.int("policy.max_snapshot_age_seconds").flatMap { $0 > 0 ? TimeInterval($0) : nil }
+        let rules = try context.config[ConfigKeys.Policy.rulesFile].map(PolicyRulesFile.load)?.rules ?? []
+        let maxAgeSeconds = context.config[ConfigKeys.Policy.maxSnapshotAgeSeconds]
+        let maxAge = maxAgeSeconds > 0 ? TimeInterval(maxAgeSeconds) : nil
         policy = Policy(catalog: catalog, rules: rules, maxSnapshotAge: maxAge)
         // A new snapshot may change any decision.
         context.events.subscribe { [policy] event in

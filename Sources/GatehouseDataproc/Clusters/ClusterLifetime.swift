@@ -14,7 +14,7 @@ public struct ClusterLifetime: Sendable, Equatable {
     public var maxAutoDelete: Int
 
     /// A lifetime policy; throws when the defaults break the maximum or Dataproc's ranges.
-    public init(idleDelete: Int = 3600, autoDelete: Int = 8 * 3600, maxAutoDelete: Int = 24 * 3600) throws(ClusterError) {
+    public init(idleDelete: Int, autoDelete: Int, maxAutoDelete: Int) throws(ClusterError) {
         guard Self.autoDeleteRange.contains(maxAutoDelete) else {
             throw .invalidSetting("clusters.max_auto_delete_ttl must be between 10m and 14d, not \(ClusterDuration.describe(maxAutoDelete))")
         }

@@ -28,9 +28,9 @@ public struct IdentityConfiguration: Sendable {
     public var loginTimeout: TimeInterval
     /// Accept plain-http issuers and endpoints on non-loopback hosts. For tests only: an on-path
     /// attacker could then serve their own JWKS and sign in as anyone.
-    public var allowInsecureHTTP = false
+    public var allowInsecureHTTP: Bool
     /// Hosts besides the issuer's whose device verification page is shown without a warning.
-    public var trustedVerificationHosts: [String] = []
+    public var trustedVerificationHosts: [String]
 
     /// A configuration with the usual defaults for everything but the IdP.
     public init(
@@ -41,7 +41,8 @@ public struct IdentityConfiguration: Sendable {
         iamCredentialsURL: String = "https://iamcredentials.googleapis.com",
         serviceAccount: String? = nil,
         googleScopes: [String] = ["https://www.googleapis.com/auth/cloud-platform"],
-        refreshAheadFraction: Double = 2.0 / 3.0, allowedClockSkew: TimeInterval = 60, loginTimeout: TimeInterval = 600
+        refreshAheadFraction: Double = 0.67, allowedClockSkew: TimeInterval = 60, loginTimeout: TimeInterval = 600,
+        allowInsecureHTTP: Bool = false, trustedVerificationHosts: [String] = []
     ) {
         self.issuer = issuer
         self.clientID = clientID
@@ -55,5 +56,7 @@ public struct IdentityConfiguration: Sendable {
         self.refreshAheadFraction = refreshAheadFraction
         self.allowedClockSkew = allowedClockSkew
         self.loginTimeout = loginTimeout
+        self.allowInsecureHTTP = allowInsecureHTTP
+        self.trustedVerificationHosts = trustedVerificationHosts
     }
 }

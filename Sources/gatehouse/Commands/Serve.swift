@@ -14,9 +14,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         var flags: [String: String] = [:]
-        if let logLevel { flags["log_level"] = logLevel }
+        if let logLevel { flags[ConfigKeys.Foundation.logLevel.key.path] = logLevel }
         let config = try global.loadConfig(extraFlags: flags)
-        let level = Logger.Level(rawValue: config.string("log_level") ?? "info") ?? .info
+        let level = config[ConfigKeys.Foundation.logLevel]
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
