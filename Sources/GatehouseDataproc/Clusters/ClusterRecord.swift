@@ -96,10 +96,3 @@ public struct ClusterRecord: Sendable, Codable, Equatable {
     /// True once nothing exists upstream and nothing more will change.
     public var isTerminal: Bool { ClusterState.isTerminal(state) }
 }
-
-/// One state a cluster entered.
-public struct ClusterTransition: Sendable, Codable, Equatable {
-    public var state: String
-    public var detail: String?
-    public var at: String
-}

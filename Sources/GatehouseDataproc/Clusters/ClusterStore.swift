@@ -44,7 +44,7 @@ public struct ClusterStore: Sendable {
                 cluster.spec.canonicalString, cluster.state, cluster.approvalId, cluster.autoDeleteSeconds, cluster.idleDeleteSeconds,
                 cluster.createdAt, cluster.updatedAt,
             ])
-        try appendEvent(cluster.id, state: cluster.state, detail: nil, at: cluster.createdAt, in: db)
+        try StateHistory.clusters.append(cluster.id, state: cluster.state, detail: nil, at: cluster.createdAt, in: db)
     }
 
     /// Moves a cluster to `state` (only from one of `from`, when given); records the transition. False when nothing changed.
@@ -63,7 +63,7 @@ public struct ClusterStore: Sendable {
                 WHERE id = ?
                 """,
             arguments: [state, detail, now, terminal, now, terminal, id])
-        try appendEvent(id, state: state, detail: detail, at: now, in: db)
+        try StateHistory.clusters.append(id, state: state, detail: detail, at: now, in: db)
         return true
     }
 
@@ -102,15 +102,6 @@ public struct ClusterStore: Sendable {
         try db.execute(sql: "UPDATE dataproc_clusters SET delete_approval_id = ? WHERE id = ?", arguments: [approvalID, id])
     }
 
-    private static func appendEvent(_ id: String, state: String, detail: String?, at: String, in db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO dataproc_cluster_events(cluster_id, seq, state, detail, at)
-                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dataproc_cluster_events WHERE cluster_id = ?), ?, ?, ?)
-                """,
-            arguments: [id, id, state, detail, at])
-    }
-
     static func cluster(_ id: String, in db: Database) throws -> ClusterRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM dataproc_clusters WHERE id = ?", arguments: [id]).map(ClusterRecord.init(row:))
     }
@@ -130,8 +121,7 @@ public struct ClusterStore: Sendable {
     /// Every state the cluster entered, oldest first.
     public func transitions(_ id: String) async throws -> [ClusterTransition] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT state, detail, at FROM dataproc_cluster_events WHERE cluster_id = ? ORDER BY seq", arguments: [id])
-                .map { ClusterTransition(state: $0["state"], detail: $0["detail"], at: $0["at"]) }
+            try StateHistory.clusters.transitions(id, in: db)
         }
     }
 

@@ -90,10 +90,3 @@ public struct JobRecord: Sendable, Codable, Equatable {
         return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }
-
-/// One state a job entered.
-public struct JobTransition: Sendable, Codable, Equatable {
-    public var state: String
-    public var detail: String?
-    public var at: String
-}

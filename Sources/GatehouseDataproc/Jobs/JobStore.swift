@@ -43,7 +43,7 @@ public struct JobStore: Sendable {
                 job.jobId, job.principal, job.entity, job.project, job.region, job.cluster, job.type, job.spec.canonicalString,
                 job.state, job.approvalId, job.createdAt, job.updatedAt,
             ])
-        try appendEvent(job.jobId, state: job.state, detail: nil, at: job.createdAt, in: db)
+        try StateHistory.jobs.append(job.jobId, state: job.state, detail: nil, at: job.createdAt, in: db)
     }
 
     /// Moves a job to `state` (only from one of `from`, when given); records the transition. False when nothing changed.
@@ -63,7 +63,7 @@ public struct JobStore: Sendable {
                 WHERE id = ?
                 """,
             arguments: [state, detail, now, finished, JobState.isTerminal(state), jobID])
-        try appendEvent(jobID, state: state, detail: detail, at: now, in: db)
+        try StateHistory.jobs.append(jobID, state: state, detail: detail, at: now, in: db)
         return true
     }
 
@@ -92,15 +92,6 @@ public struct JobStore: Sendable {
             arguments: [next, interval, jobID])
     }
 
-    private static func appendEvent(_ jobID: String, state: String, detail: String?, at: String, in db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO dataproc_job_events(job_id, seq, state, detail, at)
-                VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM dataproc_job_events WHERE job_id = ?), ?, ?, ?)
-                """
-        ).execute(arguments: [jobID, jobID, state, detail, at])
-    }
-
     /// The job, read inside a transaction.
     static func job(_ jobID: String, in db: Database) throws -> JobRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM dataproc_jobs WHERE id = ?", arguments: [jobID]).map(JobRecord.init(row:))
@@ -116,8 +107,7 @@ public struct JobStore: Sendable {
     /// Every state the job entered, oldest first.
     public func transitions(_ jobID: String) async throws -> [JobTransition] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT state, detail, at FROM dataproc_job_events WHERE job_id = ? ORDER BY seq", arguments: [jobID])
-                .map { JobTransition(state: $0["state"], detail: $0["detail"], at: $0["at"]) }
+            try StateHistory.jobs.transitions(jobID, in: db)
         }
     }
 

@@ -17,12 +17,12 @@ struct DataprocBatchFilter {
     private static let comparisons: Set<String> = ["=", "!=", "<", ">", "<=", ">="]
 
     init(_ text: String) throws(SandboxHTTPError) {
-        let tokens = Self.tokens(text)
+        let tokens = DataprocFilterToken.split(text)
         var groups: [[Clause]] = []
         var alternatives: [Clause] = []
         var index = 0
         while index < tokens.count {
-            guard index + 2 < tokens.count, Self.comparisons.contains(tokens[index + 1].text), !tokens[index].quoted else {
+            guard index + 2 < tokens.count, !tokens[index + 1].quoted, Self.comparisons.contains(tokens[index + 1].text), !tokens[index].quoted else {
                 let rest = tokens[index...].map(\.text).joined(separator: " ")
                 throw .badRequest("Invalid filter clause '\(rest)': use field = value, e.g. state = RUNNING AND labels.env = dev.")
             }
@@ -90,38 +90,5 @@ struct DataprocBatchFilter {
         case "<=": lhs <= rhs
         default: lhs >= rhs
         }
-    }
-
-    /// Splits on whitespace; comparisons are tokens of their own; quoted text stays whole.
-    private static func tokens(_ text: String) -> [(text: String, quoted: Bool)] {
-        var tokens: [(text: String, quoted: Bool)] = []
-        var current = ""
-        var quote: Character?
-        var quoted = false
-        func flush() {
-            if !current.isEmpty || quoted { tokens.append((current, quoted)) }
-            current = ""
-            quoted = false
-        }
-        var characters = Array(text)[...]
-        while let character = characters.popFirst() {
-            if let open = quote {
-                if character == open { quote = nil } else { current.append(character) }
-            } else if character == "\"" || character == "'" {
-                quote = character
-                quoted = true
-            } else if character.isWhitespace {
-                flush()
-            } else if "=<>!".contains(character) {
-                flush()
-                var comparison = String(character)
-                if characters.first == "=" { comparison.append(characters.removeFirst()) }
-                tokens.append((comparison, false))
-            } else {
-                current.append(character)
-            }
-        }
-        flush()
-        return tokens
     }
 }
