@@ -89,4 +89,36 @@ struct JobLogsIntegrationTests {
             #expect(followed.stdout == whole.stdout, "every chunk printed once across the restart")
         }
     }
+
+    @Test func outputReadOnceIsServedSealedFromTheCacheWhenUpstreamsAreDown() async throws {
+        try await using(JobEnvironment.start()) { env in
+            let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(3)])
+            let id = try #require(submitted["jobId"]?.stringValue)
+            let other = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(4)])
+            let unreadID = try #require(other["jobId"]?.stringValue)
+            let online = try await offPool { try env.daemon.cli(["job", "logs", id, "--follow"]) }
+            #expect(online.status == 0, "\(online.stderr)")
+            #expect(online.stdout.hasSuffix("Driver finished successfully.\n"), "\(online.stdout)")
+
+            // Output is business data: the database holds it sealed, never as text.
+            var bytes = Data()
+            for suffix in ["", "-wal"] { bytes += FileManager.default.contents(atPath: env.daemon.databasePath + suffix) ?? Data() }
+            #expect(bytes.range(of: Data("Driver finished successfully".utf8)) == nil)
+
+            // Dataproc and Cloud Storage both gone: the finished job's output still reads, said to be cached.
+            try await env.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
+            try await env.sandbox.setFault(SandboxFault(kind: .down), on: .storage)
+            let offline = try await env.call("job.logs", ["jobId": .string(id)])
+            #expect(offline["offline"] == true && offline["chunks"] == 5, "\(offline)")
+            #expect(offline["detail"]?.stringValue?.contains("cached output only") == true, "\(offline)")
+            let cli = try await offPool { try env.daemon.cli(["job", "logs", id]) }
+            #expect(cli.status == 0, "\(cli.stderr)")
+            #expect(cli.stdout == online.stdout, "the same bytes as online")
+            #expect(cli.stderr.contains("cached output only"), "\(cli.stderr)")
+
+            // A finished job whose output was never read has nothing cached: the error says why.
+            let unread = try await env.daemon.failure("job.logs", ["jobId": .string(unreadID)])
+            #expect(unread?.data?["reason"] == "upstream_unavailable", "\(String(describing: unread))")
+        }
+    }
 }

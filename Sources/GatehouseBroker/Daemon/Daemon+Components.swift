@@ -30,7 +30,7 @@ extension Daemon {
             guard let service = identity.service else { throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc") }
             return try await service.accessToken(for: .google(scopes: [DataprocClient.scope])).value
         }
-        let dataproc = JobComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
+        let dataproc = try JobComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)
         components.append(dataproc)
         // dataproc clusters: torn down at logout (before the tokens go) and when ownership moves (both
         // through context.events)

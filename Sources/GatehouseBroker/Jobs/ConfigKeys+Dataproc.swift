@@ -8,6 +8,9 @@ extension ConfigKeys {
             "Cloud Storage JSON API root, where `job logs` reads a job's driver output (paths start with storage/v1/...)")
         public static let logsPoll = Setting<Duration>.milliseconds(
             "dataproc.logs_poll_ms", 100...60_000, default: 500, "`job logs --follow`: pause between reads of a running job's driver output")
+        public static let outputCacheMaxBytes = Setting<Int>.integer(
+            "dataproc.output_cache_max_bytes", 0...(1 << 40), default: 64 << 20,
+            "Most bytes of sealed driver output kept, so `job logs` answers offline for output read before; least recently read jobs go first")
         public static let requestTimeout = Setting<Duration>.seconds(
             "dataproc.request_timeout_seconds", 1...600, default: 15,
             "Deadline of one Dataproc call, its quick retries included; a timed-out submit is resent with the same requestId")
@@ -24,7 +27,7 @@ extension ConfigKeys {
             "dataproc.poll_max_seconds", 1...3600, default: 30, "Status tracking: the interval doubles while a job's state stays the same, up to this")
 
         static let all = [
-            baseURL.key, storageBaseURL.key, logsPoll.key, requestTimeout.key, senderConcurrency.key, retryMaxSeconds.key,
+            baseURL.key, storageBaseURL.key, logsPoll.key, outputCacheMaxBytes.key, requestTimeout.key, senderConcurrency.key, retryMaxSeconds.key,
             offlineProbe.key, pollMinSeconds.key, pollMaxSeconds.key,
         ]
     }

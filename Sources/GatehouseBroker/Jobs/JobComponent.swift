@@ -3,6 +3,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
 import GatehouseHTTP
+import GatehouseIdentity
 import GatehouseRPC
 import Logging
 import GatehouseOversight
@@ -20,6 +21,8 @@ public final class JobComponent: BrokerComponent {
     public let client: DataprocClient
     /// Reads jobs' driver output from Cloud Storage with the same person's token.
     let output: DriverOutputReader
+    /// Output already read, sealed, for offline reads.
+    let outputCache: DriverOutputCache
     /// Pause between reads while following a running job's output.
     let logsInterval: Duration
 
@@ -28,7 +31,7 @@ public final class JobComponent: BrokerComponent {
     public init(
         context: BrokerContext, catalog: CatalogReader, policy: PolicyGate, approvals: any ApprovalGate,
         token: @escaping DataprocClient.TokenProvider
-    ) {
+    ) throws {
         let config = context.config
         typealias Keys = ConfigKeys.Dataproc
         // Its own HTTP client, for its own circuit breaker: the outbox must probe Dataproc again
@@ -44,6 +47,10 @@ public final class JobComponent: BrokerComponent {
         output = DriverOutputReader(
             http: http, baseURL: config[Keys.storageBaseURL], timeout: config[Keys.requestTimeout], token: token)
         logsInterval = config[Keys.logsPoll]
+        // Driver output is business data: sealed with the same key as tokens.
+        let sealer = Sealer(key: try context.sealingKey.load())
+        outputCache = DriverOutputCache(
+            store: context.store, sealing: .init(seal: sealer.seal, open: sealer.open), maxBytes: config[Keys.outputCacheMaxBytes])
         service = JobService(
             store: context.store, client: client,
             sender: OutboxSender.Settings(

@@ -213,22 +213,42 @@ extension JobComponent {
             try await Task.sleep(for: logsInterval)
             job = try await service.jobs.job(params.jobId) ?? job
         }
-        let remote = try await client.job(job.jobId, at: job.location)
-        guard let uri = remote["driverOutputResourceUri"]?.stringValue, let location = DriverOutputLocation(uri: uri) else {
-            throw DriverOutputError.noOutputLocation("Dataproc names no gs:// driverOutputResourceUri for job \(job.jobId)")
-        }
         let jobID = job.jobId
+        // Output read before comes from the sealed cache: no second download, and it answers offline.
+        for chunk in try await outputCache.chunks(of: jobID, from: progress.next) { progress.send(chunk, of: jobID, to: notifier) }
+        // A finished job whose output was read before answers from the cache while Dataproc or
+        // Cloud Storage cannot be reached.
+        let answersOffline = progress.chunks > 0 && job.isTerminal
+        let location: DriverOutputLocation
+        do {
+            location = try await outputLocation(of: job)
+        } catch {
+            guard answersOffline, Self.isPassing(error) else { throw error }
+            return progress.answer(job, offline: "\(error)")
+        }
         if !follow {
-            for chunk in try await output.chunks(of: location, from: progress.next) { progress.send(chunk, of: jobID, to: notifier) }
+            let fresh: [DriverOutputChunk]
+            do {
+                fresh = try await output.chunks(of: location, from: progress.next)
+            } catch {
+                guard answersOffline, error.isRetryable else { throw error }
+                return progress.answer(job, offline: error.description)
+            }
+            try? await outputCache.remember(fresh, of: jobID)
+            for chunk in fresh { progress.send(chunk, of: jobID, to: notifier) }
             return progress.answer(try await service.jobs.job(jobID) ?? job)
         }
         let jobs = service.jobs
+        let cache = outputCache
         let stream = output.follow(location, from: progress.next, interval: logsInterval) {
             try await jobs.job(jobID)?.isTerminal ?? true
         }
         let reading = Task { [progress] in
             var progress = progress
-            for try await chunk in stream { progress.send(chunk, of: jobID, to: notifier) }
+            for try await chunk in stream {
+                try? await cache.remember([chunk], of: jobID)
+                progress.send(chunk, of: jobID, to: notifier)
+            }
             return progress
         }
         // A caller that hangs up ends the read, as for job.watch.
@@ -238,6 +258,28 @@ extension JobComponent {
         }
         progress = try await withTaskCancellationHandler { try await reading.value } onCancel: { reading.cancel() }
         return progress.answer(try await service.jobs.job(jobID) ?? job)
+    }
+}
+
+extension JobComponent {
+    /// True for a failure that may pass (unreachable, no token yet, 5xx, 429).
+    fileprivate static func isPassing(_ error: any Error) -> Bool {
+        switch error {
+        case let error as DataprocError: error.isRetryable
+        case let error as DriverOutputError: error.isRetryable
+        default: false
+        }
+    }
+
+    /// Where Dataproc writes the job's driver output: remembered once Dataproc named it.
+    fileprivate func outputLocation(of job: JobRecord) async throws -> DriverOutputLocation {
+        if let known = try await outputCache.location(of: job.jobId) { return known }
+        let remote = try await client.job(job.jobId, at: job.location)
+        guard let uri = remote["driverOutputResourceUri"]?.stringValue, let location = DriverOutputLocation(uri: uri) else {
+            throw DriverOutputError.noOutputLocation("Dataproc names no gs:// driverOutputResourceUri for job \(job.jobId)")
+        }
+        try? await outputCache.remember(location, of: job.jobId)
+        return location
     }
 }
 
@@ -257,8 +299,16 @@ private struct LogsProgress: Sendable {
         bytes += chunk.data.count
     }
 
-    /// The method's answer.
-    func answer(_ job: JobRecord) -> JSONValue {
-        ["jobId": .string(job.jobId), "state": .string(job.state), "nextChunk": .int(Int64(next)), "chunks": .int(Int64(chunks)), "bytes": .int(Int64(bytes))]
+    /// The method's answer; `offline` says why only cached output was sent.
+    func answer(_ job: JobRecord, offline: String? = nil) -> JSONValue {
+        var answer: [String: JSONValue] = [
+            "jobId": .string(job.jobId), "state": .string(job.state), "nextChunk": .int(Int64(next)), "chunks": .int(Int64(chunks)),
+            "bytes": .int(Int64(bytes)),
+        ]
+        if let offline {
+            answer["offline"] = true
+            answer["detail"] = .string("cached output only: \(offline)")
+        }
+        return .object(answer)
     }
 }

@@ -164,7 +164,11 @@ struct JobCommand: ParsableCommand {
                 let params: JSONValue = ["jobId": .string(id), "follow": .bool(follow), "fromChunk": .int(Int64(cursor.next))]
                 do throws(RPCClientError) {
                     let final = try client.call("job.logs", params: params)
-                    if global.json { Output.json(final) }
+                    if global.json {
+                        Output.json(final)
+                    } else if let detail = final["detail"]?.stringValue {
+                        FileHandle.standardError.write(Data("gatehouse: \(detail)\n".utf8))
+                    }
                     return
                 } catch {
                     guard follow, Self.connectionLost(error) else { throw CLIFailure(error) }
