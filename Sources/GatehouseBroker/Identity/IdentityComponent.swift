@@ -1,9 +1,11 @@
 import Foundation
+import GatehouseAudit
 import GatehouseCore
 import GatehouseIdentity
 import GatehouseRPC
 import GatehouseStore
 import GatehousePeer
+import Logging
 
 /// Sign-in and tokens over RPC: `auth.login.start`, `auth.login.status`, `auth.status`,
 /// `auth.logout` and `token.get`. Other components ask `service` who the signed-in person is.
@@ -23,7 +25,22 @@ public struct IdentityComponent: BrokerComponent {
         let service = try IdentityService(
             configuration: configuration, store: context.store, http: context.http,
             keySource: context.sealingKey, logger: context.logger)
-        try service.restore()
+        if let reason = try service.restore() {
+            // Said once in the trail: the person must sign in again, and nothing else was touched
+            // (the audit log and queued work stay; queued jobs wait for the new sign-in).
+            let entry = AuditEntry(
+                method: "identity.session_dropped", outcome: .error, errorReason: "sealed_session_unreadable",
+                detail: ["reason": .string(reason), "next": "gatehouse login"])
+            let audit = context.audit
+            let logger = context.logger
+            Task {
+                do {
+                    _ = try await audit.append(entry)
+                } catch {
+                    logger.error("could not audit the dropped session", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         self.service = service
     }
 

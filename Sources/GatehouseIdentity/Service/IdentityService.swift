@@ -65,18 +65,23 @@ public final class IdentityService: Sendable {
     }
 
     /// Loads the session a previous run left in the database (at start-up, before serving).
-    /// A session that cannot be read is dropped and the person asked to sign in again, rather
-    /// than failing every start; one stored before the principal was sealed is sealed now.
-    public func restore() throws {
+    /// A session that cannot be read (the sealing key was lost or replaced, or the row was altered)
+    /// is dropped and the person asked to sign in again, rather than failing every start; one
+    /// stored before the principal was sealed is sealed now. Returns why a session was dropped, if one was.
+    @discardableResult
+    public func restore() throws -> String? {
         let session: TokenStore.Session?
         do {
             session = try tokens.loadSessionNow()
         } catch let error where error is StoredIdentityError || error is SealingError {
-            // Only what was stored is dropped; a database that cannot be read at all still fails the start.
-            logger.error("the stored session cannot be read and was dropped; sign in again", metadata: ["error": "\(error)"])
+            // Only sealed sign-in state is dropped (tokens can be had again); a database that cannot
+            // be read at all still fails the start.
+            let reason = (error as? SealingError).map { _ in "the sealing key does not open the stored session (was the key lost or replaced?)" }
+                ?? "\(error)"
+            logger.error("the stored session cannot be read and was dropped; sign in again", metadata: ["reason": "\(reason)"])
             try tokens.clearNow()
             state.withLock { $0.lastError = "\(StoredIdentityError.unreadableSession)" }
-            return
+            return reason
         }
         state.withLock { $0.principal = session?.principal }
         if let session, session.principalWasInClear {
@@ -84,6 +89,7 @@ public final class IdentityService: Sendable {
             let now = clock.now
             Task { try? await tokens.saveSession(session.principal, refreshToken: session.refreshToken, now: now) }
         }
+        return nil
     }
 
     /// The verified signed-in person, or nil.
