@@ -22,7 +22,8 @@ final class JobEnvironment: StoppableResource {
 
     /// Starts the sandbox and the daemon, signs in and syncs. Dataproc calls time out after 2 s and
     /// the outbox pauses at most 1 s between attempts, so fault tests stay short.
-    static func start() async throws -> JobEnvironment {
+    /// `prepare` runs once the daemon's directories exist, before it starts (to mount a small disk there, say).
+    static func start(prepare: (TestDaemon) throws -> Void = { _ in }) async throws -> JobEnvironment {
         var configuration = SandboxConfiguration()
         configuration.dataprocStepSeconds = 2
         let sandbox = try await Sandbox.start(configuration)
@@ -39,6 +40,7 @@ final class JobEnvironment: StoppableResource {
               poll_max_seconds: 2
             """)
         do {
+            try prepare(daemon)
             try await daemon.start()
             try await daemon.signIn(sandbox: sandbox, as: "alice")
             _ = try await daemon.call("catalog.sync")

@@ -10,6 +10,8 @@ import GatehousePeer
 /// handler attached, before its response is released. No record, no answer.
 struct AuditObserver: CallObserver {
     let audit: AuditLog
+    /// The database file, named when the disk holding it is full.
+    let databasePath: String
     let logger: Logger
     /// The caller's class (interactive, automation, a named class) for calls that did not set one.
     var classify: (@Sendable (PeerCredentials) -> String)? = nil
@@ -45,13 +47,28 @@ struct AuditObserver: CallObserver {
             var failed = entry
             failed.outcome = .error
             failed.errorReason = "state_change_failed"
+            let full = DiskSpace.isFull(error)
             audit.append(failed) { second in
+                if full { return done(.failure(diskFull())) }
                 done(.failure(second.isSuccess ? .internalError(reason: "state_change_failed") : Self.unavailable))
             }
+        case .failure(let error) where DiskSpace.isFull(error):
+            logger.critical("the disk holding the database is full; refusing to answer", metadata: ["path": "\(databasePath)"])
+            done(.failure(diskFull()))
         case .failure(let error):
             logger.critical("audit write failed; refusing to answer", metadata: ["error": "\(error)"])
             done(.failure(Self.unavailable))
         }
+    }
+
+    /// `disk_full`: nothing of the call was carried out or recorded, so it is safe to retry once space is freed.
+    private func diskFull() -> RPCError {
+        let free = DiskSpace.measure(databasePath)?.freeBytes
+        return RPCError(
+            .upstreamUnavailable, reason: "disk_full",
+            message: "The disk holding \(databasePath) is full\(free.map { " (\($0) bytes free)" } ?? ""), so the request was not carried out "
+                + "and nothing was recorded; free some space and try again",
+            extra: ["path": .string(databasePath), "freeBytes": free.map { .int($0) } ?? .null])
     }
 
     func refused(peer: PeerCredentials, reason: String) {

@@ -43,7 +43,7 @@ public final class Daemon: Sendable {
 
         let rpc = Self.serverConfiguration(config)
         // Every record says what kind of caller asked, from kernel facts (issue 7), not just approvals.
-        var observer = AuditObserver(audit: audit, logger: logger)
+        var observer = AuditObserver(audit: audit, databasePath: store.path, logger: logger)
         if let classifier = components.lazy.compactMap({ $0 as? OversightComponent }).first?.classifier {
             observer.classify = { peer in classifier.classify(peer).name }
         }

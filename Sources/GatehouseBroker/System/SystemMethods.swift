@@ -36,7 +36,10 @@ enum SystemMethods {
             "pid": .int(Int64(getpid())),
             "uptimeSeconds": .double((Date().timeIntervalSince(startedAt) * 10).rounded() / 10),
             "startedAt": .string(Timestamp.string(startedAt)),
-            "database": .object(["path": .string(store.path), "bytes": .int(store.sizeOnDisk())]),
+            "database": .object([
+                "path": .string(store.path), "bytes": .int(store.sizeOnDisk()),
+                "freeBytes": DiskSpace.measure(store.path).map { .int($0.freeBytes) } ?? .null,
+            ]),
             "audit": .object(["records": .int(auditRecords)]),
             "components": .object(byComponent),
         ])

@@ -16,7 +16,7 @@ struct Status: ParsableCommand {
         var view = KeyValueView()
         view.add(nil, rows: [
             ("schema version", Output.cell(status["schemaVersion"])),
-            ("database", "\(Output.cell(status["database"]?["path"])) (\(Output.cell(status["database"]?["bytes"])) bytes)"),
+            ("database", "\(Output.cell(status["database"]?["path"])) (\(Output.cell(status["database"]?["bytes"])) bytes, \(Output.cell(status["database"]?["freeBytes"])) free)"),
             ("audit records", Output.cell(status["audit"]?["records"])),
         ])
         for (component, state) in (status["components"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
