@@ -11,6 +11,8 @@ public enum OversightError: Error, CustomStringConvertible, Equatable {
     case approverNotInteractive(callerClass: String, because: String)
     /// The approver is the process that asked, or runs under it.
     case approverIsRequester(id: String, pid: Int32)
+    /// Approving this action needs a sign-in at the IdP within the last `maxAgeSeconds`.
+    case stepUpRequired(id: String, action: String, maxAgeSeconds: Int, lastSignInSecondsAgo: Int?)
 
     public var description: String {
         switch self {
@@ -28,6 +30,10 @@ public enum OversightError: Error, CustomStringConvertible, Equatable {
             "approvals must come from a person at a terminal; this caller is \(callerClass) (\(because)). Run `gatehouse approve` in your own terminal"
         case .approverIsRequester(let id, let pid):
             "approval \(id) was requested by process \(pid), which cannot approve or deny its own request; a person must decide from another terminal"
+        case .stepUpRequired(let id, let action, let maxAge, let ago):
+            "approving \(action) (\(id)) needs a sign-in at your IdP within the last \(maxAge) s"
+                + (ago.map { "; yours was \($0) s ago" } ?? "; this daemon has not seen one since it started")
+                + ". `gatehouse approve \(id)` signs you in again first"
         }
     }
 }

@@ -34,6 +34,7 @@ public enum SchemaMigrations {
         Migration(7, "clusters", PackageResources._007_clusters_sql),
         Migration(8, "identity_sealed_principal", PackageResources._008_identity_sealed_principal_sql),
         Migration(9, "job_output", PackageResources._009_job_output_sql),
+        Migration(10, "session_auth_time", PackageResources._010_session_auth_time_sql),
     ]
 
     /// The highest schema version this binary can read and write.

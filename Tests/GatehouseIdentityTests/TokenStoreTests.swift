@@ -10,6 +10,20 @@ import Testing
 struct TokenStoreTests {
     /// A blocking read on one of Swift's two pool threads waits for a reader that only an async
     /// read, itself waiting to resume on that pool, can give back: the daemon hung like this once.
+    @Test func theSignInThatStartedTheSessionIsKeptWithIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-tokens-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try Store(path: directory + "/gatehouse.db")
+        defer { store.close() }
+        let tokens = TokenStore(store: store, sealer: Sealer(key: SymmetricKey(size: .bits256)))
+        let alice = Principal(subject: "alice", issuer: "test", email: "alice@example.com")
+        let signedIn = Authentication(at: Date(timeIntervalSince1970: 1_796_000_000), method: .device)
+        try await tokens.saveSession(alice, refreshToken: nil, authentication: signedIn, now: Date())
+        #expect(try await tokens.loadSession()?.authentication == signedIn, "a step-up check after a restart still knows when")
+        try await tokens.saveSession(alice, refreshToken: nil, authentication: nil, now: Date())
+        #expect(try await tokens.loadSession()?.authentication == nil)
+    }
+
     @Test("hundreds of concurrent reads of every kind all finish", .timeLimit(.minutes(1)))
     func concurrentReadsNeverStarveThePool() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-tokens-\(UUID().uuidString.prefix(8))").path
@@ -19,7 +33,7 @@ struct TokenStoreTests {
         let tokens = TokenStore(store: store, sealer: Sealer(key: SymmetricKey(size: .bits256)))
         let alice = Principal(subject: "alice", issuer: "test", email: "alice@example.com")
         let now = Date()
-        try await tokens.saveSession(alice, refreshToken: "refresh-secret", now: now)
+        try await tokens.saveSession(alice, refreshToken: "refresh-secret", authentication: nil, now: now)
         let saved = IssuedToken(value: "token-secret", issuedAt: now, expiresAt: now.addingTimeInterval(600), chain: ["idp"])
         try await tokens.save(saved, for: alice, .idpAccess)
 

@@ -73,6 +73,35 @@ struct OversightJobTests {
         }
     }
 
+    @Test func approvingAProductionJobNeedsARecentSignInAtTheIdP() async throws {
+        try await OversightJobEnvironment.with(approvalTTLSeconds: 300, stepUpMaxAgeSeconds: 10) { jobs in
+            let daemon = jobs.daemon
+            let submitted = try Self.submitWithoutTerminal(daemon, part: 3)
+            let approvalID = try #require(submitted["approvalId"]?.stringValue)
+
+            // The sign-in the environment started with becomes older than the 10-second window: only
+            // the passing of time can show that, so the test waits for it.
+            try await Task.sleep(for: .seconds(11))
+            let stale = try OversightTests.underPseudoTerminal(daemon, ["approve", approvalID, "--device"], timeoutSeconds: 15)
+            #expect(stale.stdout.contains("needs a sign-in at your IdP within the last 10 s"), "\(stale.stdout)")
+            #expect(stale.stdout.contains("enter the code"), "approve starts the fresh sign-in itself: \(stale.stdout)")
+            #expect(try await jobs.call("approval.get", ["id": .string(approvalID)])["state"] == "pending", "refused without a fresh sign-in")
+
+            // A fresh sign-in (asked for with fresh: true), then the same approval goes through.
+            let challenge = try await jobs.call("auth.login.start", ["method": "device", "fresh": true])
+            try jobs.sandbox.oidc.approveDevice(userCode: try #require(challenge["userCode"]?.stringValue), subject: "alice")
+            let signedIn = try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
+                try await jobs.call("auth.login.status", ["id": challenge["id"] ?? .null])["state"] == "signed_in"
+            }
+            #expect(signedIn)
+            let approved = try OversightTests.underPseudoTerminal(daemon, ["approve", approvalID])
+            #expect(approved.status == 0, "\(approved.stdout)")
+            let resolved = try OversightTests.auditRecords(daemon, method: "approval.resolved").last
+            #expect(resolved?["detail"]?["authMethod"] == "device", "\(String(describing: resolved))")
+            #expect(resolved?["detail"]?["authTime"]?.stringValue != nil, "the approval names when the approver signed in")
+        }
+    }
+
     /// `gatehouse call job.submit` from a process without a terminal.
     static func submitWithoutTerminal(_ daemon: TestDaemon, part: Int) throws -> JSONValue {
         let params: JSONValue = ["entity": .string(production), "job": JobEnvironment.job(part)]
@@ -86,7 +115,7 @@ struct OversightJobTests {
 /// lifetime: the daemon is restarted with them appended to its config (the sign-in and the catalog
 /// snapshot are in its database and survive the restart).
 enum OversightJobEnvironment {
-    static func start(approvalTTLSeconds: Int) async throws -> JobEnvironment {
+    static func start(approvalTTLSeconds: Int, stepUpMaxAgeSeconds: Int = 300) async throws -> JobEnvironment {
         let jobs = try await JobEnvironment.start()
         do {
             let daemon = jobs.daemon
@@ -100,7 +129,8 @@ enum OversightJobEnvironment {
                     lifecycles: [production]
                 """.write(toFile: rules, atomically: true, encoding: .utf8)
             let config = try String(contentsOfFile: daemon.root + "/config.yaml", encoding: .utf8)
-            try (config + "\npolicy:\n  rules_file: \(rules)\noversight:\n  approval_ttl_seconds: \(approvalTTLSeconds)\n")
+            try (config + "\npolicy:\n  rules_file: \(rules)\noversight:\n  approval_ttl_seconds: \(approvalTTLSeconds)\n"
+                + "  step_up_max_age_seconds: \(stepUpMaxAgeSeconds)\n")
                 .write(toFile: daemon.root + "/config.yaml", atomically: true, encoding: .utf8)
             daemon.stop()
             try await daemon.start()
@@ -112,8 +142,8 @@ enum OversightJobEnvironment {
     }
 
     /// Runs `body` in a fresh environment and stops it afterwards, also when `body` fails.
-    static func with(approvalTTLSeconds: Int, _ body: (JobEnvironment) async throws -> Void) async throws {
-        let jobs = try await start(approvalTTLSeconds: approvalTTLSeconds)
+    static func with(approvalTTLSeconds: Int, stepUpMaxAgeSeconds: Int = 300, _ body: (JobEnvironment) async throws -> Void) async throws {
+        let jobs = try await start(approvalTTLSeconds: approvalTTLSeconds, stepUpMaxAgeSeconds: stepUpMaxAgeSeconds)
         do {
             try await body(jobs)
         } catch {

@@ -114,8 +114,10 @@ struct OversightTests {
     }
 
     /// `gatehouse ARGS` under util-linux `script`, which gives it a pseudo-terminal as its controlling terminal.
-    static func underPseudoTerminal(_ daemon: TestDaemon, _ arguments: [String]) throws -> CommandResult {
-        let command = ([BuiltProducts.path("gatehouse")] + arguments).map(shellQuoted).joined(separator: " ")
+    /// With `timeoutSeconds`, the command is ended (exit 124) if it has not finished by then.
+    static func underPseudoTerminal(_ daemon: TestDaemon, _ arguments: [String], timeoutSeconds: Int? = nil) throws -> CommandResult {
+        let limit = timeoutSeconds.map { ["timeout", String($0)] } ?? []
+        let command = (limit + [BuiltProducts.path("gatehouse")] + arguments).map(shellQuoted).joined(separator: " ")
         return try TestDaemon.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: daemon.environment)
     }
 

@@ -23,7 +23,8 @@ extension Daemon {
         // looker
         components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader))
         // oversight (before dataproc: the jobs component takes it as its ApprovalGate)
-        let oversight = try OversightComponent(context: context, catalog: catalogReader, principal: signedIn)
+        let oversight = try OversightComponent(
+            context: context, catalog: catalogReader, principal: signedIn, authentication: identity.service.map { service in { @Sendable in service.lastAuthentication() } })
         components.append(oversight)
         // dataproc
         let googleToken: DataprocClient.TokenProvider = {

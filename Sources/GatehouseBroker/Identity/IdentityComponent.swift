@@ -47,11 +47,11 @@ public struct IdentityComponent: BrokerComponent {
     public var methods: [RPCMethod] {
         [
             RPCMethod(
-                "auth.login.start", summary: "Starts a sign-in (loopback PKCE or device flow); returns the URL to open and, for device, the code.",
-                params: ["type": "object", "properties": ["method": ["enum": ["loopback", "device"]]], "additionalProperties": false],
+                "auth.login.start", summary: "Starts a sign-in (loopback PKCE or device flow); returns the URL to open and, for device, the code. `fresh` asks the IdP to authenticate again (a step-up before approving).",
+                params: ["type": "object", "properties": ["method": ["enum": ["loopback", "device"]], "fresh": ["type": "boolean"]], "additionalProperties": false],
                 handler: .async { call in
                     let params: LoginStartParams = try call.decodeParams()
-                    let challenge = try await audited(call) { try await identity().startLogin(params.method ?? .loopback) }
+                    let challenge = try await audited(call) { try await identity().startLogin(params.method ?? .loopback, fresh: params.fresh ?? false) }
                     if let warning = challenge.warning { call.annotations.update { $0.detail["warning"] = .string(warning) } }
                     return try JSONValue(encoding: challenge)
                 }),
@@ -173,7 +173,10 @@ public struct IdentityComponent: BrokerComponent {
     }
 }
 
-private struct LoginStartParams: Decodable { var method: LoginMethod? }
+private struct LoginStartParams: Decodable {
+    var method: LoginMethod?
+    var fresh: Bool?
+}
 private struct LoginStatusParams: Decodable { var id: String }
 private struct TokenGetParams: Decodable {
     var audience: String

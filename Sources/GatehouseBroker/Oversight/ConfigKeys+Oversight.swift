@@ -11,6 +11,13 @@ extension ConfigKeys {
             "oversight.approval_ttl_seconds", 1...604_800, default: 900,
             "A pending approval expires after this long and its action is never carried out")
 
-        static let all = [callerClasses.key, requireApproval.key, approvalTTLSeconds.key]
+        public static let stepUp = Setting<[String]>.list(
+            "oversight.step_up", default: ["job.submit@production", "cluster.create", "cluster.delete"],
+            "ACTION or ACTION@LIFECYCLE whose approval needs the approver to have signed in at the IdP within oversight.step_up_max_age_seconds (`gatehouse approve` signs in again first)")
+        public static let stepUpMaxAgeSeconds = Setting<Int>.integer(
+            "oversight.step_up_max_age_seconds", 1...86_400, default: 300,
+            "How recent the approver's sign-in must be for a step-up approval (the ID token's auth_time)")
+
+        static let all = [callerClasses.key, requireApproval.key, approvalTTLSeconds.key, stepUp.key, stepUpMaxAgeSeconds.key]
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import GatehouseAudit
 import GatehouseCore
+import GatehouseIdentity
 import GatehouseRPC
 import GatehouseStore
 import Logging
 import GatehousePeer
 import GatehouseOversight
+import GatehousePolicy
 
 extension OversightComponent {
     /// Records a pending approval and its audit record in one transaction; marks the call `pending`.
@@ -53,10 +55,23 @@ extension OversightComponent {
         guard call.peer.pid != requester, !call.peer.parents.contains(where: { $0.pid == requester }) else {
             throw OversightError.approverIsRequester(id: id, pid: requester)
         }
+        // Denying is always safe; approving a step-up action needs a recent sign-in at the IdP. With
+        // no IdP configured there is nothing to step up with: the terminal rule above is all there is.
+        var proof: Authentication?
+        if approve, let authentication,
+            await stepUp.requirement(action: record.action, entity: record.entity, callerClass: ApprovalRule.interactiveClass) != nil
+        {
+            let last = await authentication()
+            let age = last.map { Int(now().timeIntervalSince($0.at).rounded(.up)) }
+            guard let last, let age, age <= stepUpMaxAge else {
+                throw OversightError.stepUpRequired(id: id, action: record.action, maxAgeSeconds: stepUpMaxAge, lastSignInSecondsAgo: age)
+            }
+            proof = last
+        }
         let who = await principal()?.displayName
         let decider = ApprovalStore.Decider(
             name: who ?? "uid \(call.peer.uid)", pid: call.peer.pid, executable: call.peer.executable, callerClass: caller.name)
-        let settled = try await resolve(record, to: approve ? .approved : .denied, by: decider, reason: reason, call: call)
+        let settled = try await resolve(record, to: approve ? .approved : .denied, by: decider, reason: reason, call: call, stepUp: proof)
         call.annotations.update {
             $0.principal = who
             $0.decision = approve ? "allow" : "deny"
@@ -66,16 +81,21 @@ extension OversightComponent {
 
     /// Settles `record` with an audit record in the same transaction, then wakes waiters and the follow-up delivery.
     func resolve(
-        _ record: ApprovalRecord, to state: ApprovalState, by decider: ApprovalStore.Decider, reason: String?, call: RPCCall?
+        _ record: ApprovalRecord, to state: ApprovalState, by decider: ApprovalStore.Decider, reason: String?, call: RPCCall?,
+        stepUp: Authentication? = nil
     ) async throws -> ApprovalRecord {
         let at = now()
         var params: [String: JSONValue] = ["approvalId": .string(record.id), "action": .string(record.action), "outcome": .string(state.rawValue)]
         params["reason"] = reason.map(JSONValue.string)
+        var detail: [String: JSONValue] = ["decidedBy": decider.name.map(JSONValue.string) ?? .null, "requesterPid": .int(record.requesterPID)]
+        if let stepUp {
+            detail["authTime"] = .string(Timestamp.string(stepUp.at))
+            detail["authMethod"] = .string(stepUp.method.rawValue)
+        }
         let entry = AuditEntry(
             peer: call.map { Self.auditPeer($0.peer) }, callerClass: decider.callerClass, principal: record.principal,
             method: "approval.resolved", entity: record.entity, params: .object(params),
-            decision: state == .approved ? .allow : .deny, rule: record.rule,
-            detail: ["decidedBy": decider.name.map(JSONValue.string) ?? .null, "requesterPid": .int(record.requesterPID)])
+            decision: state == .approved ? .allow : .deny, rule: record.rule, detail: .object(detail))
         try await audit.append(entry, alongside: approvals.resolve(id: record.id, to: state, by: decider, reason: reason, at: at))
         ring()
         var settled = record

@@ -2,6 +2,7 @@ import Foundation
 import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
+import GatehouseIdentity
 import GatehousePolicy
 import GatehouseRPC
 import Logging
@@ -18,6 +19,11 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     public let approvalPolicy: ApprovalPolicy
     /// How long a pending approval lives.
     public let ttl: TimeInterval
+    /// Which approvals need the approver's recent sign-in (`oversight.step_up`), and how recent.
+    let stepUp: ApprovalPolicy
+    let stepUpMaxAge: Int
+    /// The signed-in person's last sign-in at the IdP; nil as a whole when no IdP is configured.
+    let authentication: (@Sendable () async -> Authentication?)?
     let approvals: ApprovalStore
     let audit: AuditLog
     /// Where settled approvals are published (`approvalResolved`) for the features that own the held work.
@@ -33,7 +39,7 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     /// Builds oversight from the `oversight.*` keys and the `approvals:` of `policy.rules_file`.
     public init(
         context: BrokerContext, catalog: CatalogReader, principal: @escaping @Sendable () async -> Principal? = { nil },
-        now: @escaping @Sendable () -> Date = { Date() }
+        authentication: (@Sendable () async -> Authentication?)? = nil, now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         classifier = try CallerClassifier(entries: context.config[ConfigKeys.Oversight.callerClasses])
         var rules: [ApprovalRule] = []
@@ -46,6 +52,20 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         }
         rules += try context.config[ConfigKeys.Policy.rulesFile].map(PolicyRulesFile.load)?.approvals ?? []
         approvalPolicy = ApprovalPolicy(rules: rules, catalog: catalog)
+        var stepUpRules: [ApprovalRule] = []
+        for entry in context.config[ConfigKeys.Oversight.stepUp] {
+            do {
+                // Whoever approves: the rule is about the action, not about who asked.
+                var rule = try ApprovalRule(shorthand: entry)
+                rule.callers = ["*"]
+                stepUpRules.append(rule)
+            } catch {
+                throw OversightError.badApprovalRule("oversight.step_up: \(error.description)")
+            }
+        }
+        stepUp = ApprovalPolicy(rules: stepUpRules, catalog: catalog)
+        stepUpMaxAge = context.config[ConfigKeys.Oversight.stepUpMaxAgeSeconds]
+        self.authentication = authentication
         ttl = TimeInterval(context.config[ConfigKeys.Oversight.approvalTTLSeconds])
         approvals = ApprovalStore(store: context.store)
         audit = context.audit

@@ -16,6 +16,10 @@ extension OversightError: RPCErrorConvertible {
             RPCError(.denied, reason: "approver_not_interactive", message: description, extra: ["callerClass": .string(callerClass)])
         case .approverIsRequester(let id, _):
             RPCError(.denied, reason: "approver_is_requester", message: description, extra: ["approvalId": .string(id)])
+        case .stepUpRequired(let id, _, let maxAge, _):
+            RPCError(
+                .unauthorized, reason: "step_up_required", message: description,
+                extra: ["approvalId": .string(id), "maxAgeSeconds": .int(Int64(maxAge))])
         }
     }
 }

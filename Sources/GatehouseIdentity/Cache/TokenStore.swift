@@ -14,6 +14,8 @@ struct TokenStore: Sendable {
         var refreshToken: String?
         /// Read from a row written before the principal was sealed (migration 0008).
         var principalWasInClear = false
+        /// The sign-in that started this session (migration 0010; nil for older rows).
+        var authentication: Authentication?
     }
 
     /// Stored times outside this range cannot be real (a hostile or corrupted value): such a row is
@@ -41,15 +43,19 @@ struct TokenStore: Sendable {
         let principalJSON: String
         let principalSealed: Data?
         let refreshSealed: Data?
+        let authTime: Double?
+        let authMethod: String?
     }
 
     private static func sessionRow(_ db: Database) throws -> SessionColumns? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT issuer, subject, principal_json, principal_sealed, refresh_sealed FROM identity_session WHERE id = 1")
+            db.cachedStatement(
+                sql: "SELECT issuer, subject, principal_json, principal_sealed, refresh_sealed, auth_time, auth_method FROM identity_session WHERE id = 1")
         ).map {
             SessionColumns(
                 issuer: $0["issuer"], subject: $0["subject"], principalJSON: $0["principal_json"],
-                principalSealed: $0["principal_sealed"], refreshSealed: $0["refresh_sealed"])
+                principalSealed: $0["principal_sealed"], refreshSealed: $0["refresh_sealed"], authTime: $0["auth_time"],
+                authMethod: $0["auth_method"])
         }
     }
 
@@ -69,12 +75,17 @@ struct TokenStore: Sendable {
         }
         guard principal.issuer == row.issuer, principal.subject == row.subject else { throw StoredIdentityError.unreadableSession }
         let refresh = try row.refreshSealed.map { try sealer.open($0, context: refreshContext(principal)) }
-        return Session(principal: principal, refreshToken: refresh, principalWasInClear: row.principalSealed == nil)
+        var authentication: Authentication?
+        if let at = row.authTime, Self.plausibleStoredTimes.contains(at), let method = row.authMethod.flatMap(LoginMethod.init(rawValue:)) {
+            authentication = Authentication(at: Date(timeIntervalSince1970: at), method: method)
+        }
+        return Session(
+            principal: principal, refreshToken: refresh, principalWasInClear: row.principalSealed == nil, authentication: authentication)
     }
 
     /// Replaces the session; a different person signing in drops every token of the previous one.
     /// The principal's claims (email, groups) are sealed like the tokens; only issuer and subject stay in clear.
-    func saveSession(_ principal: Principal, refreshToken: String?, now: Date) async throws {
+    func saveSession(_ principal: Principal, refreshToken: String?, authentication: Authentication?, now: Date) async throws {
         let json = String(decoding: try JSONEncoder.canonical.encode(principal), as: UTF8.self)
         let sealedPrincipal = try sealer.seal(json, context: principalContext(issuer: principal.issuer, subject: principal.subject))
         let sealed = try refreshToken.map { try sealer.seal($0, context: refreshContext(principal)) }
@@ -83,13 +94,17 @@ struct TokenStore: Sendable {
             try db.execute(sql: "DELETE FROM identity_tokens WHERE principal <> ?", arguments: [key])
             try db.execute(
                 sql: """
-                    INSERT INTO identity_session (id, issuer, subject, principal_json, principal_sealed, refresh_sealed, signed_in_at, updated_at)
-                    VALUES (1, ?, ?, '', ?, ?, ?, ?)
+                    INSERT INTO identity_session (id, issuer, subject, principal_json, principal_sealed, refresh_sealed, signed_in_at, updated_at,
+                        auth_time, auth_method)
+                    VALUES (1, ?, ?, '', ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET issuer = excluded.issuer, subject = excluded.subject,
                         principal_json = '', principal_sealed = excluded.principal_sealed, refresh_sealed = excluded.refresh_sealed,
-                        updated_at = excluded.updated_at
+                        updated_at = excluded.updated_at, auth_time = excluded.auth_time, auth_method = excluded.auth_method
                     """,
-                arguments: [principal.issuer, principal.subject, sealedPrincipal, sealed, now.timeIntervalSince1970, now.timeIntervalSince1970])
+                arguments: [
+                    principal.issuer, principal.subject, sealedPrincipal, sealed, now.timeIntervalSince1970, now.timeIntervalSince1970,
+                    authentication?.at.timeIntervalSince1970, authentication?.method.rawValue,
+                ])
         }
     }
 

@@ -6,7 +6,10 @@ import Synchronization
 extension IdentityService {
     /// Starts a sign-in and returns what the person must open (and type); it completes in the
     /// background, and `loginStatus(id:)` reports how it went.
-    public func startLogin(_ method: LoginMethod) async throws -> LoginChallenge {
+    /// With `fresh`, the IdP is asked to authenticate the person again whatever session it holds
+    /// (`prompt=login`, `max_age=0`): a step-up before a sensitive approval. The device flow has no
+    /// such parameter; the ID token's `auth_time` tells how fresh either sign-in really was.
+    public func startLogin(_ method: LoginMethod, fresh: Bool = false) async throws -> LoginChallenge {
         let id = UUID().uuidString.lowercased()
         let deadline = clock.now.addingTimeInterval(configuration.loginTimeout)
         let challenge: LoginChallenge
@@ -24,7 +27,7 @@ extension IdentityService {
                 URLQueryItem(name: "scope", value: configuration.scopes.joined(separator: " ")),
                 URLQueryItem(name: "state", value: pkce.state), URLQueryItem(name: "nonce", value: pkce.nonce),
                 URLQueryItem(name: "code_challenge", value: pkce.challenge), URLQueryItem(name: "code_challenge_method", value: "S256"),
-            ]
+            ] + (fresh ? [URLQueryItem(name: "prompt", value: "login"), URLQueryItem(name: "max_age", value: "0")] : [])
             guard let authorizeURL = url?.string else {
                 receiver.close()
                 throw IdentityError.unexpectedResponse(upstream: "idp", detail: "authorization_endpoint is not a URL")
@@ -114,7 +117,7 @@ extension IdentityService {
                 ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", receiver.redirectURI),
                 ("code_verifier", pkce.verifier),
             ])
-            return try await accept(response, nonce: pkce.nonce, previous: nil)
+            return try await accept(response, nonce: pkce.nonce, previous: nil, signedInBy: .loopback)
         }
         throw IdentityError.loginFailed("no browser came back within \(Int(timeout)) s; run `gatehouse login` again")
     }
@@ -129,7 +132,7 @@ extension IdentityService {
                 let response = try await oauth.token([
                     ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", device.device_code),
                 ])
-                return try await accept(response, nonce: nil, previous: nil)
+                return try await accept(response, nonce: nil, previous: nil, signedInBy: .device)
             } catch IdentityError.upstreamRejected(_, let error, let description) {
                 switch error {
                 case "authorization_pending": continue

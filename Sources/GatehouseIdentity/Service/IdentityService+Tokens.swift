@@ -119,6 +119,7 @@ extension IdentityService {
         state.withLock { state in
             guard state.principal == principal else { return }
             state.principal = nil
+            state.authentication = nil
             state.memory = [:]
             state.refresh = RefreshBackoff()
             state.lastError = "the IdP ended the session (invalid_grant: the refresh token was revoked or expired); sign in again with `gatehouse login`"
@@ -126,7 +127,8 @@ extension IdentityService {
     }
 
     /// Verifies and stores a token answer; returns the person it is for.
-    func accept(_ response: TokenResponse, nonce: String?, previous: TokenStore.Session?) async throws -> Principal {
+    /// `signedInBy` names the flow of a fresh sign-in; nil for a refresh.
+    func accept(_ response: TokenResponse, nonce: String?, previous: TokenStore.Session?, signedInBy method: LoginMethod? = nil) async throws -> Principal {
         let now = clock.now
         // RFC 6749 §7.1: a client must not use a token type it does not understand. A DPoP token
         // handed out as Bearer would fail (or worse, be accepted without its proof) downstream.
@@ -136,12 +138,14 @@ extension IdentityService {
         let lifetime = try UpstreamNumbers.lifetime(response.expires_in, field: "expires_in")  // before anything is verified or stored
         var principal = previous?.principal
         var idToken: IssuedToken?
+        var authentication: Authentication?
         if let raw = response.id_token {
             let verified = try await verifier.verify(raw, nonce: nonce, now: now)
             if let previous, previous.principal.subject != verified.principal.subject {
                 throw IdentityError.loginFailed("the refreshed ID token is for a different subject")
             }
             principal = verified.principal
+            if let method { authentication = Authentication(at: min(verified.authTime ?? now, now), method: method) }
             idToken = IssuedToken(
                 value: raw, tokenType: GoogleTokenExchange.idTokenType, issuedAt: min(verified.issuedAt, now),
                 expiresAt: verified.expiresAt, chain: [verified.principal.displayName])
@@ -150,10 +154,13 @@ extension IdentityService {
         let access = IssuedToken(
             value: response.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: [principal.displayName, "idp"])
         let switching = state.withLock { $0.principal != principal }
-        try await tokens.saveSession(principal, refreshToken: response.refresh_token ?? previous?.refreshToken, now: now)
+        try await tokens.saveSession(
+            principal, refreshToken: response.refresh_token ?? previous?.refreshToken, authentication: authentication ?? previous?.authentication, now: now)
         state.withLock { state in
             if switching { state.memory = [:] }
             state.principal = principal
+            if let authentication { state.authentication = authentication }
+            if switching && authentication == nil { state.authentication = nil }
             if previous == nil {
                 // A fresh sign-in: earlier refresh failures no longer apply.
                 state.refresh.succeeded()

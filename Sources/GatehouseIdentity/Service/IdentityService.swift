@@ -12,6 +12,8 @@ import Synchronization
 public final class IdentityService: Sendable {
     struct State: Sendable {
         var principal: Principal?
+        /// The sign-in that started the current session.
+        var authentication: Authentication?
         var offlineSince: Date?
         var lastError: String?
         var logins: [String: LoginProgress] = [:]
@@ -83,11 +85,16 @@ public final class IdentityService: Sendable {
             state.withLock { $0.lastError = "\(StoredIdentityError.unreadableSession)" }
             return reason
         }
-        state.withLock { $0.principal = session?.principal }
+        state.withLock {
+            $0.principal = session?.principal
+            $0.authentication = session?.authentication
+        }
         if let session, session.principalWasInClear {
             let tokens = self.tokens
             let now = clock.now
-            Task { try? await tokens.saveSession(session.principal, refreshToken: session.refreshToken, now: now) }
+            Task {
+                try? await tokens.saveSession(session.principal, refreshToken: session.refreshToken, authentication: session.authentication, now: now)
+            }
         }
         return nil
     }
@@ -95,6 +102,11 @@ public final class IdentityService: Sendable {
     /// The verified signed-in person, or nil.
     public func currentPrincipal() -> Principal? {
         state.withLock { $0.principal }
+    }
+
+    /// The signed-in person's last sign-in at the IdP (kept with the session), for step-up checks.
+    public func lastAuthentication() -> Authentication? {
+        state.withLock { $0.principal == nil ? nil : $0.authentication }
     }
 
     /// Revokes the refresh token at the IdP where it can (RFC 7009) and forgets every token.
@@ -116,6 +128,7 @@ public final class IdentityService: Sendable {
         oauth.forget()
         state.withLock { state in
             state.principal = nil
+            state.authentication = nil
             state.memory = [:]
             state.offlineSince = nil
             state.lastError = nil

@@ -2,6 +2,13 @@ import Foundation
 import GatehouseCore
 
 /// How a person signs in.
+/// When and how the signed-in person last proved who they are at the IdP (a sign-in, not a refresh).
+public struct Authentication: Sendable, Equatable {
+    /// The ID token's `auth_time`, else when the sign-in finished.
+    public var at: Date
+    public var method: LoginMethod
+}
+
 public enum LoginMethod: String, Sendable, Codable, CaseIterable {
     /// Authorization code + PKCE with a loopback redirect (a browser on this machine).
     case loopback

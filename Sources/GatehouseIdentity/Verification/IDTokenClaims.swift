@@ -15,6 +15,8 @@ struct IDTokenClaims: JWTPayload {
     var iat: IssuedAtClaim?
     var nbf: NotBeforeClaim?
     var nonce: String?
+    /// When the person last authenticated at the IdP (OIDC Core §2), in seconds since 1970.
+    var auth_time: Double?
     var email: String?
     var name: String?
     var groups: [String]?

@@ -37,7 +37,8 @@ struct IDTokenVerifier: Sendable {
             principal: Principal(
                 subject: claims.sub.value, issuer: claims.iss.value, email: claims.email, name: claims.name,
                 groups: claims.groups ?? []),
-            expiresAt: claims.exp.value, issuedAt: claims.iat?.value ?? now)
+            expiresAt: claims.exp.value, issuedAt: claims.iat?.value ?? now,
+            authTime: claims.auth_time.flatMap { $0.isFinite ? Date(timeIntervalSince1970: $0) : nil })
     }
 
     private func verifySignature(_ token: String, kid: String?) async throws -> IDTokenClaims {
@@ -99,4 +100,6 @@ struct VerifiedIDToken: Sendable {
     var principal: Principal
     var expiresAt: Date
     var issuedAt: Date
+    /// `auth_time`, when the IdP sent it.
+    var authTime: Date?
 }

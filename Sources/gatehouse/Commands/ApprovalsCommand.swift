@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
+import GatehouseRPC
 
 /// `gatehouse approvals`: what waits for a person's yes.
 struct ApprovalsCommand: ParsableCommand {
@@ -48,9 +49,23 @@ struct ApproveCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The approval id from `gatehouse approvals`.") var id: String
+    @Flag(help: "When the action needs a fresh sign-in (oversight.step_up), use the device flow for it.") var device = false
+    @Flag(help: "When the action needs a fresh sign-in, print its URL instead of opening a browser.") var noBrowser = false
 
     func run() throws {
-        ApprovalDecision.print(try global.call("approval.approve", ["id": .string(id)]), json: global.json)
+        let params: JSONValue = ["id": .string(id)]
+        do {
+            ApprovalDecision.print(try global.connect().call("approval.approve", params: params), json: global.json)
+        } catch RPCClientError.rpc(let error) where error.data?["reason"] == "step_up_required" {
+            // Sensitive approvals need the person to prove who they are now, at the IdP.
+            Output.error(error.message.components(separatedBy: ". `gatehouse approve").first ?? error.message)
+            Output.error("signing in again first…")
+            let status = try SignIn.run(global, device: device, noBrowser: noBrowser, fresh: true)
+            Output.error("signed in as \(SignIn.name(of: status))")
+            ApprovalDecision.print(try global.call("approval.approve", params), json: global.json)
+        } catch let error as RPCClientError {
+            throw CLIFailure(error)
+        }
     }
 }
 

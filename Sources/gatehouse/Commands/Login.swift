@@ -11,7 +11,20 @@ struct Login: ParsableCommand {
     @Flag(help: "Print the URL instead of opening a browser.") var noBrowser = false
 
     func run() throws {
-        let challenge = try global.call("auth.login.start", ["method": .string(device ? "device" : "loopback")])
+        let status = try SignIn.run(global, device: device, noBrowser: noBrowser)
+        if global.json { return Output.json(status) }
+        print("signed in as \(SignIn.name(of: status))")
+    }
+}
+
+/// One sign-in through the daemon, from start to signed in: shared by `login` and the step-up of `approve`.
+enum SignIn {
+    /// Starts the flow, shows the person what to open or type, and waits; answers the final `auth.login.status`.
+    /// With `fresh`, the IdP is asked to authenticate the person again.
+    static func run(_ global: GlobalOptions, device: Bool, noBrowser: Bool, fresh: Bool = false) throws -> JSONValue {
+        var params: [String: JSONValue] = ["method": .string(device ? "device" : "loopback")]
+        if fresh { params["fresh"] = true }
+        let challenge = try global.call("auth.login.start", .object(params))
         guard let id = challenge["id"]?.stringValue, let url = challenge["url"]?.stringValue else {
             throw CLIFailure("the daemon's answer to auth.login.start has no id/url")
         }
@@ -32,16 +45,16 @@ struct Login: ParsableCommand {
         while true {
             let status = try global.call("auth.login.status", ["id": .string(id)])
             switch status["state"]?.stringValue {
-            case "signed_in":
-                if global.json { return Output.json(status) }
-                print("signed in as \(safe(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?"))")
-                return
-            case "failed":
-                throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .denied)
-            default:
-                Thread.sleep(forTimeInterval: 1)
+            case "signed_in": return status
+            case "failed": throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .denied)
+            default: Thread.sleep(forTimeInterval: 1)
             }
         }
+    }
+
+    /// Who a final status says is signed in, fit to print.
+    static func name(of status: JSONValue) -> String {
+        TerminalText.sanitized(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?")
     }
 }
 
