@@ -14,7 +14,7 @@ public struct IdentityComponent: BrokerComponent {
     let events: BrokerEvents
 
     /// Builds the service from the `identity.*` keys; without an issuer the methods explain how to configure one.
-    public init(context: BrokerContext) throws {
+    public init(context: BrokerContext, looker: (any LookerCredentialSource)? = nil) throws {
         events = context.events
         guard let configuration = try IdentitySettings.configuration(from: context.config) else {
             service = nil
@@ -22,7 +22,7 @@ public struct IdentityComponent: BrokerComponent {
         }
         let service = try IdentityService(
             configuration: configuration, store: context.store, http: context.http,
-            keySource: context.sealingKey, logger: context.logger)
+            keySource: context.sealingKey, looker: looker, logger: context.logger)
         try service.restore()
         self.service = service
     }
