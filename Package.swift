@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto],
+            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto, logging],
             swiftSettings: strict
         ),
         .testTarget(

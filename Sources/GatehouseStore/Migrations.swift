@@ -33,6 +33,7 @@ public enum SchemaMigrations {
         Migration(6, "approvals", PackageResources._006_approvals_sql),
         Migration(7, "clusters", PackageResources._007_clusters_sql),
         Migration(8, "identity_sealed_principal", PackageResources._008_identity_sealed_principal_sql),
+        Migration(10, "looker_service_credentials", PackageResources._010_looker_service_credentials_sql),
     ]
 
     /// The highest schema version this binary can read and write.

@@ -8,5 +8,10 @@ extension ConfigKeys {
         ConfigKey("looker.cache_max_bytes", .int(0...(1 << 40)), default: "67108864", "Most bytes of sealed dashboard data kept in the database; least recently used dashboards are evicted past it"),
         ConfigKey("looker.embed", .bool, default: "true", "Allow dashboard.embedUrl (needs Looker credentials that may create SSO embed URLs)"),
         ConfigKey("looker.embed_session_seconds", .int(60...86_400), default: "300", "Session length of SSO embed URLs"),
+        ConfigKey("looker.people", .choice(["embed", "service"]), default: "embed", "Whose Looker identity a person's reads run as: embed (their own embed user, external_user_id = IdP subject, attributes from the catalog; Looker applies their access filters) or service (everyone sees the service account's rows)"),
+        ConfigKey("looker.attribute_teams", .string, default: "gatehouse_teams", "Looker user attribute that receives the person's catalog team names (comma-separated); empty: not sent"),
+        ConfigKey("looker.attribute_entities", .string, default: "gatehouse_entities", "Looker user attribute that receives the entity refs the person's teams own (comma-separated); empty: not sent"),
+        ConfigKey("looker.rotate_every", .int(0...31_536_000), default: "0", "Seconds between rotations of the service account's credentials_api3 pair (new pair, log in, switch, delete the old; kept sealed in the database); 0: never"),
+        ConfigKey("looker.embed_models", .stringList, default: "", "LookML models every embed user may query (besides those their groups grant)"),
     ]
 }
