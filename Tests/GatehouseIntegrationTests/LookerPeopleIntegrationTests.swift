@@ -108,3 +108,68 @@ struct LookerPeopleIntegrationTests {
         await sandbox.stop()
     }
 }
+
+/// Audit on both sides and rotation in the daemon (issue 23).
+@Suite("Looker: audit on both sides, rotated service credentials", .serialized, .timeLimit(.minutes(4)))
+struct LookerAuditRotationIntegrationTests {
+    @Test func auditShowJoinsLookerHistoryAndRotatedSecretsStayOutOfDatabaseLogsAndAudit() async throws {
+        let sandbox = try await Sandbox.start()
+        LookerPeopleIntegrationTests.registerShared(in: sandbox)
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
+        try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        let daemon = try TestDaemon(config: """
+            identity:
+              issuer: \(sandbox.oidcIssuerURL.absoluteString)
+              client_id: gatehouse
+            catalog:
+              base_url: \(sandbox.backstageURL.absoluteString)
+              sync_interval_seconds: 0
+            looker:
+              base_url: \(sandbox.lookerURL.absoluteString)
+              client_id: looker-admin-id
+              client_secret_file: \(secret)
+              fresh_ttl: 0
+              rotate_every: 1
+            """)
+        try await daemon.start()
+        defer { daemon.stop() }
+        try await daemon.signIn(sandbox: sandbox, as: "alice")
+        _ = try await daemon.call("catalog.sync")
+
+        // Reads go on while the daemon rotates its service pair every second.
+        let rotated = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
+            _ = try await daemon.call("dashboard.get", ["entity": .string(LookerPeopleIntegrationTests.shared)])
+            let status = try await daemon.call("system.status")
+            return (status["components"]?["dashboards"]?["rotation"]?["rotations"]?.intValue ?? 0) >= 2
+        }
+        #expect(rotated)
+        #expect(!sandbox.looker.hasCredential(clientId: "looker-admin-id"), "the configured pair was rotated out and deleted")
+
+        let fetches = try await daemon.call("audit.query", ["method": "dashboard.get", "decision": "allow", "order": "desc", "limit": 50])
+        let records = fetches["records"]?.arrayValue ?? []
+        #expect(!records.isEmpty && records.allSatisfy { $0["outcome"] == "ok" }, "no read failed during the rotations")
+        let record = try #require(records.first { $0["detail"]?["lookerHistoryIds"] != nil })
+        let seq = try #require(record["seq"]?.intValue)
+        let shown = try await offPool { try daemon.cli(["audit", "show", String(seq)]) }
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("looker-embed:alice") && shown.stdout.contains("Looker System Activity history"), "\(shown.stdout)")
+        let embedId = try #require(sandbox.looker.embedUser(external: "alice")?.id)
+        let marked = shown.stdout.split(separator: "\n").filter { $0.hasPrefix("*") }
+        #expect(!marked.isEmpty && marked.allSatisfy { $0.contains(embedId) && ($0.contains("901") || $0.contains("902")) }, "\(shown.stdout)")
+        let json = try await offPool { try daemon.cli(["audit", "show", String(seq), "--json"]) }
+        #expect(json.stdout.contains("\"history.id\""))
+
+        // No issued secret anywhere on our side: database files, daemon log, audit export.
+        let export = try await offPool { try daemon.cli(["audit", "export"]) }
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes.append((try? Data(contentsOf: URL(fileURLWithPath: daemon.databasePath + suffix))) ?? Data()) }
+        let secrets = sandbox.looker.issuedSecrets
+        #expect(secrets.count >= 3)
+        for issued in secrets {
+            #expect(bytes.range(of: Data(issued.utf8)) == nil)
+            #expect(!daemon.log.contains(issued))
+            #expect(!export.stdout.contains(issued))
+        }
+        await sandbox.stop()
+    }
+}

@@ -59,6 +59,8 @@ final class LookerDirectory: Sendable {
         var nextUserId = 1000
         var nextCredentialId = 1
         var refuseNewCredentials: String?
+        /// Every secret ever issued, deleted pairs included (tests look for them where they must not be).
+        var issuedSecrets: [String] = []
     }
 
     /// The attributes the sandbox defines: teams (access filter of the shared KPI view) and owned entities.
@@ -98,6 +100,7 @@ final class LookerDirectory: Sendable {
         let credential = APICredential(id: String(state.nextCredentialId), userId: userId, clientId: clientId, secret: secret, createdAt: now)
         state.nextCredentialId += 1
         state.credentials[clientId] = credential
+        state.issuedSecrets.append(secret)
         return credential
     }
 
@@ -116,6 +119,9 @@ final class LookerDirectory: Sendable {
             return credential.userId
         }
     }
+
+    /// Every API secret this Looker ever issued.
+    var issuedSecrets: [String] { state.withLock { $0.issuedSecrets } }
 
     /// Whether a pair still exists (tests: the old pair is gone after a rotation).
     func hasCredential(clientId: String) -> Bool { state.withLock { $0.credentials[clientId] != nil } }

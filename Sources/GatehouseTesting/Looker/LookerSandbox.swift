@@ -90,6 +90,9 @@ public final class LookerSandbox: Sendable {
     /// Whether this `credentials_api3` client id still exists (a rotated-out pair must not).
     public func hasCredential(clientId: String) -> Bool { directory.hasCredential(clientId: clientId) }
 
+    /// Every `credentials_api3` secret this Looker ever issued, deleted pairs included.
+    public var issuedSecrets: [String] { directory.issuedSecrets }
+
     /// Whether this client id and secret log in now.
     public func credentialsLogIn(clientId: String, secret: String) -> Bool { directory.login(clientId: clientId, secret: secret) != nil }
 
