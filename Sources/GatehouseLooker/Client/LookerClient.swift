@@ -149,7 +149,7 @@ public final class LookerClient: Sendable {
         for (index, element) in elements.enumerated() {
             var tile = LookerTile(
                 id: element.id ?? "\(resource.id)-\(index + 1)", title: element.title, type: element.type, queryID: element.queryID,
-                fields: element.query?.fields ?? [], rows: nil)
+                fields: element.query?.fields ?? [], rows: nil, visualization: element.query?.vis_config?.type)
             switch results[index] {
             case .success(let rows)?:
                 tile.rows = rows

@@ -64,7 +64,21 @@ struct LookerCatalog: Sendable {
             "fields": .array(Self.tileFields(dashboard.view).map(JSONValue.string)),
             "filters": .object([:]), "sorts": [.string("\(dashboard.view).count desc")], "limit": "500",
             "client_id": .string("sandbox\(queryId)"), "slug": .string("q\(queryId)"),
+            "vis_config": ["type": .string(Self.visualization(ofQuery: queryId))],
         ]
+    }
+
+    /// Each tile's visualization type, so the terminal can draw every kind: bars, columns, lines, areas, a single value, a table.
+    static func visualization(ofQuery queryId: String) -> String {
+        switch queryId {
+        case "121": "looker_bar"
+        case "122": "looker_line"
+        case "341": "looker_column"
+        case "342": "looker_area"
+        case "901": "looker_grid"
+        case "902": "single_value"
+        default: queryId.hasSuffix("1") ? "looker_bar" : "table"
+        }
     }
 
     /// The fields a dashboard tile's query selects (the shared KPI view shows each row's team).

@@ -62,7 +62,8 @@ public final class LookerSandbox: Sendable {
                 "id": .string(id), "model": .string(model), "view": .string(view), "fields": .array(fields.map(JSONValue.string)),
                 "filters": .object(filters.mapValues(JSONValue.string)), "sorts": .array(sorts.map(JSONValue.string)),
                 "limit": limit.map { .string(String($0)) } ?? .null, "client_id": .string("sandbox\(id)"), "slug": .string(slug),
-                "pivots": .null, "fill_fields": [], "total": false, "row_total": .null, "vis_config": .null, "filter_config": .null,
+                "pivots": .null, "fill_fields": [], "total": false, "row_total": .null,
+                "vis_config": dashboardId == nil ? .null : ["type": .string(LookerCatalog.visualization(ofQuery: id))], "filter_config": .null,
                 "has_table_calculations": false, "url": .string("/explore/\(model)/\(view)?qid=\(slug)"),
                 "share_url": .string("/x/\(slug)"), "expanded_share_url": .null, "query_timezone": .null, "can": [:],
             ]
