@@ -65,6 +65,8 @@ public final class LookerServiceSession: LookerCredentialSource {
                 return token
             }
         } catch let error as LookerError {
+            // A login with a pair a rotation has just replaced (and deleted): use the new pair.
+            if case .loginRejected = error, credentials.clientID != pair.clientID { return try await token() }
             throw error
         } catch {
             throw .notConfigured("Looker service login failed: \(error)")
