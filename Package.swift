@@ -116,7 +116,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gatehouse",
-            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", grdb, argumentParser, logging],
+            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", grdb, argumentParser, logging],
             swiftSettings: strict
         ),
 
@@ -200,7 +200,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto],
+            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto, logging],
             swiftSettings: strict
         ),
         .testTarget(

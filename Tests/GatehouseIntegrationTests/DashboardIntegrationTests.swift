@@ -23,7 +23,7 @@ struct DashboardIntegrationTests {
         #expect(first["title"] == "Artist engagement")
         #expect(first["id"] == "12")
         #expect(first["stale"] == false && first["offline"] == false)
-        #expect(first["lookerUser"] == "looker:looker-admin-id")
+        #expect(first["lookerUser"] == "looker-embed:alice")  // her own embed user (looker.people: embed)
         #expect(first["tiles"]?.arrayValue?.first?["rows"]?.arrayValue?.first?["artists.name"] == "artists-1")
 
         // The CLI renders the tiles as tables.
@@ -52,7 +52,7 @@ struct DashboardIntegrationTests {
         #expect(records.first?["entity"] == .string(Self.notOwned))
         #expect(records.first?["principal"] == "alice@example.com")
         let allowed = try await daemon.call("audit.query", ["method": "dashboard.get", "decision": "allow"])
-        #expect(allowed["records"]?.arrayValue?.first?["detail"]?["lookerUser"] == "looker:looker-admin-id")
+        #expect(allowed["records"]?.arrayValue?.first?["detail"]?["lookerUser"] == "looker-embed:alice")
 
         // Looker down: the same dashboard, stale and offline, with the data of the last fetch before.
         // (The CLI calls above can outlast the 1 s freshness, so that fetch may be a refresh of the first.)

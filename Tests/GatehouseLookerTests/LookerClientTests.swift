@@ -67,7 +67,8 @@ struct LookerClientTests {
         let components = try #require(URLComponents(string: url))
         #expect(components.path.hasPrefix("/login/embed/"))
         #expect(components.path.contains("dashboards"))
-        #expect(components.queryItems?.first { $0.name == "external_user_id" }?.value == "alice")
+        // Signed embed URLs carry each user parameter JSON-encoded, as Looker's do.
+        #expect(components.queryItems?.first { $0.name == "external_user_id" }?.value == "\"alice\"")
         #expect(components.queryItems?.first { $0.name == "session_length" }?.value == "600")
     }
 

@@ -67,7 +67,10 @@ struct LookerSandboxTests {
             #expect(try await LoopbackHTTP.send("POST", sandbox.lookerURL.with("/api/4.0/login/101"), headers: bob).status == 403)
 
             let embed = try await LoopbackHTTP.postJSON(
-                sandbox.lookerURL.with("/api/4.0/embed/sso_url"), ["target_url": "https://looker.example.com/embed/dashboards/12", "external_user_id": "alice"],
+                sandbox.lookerURL.with("/api/4.0/embed/sso_url"), [
+                    "target_url": "https://looker.example.com/embed/dashboards/12", "external_user_id": "alice", "permissions": ["access_data"],
+                    "models": ["analytics"],
+                ],
                 headers: admin)
             #expect(embed.status == 200)
             #expect(embed.json?["url"]?.stringValue?.contains("/login/embed/") == true)
@@ -77,6 +80,35 @@ struct LookerSandboxTests {
 
             #expect(try await LoopbackHTTP.send("DELETE", sandbox.lookerURL.with("/api/4.0/logout"), headers: bob).status == 204)
             #expect(try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/dashboards/56"), headers: bob).status == 401)
+        }
+    }
+
+    @Test func nestedFieldsAccessFiltersAndHistory() async throws {
+        try await withManualSandbox { sandbox in
+            let alice = try await sandbox.lookerAuth(clientId: "alice-client-id", secret: "alice-client-secret")
+            let nested = try await LoopbackHTTP.get(
+                sandbox.lookerURL.with("/api/4.0/dashboards/90?fields=id,dashboard_elements(query_id,query(view))"), headers: alice)
+            #expect(nested.json?.objectValue?.keys.sorted() == ["dashboard_elements", "id"])
+            let element = try #require(nested.json?["dashboard_elements"]?.arrayValue?.first)
+            #expect(element.objectValue?.keys.sorted() == ["query", "query_id"])
+            #expect(element["query"]?.objectValue?.keys.sorted() == ["view"])
+            #expect(try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/dashboards/90?fields=id,(x"), headers: alice).status == 400)
+
+            // One shared dashboard, different rows: the KPI view's access filter reads gatehouse_teams.
+            let bob = try await sandbox.lookerAuth(clientId: "bob-client-id", secret: "bob-client-secret")
+            let aliceRows = try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/queries/901/run/json"), headers: alice).json?.arrayValue ?? []
+            let bobRows = try await LoopbackHTTP.get(sandbox.lookerURL.with("/api/4.0/queries/901/run/json"), headers: bob).json?.arrayValue ?? []
+            #expect(Set(aliceRows.compactMap { $0["kpis.team"]?.stringValue }) == ["team-a"])
+            #expect(Set(bobRows.compactMap { $0["kpis.team"]?.stringValue }) == ["team-b"])
+
+            // Looker's own record of both runs, readable by an admin only.
+            let history: JSONValue = [
+                "model": "system__activity", "view": "history", "fields": ["history.id", "user.id", "query.id"], "filters": ["query.id": "901"],
+            ]
+            #expect(try await LoopbackHTTP.postJSON(sandbox.lookerURL.with("/api/4.0/queries/run/json"), history, headers: alice).status == 403)
+            let admin = try await sandbox.lookerAuth(clientId: "looker-admin-id", secret: "looker-admin-secret")
+            let runs = try await LoopbackHTTP.postJSON(sandbox.lookerURL.with("/api/4.0/queries/run/json"), history, headers: admin).json?.arrayValue ?? []
+            #expect(runs.compactMap { $0["user.id"]?.stringValue } == ["102", "101"])
         }
     }
 

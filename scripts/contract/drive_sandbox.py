@@ -77,8 +77,34 @@ def drive(c: Client) -> None:
     c.call("looker", "GET", "/api/4.0/queries/121/run/csv", headers=alice)
     host = urllib.parse.urlparse(c.urls["looker"]).netloc
     c.call("looker", "POST", "/api/4.0/embed/sso_url", headers=admin,
-           json_body={"target_url": f"https://{host}/embed/dashboards/12", "external_user_id": "alice", "session_length": 300})
+           json_body={"target_url": f"https://{host}/embed/dashboards/12", "external_user_id": "alice", "session_length": 300,
+                      "permissions": ["access_data"], "models": ["analytics"], "user_attributes": {"gatehouse_teams": "team-a"}})
     c.call("looker", "DELETE", "/api/4.0/logout", headers=alice, expect=(200, 204))
+    # Each person's embed user (issue 23): cookieless acquire, lookup, sudo; System Activity; credential rotation.
+    c.call("looker", "GET", "/api/4.0/groups?fields=id,name", headers=admin)
+    session = c.call("looker", "POST", "/api/4.0/embed/cookieless_session/acquire", headers=admin,
+                     json_body={"external_user_id": "bob", "first_name": "Bob", "group_ids": ["2"], "permissions": ["access_data"],
+                                "models": [], "user_attributes": {"gatehouse_teams": "team-b"}, "session_length": 300})[1]
+    c.call("looker", "DELETE", f"/api/4.0/embed/cookieless_session/{session['session_reference_token']}", headers=admin, expect=(204,))
+    bob_id = c.call("looker", "GET", "/api/4.0/users/credential/embed/bob?fields=id", headers=admin)[1]["id"]
+    bob = {"Authorization": f"token {c.call('looker', 'POST', f'/api/4.0/login/{bob_id}', headers=admin)[1]['access_token']}"}
+    c.call("looker", "GET", "/api/4.0/queries/901/run/json", headers=bob)
+    c.call("looker", "POST", "/api/4.0/queries/run/json", headers=admin,
+           json_body={"model": "system__activity", "view": "history", "fields": ["history.id", "query.id", "user.id"],
+                      "filters": {"query.id": "901"}, "sorts": ["history.id desc"], "limit": "10"})
+    me = c.call("looker", "GET", "/api/4.0/user?fields=id", headers=admin)[1]["id"]
+    pair = c.call("looker", "POST", f"/api/4.0/users/{me}/credentials_api3", headers=admin)[1]
+    c.call("looker", "GET", f"/api/4.0/users/{me}/credentials_api3?fields=id,client_id", headers=admin)
+    c.call("looker", "GET", f"/api/4.0/users/{me}/credentials_api3/{pair['id']}", headers=admin)
+    c.call("looker", "DELETE", f"/api/4.0/users/{me}/credentials_api3/{pair['id']}", headers=admin, expect=(204,))
+    # What a Looker user's script (looker-sdk) reads.
+    c.call("looker", "GET", "/api/4.0/dashboards?fields=id,title", headers=bob)
+    c.call("looker", "GET", "/api/4.0/dashboards/90/dashboard_elements?fields=id,query_id,query(model,view)", headers=bob)
+    c.call("looker", "GET", "/api/4.0/queries/901", headers=bob)
+    c.call("looker", "POST", "/api/4.0/queries", headers=bob, json_body={"model": "analytics", "view": "kpis", "fields": ["kpis.name"]})
+    c.call("looker", "GET", "/api/4.0/user_attributes", headers=admin)
+    c.call("looker", "GET", f"/api/4.0/users/{bob_id}", headers=admin)
+    c.call("looker", "GET", f"/api/4.0/users/{bob_id}/attribute_values", headers=admin)
 
     # OIDC provider: discovery, keys, device grant, code grant with PKCE, refresh, userinfo, revoke, logout
     c.call("oidc", "GET", "/.well-known/openid-configuration")

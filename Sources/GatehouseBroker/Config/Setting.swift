@@ -16,9 +16,9 @@ public struct Setting<Value: Sendable>: Sendable {
 }
 
 extension Setting where Value == String? {
-    /// Free text (a client id, an audience); unset or empty reads as nil.
-    public static func text(_ path: String, _ summary: String) -> Self {
-        .init(ConfigKey(path, .string, default: nil, summary)) { $0.nonEmpty }
+    /// Free text (a client id, an audience); empty reads as nil, so a default can be turned off with "".
+    public static func text(_ path: String, default value: String? = nil, _ summary: String) -> Self {
+        .init(ConfigKey(path, .string, default: value, summary)) { $0.nonEmpty }
     }
 
     /// A file path; unset or empty reads as nil.

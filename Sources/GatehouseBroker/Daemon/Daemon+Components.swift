@@ -2,6 +2,7 @@ import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
 import GatehouseIdentity
+import GatehouseLooker
 import GatehousePolicy
 import GatehouseOversight
 
@@ -12,7 +13,9 @@ extension Daemon {
     /// `context.events`, not through references to each other.
     static func makeComponents(_ context: BrokerContext) throws -> [any BrokerComponent] {
         var components: [any BrokerComponent] = []
-        let identity = try IdentityComponent(context: context)
+        // `token print --audience looker` gives the person's own embed-user token, once the looker component fills the slot.
+        let lookerTokens = LookerTokenSlot()
+        let identity = try IdentityComponent(context: context, looker: lookerTokens)
         components.append(identity)
         // catalog + policy
         let catalogReader = CatalogReader(store: context.store)
@@ -21,7 +24,7 @@ extension Daemon {
         let catalog = try CatalogComponent(context: context, principal: signedIn)
         components += [catalog, policy]
         // looker
-        components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader))
+        components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader, tokens: lookerTokens))
         // oversight (before dataproc: the jobs component takes it as its ApprovalGate)
         let oversight = try OversightComponent(
             context: context, catalog: catalogReader, principal: signedIn, authentication: identity.service.map { service in { @Sendable in service.lastAuthentication() } })

@@ -4,6 +4,7 @@ import GatehouseCore
 import GatehouseLooker
 import GatehouseRPC
 import GatehouseStore
+import GatehouseAudit
 
 /// The `dashboard.*` RPC methods.
 struct DashboardMethods {
@@ -22,13 +23,13 @@ struct DashboardMethods {
                 params: CatalogMethods.schema(["entity": entity], required: ["entity"]),
                 handler: .async { call in
                     let params: EntityParams = try call.decodeParams()
-                    let (ref, ids, _) = try await component.authorizedDashboardIDs(call, entity: params.entity)
+                    let (ref, ids, principal) = try await component.authorizedDashboardIDs(call, entity: params.entity)
                     let service = try component.dashboards()
-                    let cached = try await service.cachedEntries()
+                    let cached = try await service.cachedEntries(for: principal)
                     var titles: [String: String] = [:]
                     for dashboardID in ids where cached[dashboardID] != nil {
                         titles[dashboardID] = try? await service.cache.read(
-                            DashboardCacheKey(lookerUser: service.client.lookerUser, dashboardID: dashboardID), now: Date())?.dashboard.title
+                            DashboardCacheKey(lookerUser: service.client.lookerUser(for: principal), dashboardID: dashboardID), now: Date())?.dashboard.title
                     }
                     let rows: [JSONValue] = ids.map { dashboardID in
                         [
@@ -48,10 +49,25 @@ struct DashboardMethods {
                     let service = try component.dashboards()
                     call.annotations.update {
                         $0.detail["dashboardId"] = .string(dashboardID)
-                        $0.detail["lookerUser"] = .string(service.client.lookerUser)
+                        $0.detail["lookerUser"] = .string(service.client.lookerUser(for: principal))
                     }
                     let answer = try await service.dashboard(dashboardID, for: principal)
-                    call.annotations.update { $0.detail["cache"] = .string(answer.offline ? "offline" : answer.source.rawValue) }
+                    let queryIds = answer.dashboard.tiles.compactMap(\.queryID)
+                    let lookerUserId = service.people?.lookerUserId(for: principal)
+                    // What Looker ran just now, by its history ids (best effort: the answer does not wait on a failure).
+                    var historyIds: [JSONValue] = []
+                    if answer.source == .fetched, let activity = component.activity,
+                        let rows = try? await activity.history(queryIds: queryIds, userId: lookerUserId, limit: queryIds.count)
+                    {
+                        historyIds = rows.compactMap { $0["history.id"] }
+                    }
+                    call.annotations.update {
+                        $0.detail["cache"] = .string(answer.offline ? "offline" : answer.source.rawValue)
+                        // Looker's own ids for what ran, so `audit show` can find Looker's record of it.
+                        $0.detail["lookerQueryIds"] = .array(queryIds.map(JSONValue.string))
+                        if let lookerUserId { $0.detail["lookerUserId"] = .string(lookerUserId) }
+                        if !historyIds.isEmpty { $0.detail["lookerHistoryIds"] = .array(historyIds) }
+                    }
                     return try Self.json(answer, entity: ref)
                 }),
             RPCMethod("dashboard.embedUrl", summary: "A signed single-use Looker SSO embed URL of the dashboard for the signed-in user (when looker.embed allows).",
@@ -66,17 +82,41 @@ struct DashboardMethods {
                     let service = try component.dashboards()
                     call.annotations.update {
                         $0.detail["dashboardId"] = .string(dashboardID)
-                        $0.detail["lookerUser"] = .string(service.client.lookerUser)
+                        $0.detail["lookerUser"] = .string(service.client.lookerUser(for: principal))
                     }
                     let url = try await service.embedURL(dashboardID, for: principal, sessionSeconds: component.embedSessionSeconds)
                     // The URL logs its holder in to Looker: it goes to the caller, never to the audit detail.
                     return [
                         "entity": .string(ref.description), "id": .string(dashboardID), "url": .string(url),
-                        "sessionSeconds": .int(Int64(component.embedSessionSeconds)), "lookerUser": .string(service.client.lookerUser),
+                        "sessionSeconds": .int(Int64(component.embedSessionSeconds)), "lookerUser": .string(service.client.lookerUser(for: principal)),
                     ]
+                }),
+            RPCMethod("dashboard.lookerHistory", summary: "Looker's own record (System Activity history) of the queries an audited dashboard fetch ran, for `audit show`.",
+                params: CatalogMethods.schema(["seq": ["type": "integer", "minimum": 1, "description": "the audit record's seq"]], required: ["seq"]),
+                handler: .async { call in
+                    let params: HistoryParams = try call.decodeParams()
+                    let record = try await component.auditRecord(seq: params.seq)
+                    guard let activity = component.activity else {
+                        throw RPCError(.conflict, reason: "looker_not_configured", message: "set looker.base_url to read Looker's history")
+                    }
+                    let detail = record["detail"] ?? .null
+                    let queryIds = (detail["lookerQueryIds"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    guard !queryIds.isEmpty else {
+                        throw RPCError(.notFound, reason: "no_looker_queries", message: "audit record \(params.seq) names no Looker queries (only dashboard fetches do)")
+                    }
+                    let rows = try await activity.history(queryIds: queryIds, userId: detail["lookerUserId"]?.stringValue)
+                    let recorded = Set((detail["lookerHistoryIds"]?.arrayValue ?? []).map(\.canonicalString))
+                    let marked: [JSONValue] = rows.map { row in
+                        var members = row.objectValue ?? [:]
+                        members["matchesRecord"] = .bool(recorded.contains(row["history.id"]?.canonicalString ?? "-"))
+                        return .object(members)
+                    }
+                    return ["record": record, "looker": .array(marked), "fields": .array(LookerActivity.fields.map(JSONValue.string))]
                 }),
         ]
     }
+
+    private struct HistoryParams: Decodable { var seq: Int64 }
 
     /// The requested id if the entity names it, else the entity's first dashboard.
     static func choose(_ requested: String?, among ids: [String], entity: EntityRef) throws(RPCError) -> String {

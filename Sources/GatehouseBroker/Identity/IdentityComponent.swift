@@ -16,7 +16,7 @@ public struct IdentityComponent: BrokerComponent {
     let events: BrokerEvents
 
     /// Builds the service from the `identity.*` keys; without an issuer the methods explain how to configure one.
-    public init(context: BrokerContext) throws {
+    public init(context: BrokerContext, looker: (any LookerCredentialSource)? = nil) throws {
         events = context.events
         guard let configuration = try IdentitySettings.configuration(from: context.config) else {
             service = nil
@@ -24,7 +24,7 @@ public struct IdentityComponent: BrokerComponent {
         }
         let service = try IdentityService(
             configuration: configuration, store: context.store, http: context.http,
-            keySource: context.sealingKey, logger: context.logger)
+            keySource: context.sealingKey, looker: looker, logger: context.logger)
         if let reason = try service.restore() {
             // Said once in the trail: the person must sign in again, and nothing else was touched
             // (the audit log and queued work stay; queued jobs wait for the new sign-in).

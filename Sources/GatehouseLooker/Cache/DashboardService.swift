@@ -12,6 +12,8 @@ import Synchronization
 public final class DashboardService: Sendable {
     /// The Looker API client.
     public let client: LookerClient
+    /// Each person's own embed user; nil when every read runs as the service account.
+    public let people: LookerEmbedUsers?
     /// The SQLite cache.
     public let cache: DashboardCache
     /// How long a fetched copy counts as fresh.
@@ -25,10 +27,11 @@ public final class DashboardService: Sendable {
 
     /// A service fetching through `client` into `cache`.
     public init(
-        client: LookerClient, cache: DashboardCache, http: HTTPClient, freshFor: TimeInterval,
+        client: LookerClient, cache: DashboardCache, http: HTTPClient, freshFor: TimeInterval, people: LookerEmbedUsers? = nil,
         clock: any IdentityClock = SystemIdentityClock(), logger: Logger = Logger(label: "gatehouse.looker")
     ) {
         self.client = client
+        self.people = people
         self.cache = cache
         self.http = http
         self.freshFor = freshFor
@@ -38,25 +41,37 @@ public final class DashboardService: Sendable {
 
     /// The dashboard `id` for `principal`, from the cache when it can be, else from Looker.
     public func dashboard(_ id: String, for principal: Principal) async throws(LookerError) -> DashboardAnswer {
-        let key = DashboardCacheKey(lookerUser: client.lookerUser, dashboardID: id)
+        let key = DashboardCacheKey(lookerUser: client.lookerUser(for: principal), dashboardID: id)
         let now = clock.now
         if let cached = try await cache.read(key, now: now) {
             let age = now.timeIntervalSince(cached.fetchedAt)
-            if age < freshFor { return answer(cached, .fresh) }
+            if age < freshFor { return answer(cached, .fresh, key) }
             refreshInBackground(key, for: principal)
-            return answer(cached, .stale)
+            return answer(cached, .stale, key)
         }
         do {
-            return answer(try await fetch(key, for: principal), .fetched)
+            return answer(try await fetch(key, for: principal), .fetched, key)
         } catch let error where error.isUnavailable {
             throw .notAvailableOffline(dashboardID: id, detail: error.description)
         }
     }
 
-    /// The cached copy's summary for listings (no Looker call, no seal opened).
-    public func cachedEntries() async throws(LookerError) -> [String: CacheEntrySummary] {
-        let mine = try await cache.entries().filter { $0.key.lookerUser == client.lookerUser }
+    /// The person's cached copies' summaries for listings (no Looker call, no seal opened).
+    public func cachedEntries(for principal: Principal) async throws(LookerError) -> [String: CacheEntrySummary] {
+        let lookerUser = client.lookerUser(for: principal)
+        let mine = try await cache.entries().filter { $0.key.lookerUser == lookerUser }
         return Dictionary(mine.map { ($0.key.dashboardID, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Every cached copy's summary (status).
+    public func allCachedEntries() async throws(LookerError) -> [CacheEntrySummary] { try await cache.entries() }
+
+    /// Drops everything cached for the person and their Looker token: their attributes changed, so what they may see did too.
+    public func invalidate(_ principal: Principal) async throws(LookerError) {
+        let lookerUser = client.lookerUser(for: principal)
+        client.forgetToken(for: principal)
+        for entry in try await cache.entries() where entry.key.lookerUser == lookerUser { try await cache.remove(entry.key) }
+        logger.info("Looker attributes changed; the person's cached dashboards were dropped", metadata: ["lookerUser": "\(lookerUser)"])
     }
 
     /// Whether Looker is known to be unreachable now.
@@ -71,19 +86,22 @@ public final class DashboardService: Sendable {
 
     /// An SSO embed URL; the dashboard's model comes from the cache when known.
     public func embedURL(_ id: String, for principal: Principal, sessionSeconds: Int) async throws(LookerError) -> String {
-        let key = DashboardCacheKey(lookerUser: client.lookerUser, dashboardID: id)
+        let key = DashboardCacheKey(lookerUser: client.lookerUser(for: principal), dashboardID: id)
         // SSO embedding grants models by name: take the dashboard's from the cache, else fetch it (which caches it).
         var model = try await cache.read(key, now: clock.now)?.dashboard.model
         if model == nil { model = try await dashboard(id, for: principal).dashboard.model }
         return try await track { () async throws(LookerError) in
-            try await client.embedURL(dashboardID: id, model: model, for: principal, sessionSeconds: sessionSeconds)
+            if let people {
+                return try await people.embedURL(dashboardID: id, model: model, for: principal, sessionSeconds: sessionSeconds)
+            }
+            return try await client.embedURL(dashboardID: id, model: model, for: principal, sessionSeconds: sessionSeconds)
         }
     }
 
-    private func answer(_ cached: CachedDashboard, _ source: DashboardAnswer.Source) -> DashboardAnswer {
+    private func answer(_ cached: CachedDashboard, _ source: DashboardAnswer.Source, _ key: DashboardCacheKey) -> DashboardAnswer {
         DashboardAnswer(
             dashboard: cached.dashboard, json: cached.json, fetchedAt: cached.fetchedAt, source: source, offline: source != .fetched && isOffline,
-            lookerUser: client.lookerUser)
+            lookerUser: key.lookerUser)
     }
 
     /// Fetches and caches, sharing the work with any fetch of the same dashboard in flight.

@@ -13,8 +13,9 @@ public final class LookerClient: Sendable {
     /// The circuit-breaker name of every Looker call.
     public static let upstream = "looker"
 
-    /// The Looker identity calls run as, for audit records and cache partitioning.
+    /// The Looker identity calls run as when they do not depend on the person (the service account's).
     public let lookerUser: String
+    private let identity: @Sendable (Principal) -> String
     let apiURL: String
     private let http: HTTPClient
     private let source: any LookerCredentialSource
@@ -27,13 +28,22 @@ public final class LookerClient: Sendable {
     /// A client for the Looker instance at `baseURL` (the API is under `/api/4.0`), acting as `lookerUser`.
     public init(
         http: HTTPClient, baseURL: String, credentials source: any LookerCredentialSource, lookerUser: String,
-        clock: any IdentityClock = SystemIdentityClock()
+        identity: (@Sendable (Principal) -> String)? = nil, clock: any IdentityClock = SystemIdentityClock()
     ) {
         self.http = http
         self.apiURL = Self.apiURL(baseURL)
         self.source = source
         self.lookerUser = lookerUser
+        self.identity = identity ?? { _ in lookerUser }
         self.clock = clock
+    }
+
+    /// The Looker identity `principal`'s calls run as, for audit records and cache partitioning.
+    public func lookerUser(for principal: Principal) -> String { identity(principal) }
+
+    /// Forgets the person's cached token, so the next call gets one that reflects their current attributes.
+    public func forgetToken(for principal: Principal) {
+        tokens.withLock { $0[principal.subject] = nil }
     }
 
     /// A client that logs in with API3 credentials.
@@ -139,7 +149,7 @@ public final class LookerClient: Sendable {
         for (index, element) in elements.enumerated() {
             var tile = LookerTile(
                 id: element.id ?? "\(resource.id)-\(index + 1)", title: element.title, type: element.type, queryID: element.queryID,
-                fields: element.query?.fields ?? [], rows: nil)
+                fields: element.query?.fields ?? [], rows: nil, visualization: element.query?.vis_config?.type)
             switch results[index] {
             case .success(let rows)?:
                 tile.rows = rows
@@ -216,7 +226,7 @@ public final class LookerClient: Sendable {
     }
 
     /// Throws for any non-2xx answer, sorted into what a caller can act on.
-    private static func check(_ response: HTTPResponse) throws(LookerError) {
+    static func check(_ response: HTTPResponse) throws(LookerError) {
         guard !response.isSuccess else { return }
         let message = (try? response.decode(LookerErrorBody.self).message) ?? "no message"
         switch response.status {

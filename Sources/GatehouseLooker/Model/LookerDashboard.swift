@@ -35,9 +35,14 @@ public struct LookerTile: Codable, Sendable, Equatable {
     public var rows: [JSONValue]?
     /// Why the rows are missing although the tile has a query (e.g. the Looker user may not run it).
     public var error: String?
+    /// Looker's visualization type (`query.vis_config.type`: looker_bar, looker_line, single_value, …), for drawing it.
+    public var visualization: String?
 
     /// A tile with every field given.
-    public init(id: String, title: String?, type: String?, queryID: String?, fields: [String], rows: [JSONValue]?, error: String? = nil) {
+    public init(
+        id: String, title: String?, type: String?, queryID: String?, fields: [String], rows: [JSONValue]?, error: String? = nil,
+        visualization: String? = nil
+    ) {
         self.id = id
         self.title = title
         self.type = type
@@ -45,5 +50,6 @@ public struct LookerTile: Codable, Sendable, Equatable {
         self.fields = fields
         self.rows = rows
         self.error = error
+        self.visualization = visualization
     }
 }

@@ -2,7 +2,12 @@
 struct LookerDashboardResource: Decodable {
     struct Folder: Decodable { var name: String? }
     struct Model: Decodable { var id: String? }
-    struct Query: Decodable { var fields: [String]? }
+    struct VisConfig: Decodable { var type: String? }
+    struct Query: Decodable {
+        var fields: [String]?
+        /// Looker's free-form visualization settings; only its `type` (looker_bar, single_value, …) is read.
+        var vis_config: VisConfig?
+    }
     struct ResultMaker: Decodable { var query_id: String? }
     struct Element: Decodable {
         var id: String?

@@ -41,6 +41,17 @@ public final class BackstageCatalogSandbox: Sendable {
         }
     }
 
+    /// Registers `entity` (a raw Backstage entity), replacing one with the same ref, as adding a
+    /// catalog-info.yaml would.
+    public func register(_ entity: JSONValue) {
+        let key = EntityRef(of: entity)?.key
+        current.withLock { current in
+            current.raw.removeAll { EntityRef(of: $0)?.key == key }
+            current.raw.append(entity)
+            current.index = CatalogIndex(rawEntities: current.raw)
+        }
+    }
+
     /// How many entities the catalog holds.
     public var entityCount: Int { index.entities.count }
 

@@ -1,7 +1,8 @@
 import GatehouseCore
 
 /// The Looker content the sandbox serves: folders, dashboards (ids 12, 34, 56, 78, 90, matching
-/// the demo org's `looker.com/dashboard-ids`), their queries, and who may see which folder.
+/// the demo org's `looker.com/dashboard-ids`), their queries, the rows of each view and the
+/// access filters on them. Who may see which folder is `LookerDirectory`'s.
 struct LookerCatalog: Sendable {
     struct Folder: Sendable {
         var id: String
@@ -16,24 +17,17 @@ struct LookerCatalog: Sendable {
         var view: String
     }
 
-    struct User: Sendable {
-        var id: String
-        var name: String
-        var email: String
-        var isAdmin: Bool
-        var folderIds: Set<String>
-    }
-
     var folders: [String: Folder]
     var dashboards: [String: Dashboard]
-    var users: [String: User]
 
-    /// Folders a group's members may see, by group name.
-    static let teamFolders: [String: String] = ["team-a": "10", "team-b": "20"]
-    static let sharedFolder = "1"
+    /// LookML access filters of the sandbox's views: `view` rows are kept only where `field`'s
+    /// value is in the user's `attribute` (a comma list; `%` matches every value).
+    static let accessFilters: [String: (field: String, attribute: String)] = ["kpis": ("kpis.team", "gatehouse_teams")]
+    /// The teams of the shared KPI view's rows.
+    static let kpiTeams = ["team-a", "team-b"]
 
-    /// The seed content plus one Looker user per sandbox user with a `lookerUserId`.
-    static func seed(users: [SandboxUser]) -> LookerCatalog {
+    /// The seed content.
+    static func seed() -> LookerCatalog {
         let folders = [
             Folder(id: "1", name: "Shared"), Folder(id: "10", name: "Team A"), Folder(id: "20", name: "Team B"),
             Folder(id: "30", name: "Finance"),
@@ -45,17 +39,16 @@ struct LookerCatalog: Sendable {
             Dashboard(id: "78", title: "Finance P&L", folderId: "30", model: "finance", view: "ledger"),
             Dashboard(id: "90", title: "Company KPIs", folderId: "1", model: "analytics", view: "kpis"),
         ]
-        var lookerUsers = [User(id: "1", name: "Looker Admin", email: "admin@example.com", isAdmin: true, folderIds: Set(folders.map(\.id)))]
-        for user in users {
-            guard let id = user.lookerUserId else { continue }
-            let visible = user.groups.compactMap { Self.teamFolders[$0] }
-            lookerUsers.append(User(id: id, name: user.name, email: user.email, isAdmin: false, folderIds: Set([sharedFolder] + visible)))
-        }
         return LookerCatalog(
             folders: Dictionary(uniqueKeysWithValues: folders.map { ($0.id, $0) }),
-            dashboards: Dictionary(uniqueKeysWithValues: dashboards.map { ($0.id, $0) }),
-            users: Dictionary(lookerUsers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
+            dashboards: Dictionary(uniqueKeysWithValues: dashboards.map { ($0.id, $0) }))
     }
+
+    /// The model a view belongs to (nil: no such explore).
+    func model(ofView view: String) -> String? { dashboards.values.first { $0.view == view }?.model }
+
+    /// Fields every sandbox view has.
+    static func fields(ofView view: String) -> [String] { ["\(view).name", "\(view).count", "\(view).team"] }
 
     /// The dashboard a query belongs to (query ids are dashboard id × 10 + element number).
     func dashboard(ofQuery queryId: String) -> Dashboard? {
@@ -68,17 +61,39 @@ struct LookerCatalog: Sendable {
         guard let dashboard = dashboard(ofQuery: queryId) else { return nil }
         return [
             "id": .string(queryId), "model": .string(dashboard.model), "view": .string(dashboard.view),
-            "fields": [.string("\(dashboard.view).name"), .string("\(dashboard.view).count")],
+            "fields": .array(Self.tileFields(dashboard.view).map(JSONValue.string)),
             "filters": .object([:]), "sorts": [.string("\(dashboard.view).count desc")], "limit": "500",
             "client_id": .string("sandbox\(queryId)"), "slug": .string("q\(queryId)"),
+            "vis_config": ["type": .string(Self.visualization(ofQuery: queryId))],
         ]
     }
 
-    /// Deterministic result rows of a query.
-    func rows(ofQuery queryId: String, limit: Int) -> [[(field: String, value: JSONValue)]] {
-        guard let dashboard = dashboard(ofQuery: queryId), let seed = Int(queryId) else { return [] }
-        return (0..<min(limit, 5)).map { row in
-            [("\(dashboard.view).name", .string("\(dashboard.view)-\(row + 1)")), ("\(dashboard.view).count", .int(Int64((seed * 7 + row * 13) % 100)))]
+    /// Each tile's visualization type, so the terminal can draw every kind: bars, columns, lines, areas, a single value, a table.
+    static func visualization(ofQuery queryId: String) -> String {
+        switch queryId {
+        case "121": "looker_bar"
+        case "122": "looker_line"
+        case "341": "looker_column"
+        case "342": "looker_area"
+        case "901": "looker_grid"
+        case "902": "single_value"
+        default: queryId.hasSuffix("1") ? "looker_bar" : "table"
+        }
+    }
+
+    /// The fields a dashboard tile's query selects (the shared KPI view shows each row's team).
+    static func tileFields(_ view: String) -> [String] {
+        view == "kpis" ? ["kpis.team", "kpis.name", "kpis.count"] : ["\(view).name", "\(view).count"]
+    }
+
+    /// Every row of a view before access filters, with all its fields; `seed` varies the counts.
+    static func rows(ofView view: String, seed: Int) -> [[String: JSONValue]] {
+        // The shared view has rows of each team; the others belong to one team's folder.
+        let count = view == "kpis" ? 6 : 5
+        return (0..<count).map { row in
+            let team = view == "kpis" ? kpiTeams[row % kpiTeams.count] : ""
+            let name = view == "kpis" ? "\(team)-kpi-\(row / 2 + 1)" : "\(view)-\(row + 1)"
+            return ["\(view).name": .string(name), "\(view).count": .int(Int64((seed * 7 + row * 13) % 100)), "\(view).team": .string(team)]
         }
     }
 

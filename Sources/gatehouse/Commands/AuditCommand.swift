@@ -11,7 +11,7 @@ import GatehouseStore
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Query, verify and export the audit trail (works with the daemon stopped).",
-        subcommands: [Query.self, Verify.self, Export.self])
+        subcommands: [Query.self, Verify.self, Export.self, Show.self])
 
     /// Filters shared by `query` and `export`.
     struct Filters: ParsableArguments {
@@ -63,6 +63,65 @@ struct AuditCommand: ParsableCommand {
             }
             Output.table(["SEQ", "AT (UTC)", "WHO", "METHOD", "ENTITY", "DECISION", "OUTCOME", "REASON"], rows)
             if let next = page["nextCursor"]?.intValue { print("more: --cursor \(next)") }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One audit record; for a dashboard fetch, with Looker's own history (System Activity) of the queries it ran.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The record's seq.") var seq: Int64
+
+        func run() throws {
+            var query = AuditQuery()
+            query.cursor = seq - 1
+            query.limit = 1
+            let page = try AuditAccess(global: global).run(
+                method: "audit.query", params: try JSONValue(encoding: query), direct: { db in try AuditMethods.runQuery(query, db) })
+            guard let record = page["records"]?.arrayValue?.first, record["seq"]?.intValue == seq else {
+                throw CLIFailure("there is no audit record \(seq)")
+            }
+            // Looker's side needs the daemon (it holds the Looker session); our side does not.
+            var looker: JSONValue = .null
+            var lookerError: String?
+            if record["detail"]?["lookerQueryIds"] != nil {
+                do {
+                    looker = try global.call("dashboard.lookerHistory", ["seq": .int(seq)])["looker"] ?? .null
+                } catch {
+                    lookerError = "\(error)"
+                }
+            }
+            if global.json {
+                return Output.json(["record": record, "looker": looker, "lookerError": lookerError.map(JSONValue.string) ?? .null])
+            }
+            print("Gatehouse record \(seq)")
+            let peer = record["peer"]
+            let lines: [(String, JSONValue?)] = [
+                ("at", record["at"]), ("principal", record["principal"]), ("process", peer?["executable"]), ("pid", peer?["pid"]),
+                ("uid", peer?["uid"]), ("method", record["method"]), ("entity", record["entity"]), ("decision", record["decision"]),
+                ("outcome", record["outcome"]), ("looker user", record["detail"]?["lookerUser"]),
+                ("looker user id", record["detail"]?["lookerUserId"]), ("looker queries", record["detail"]?["lookerQueryIds"]),
+                ("looker history", record["detail"]?["lookerHistoryIds"]), ("cache", record["detail"]?["cache"]),
+            ]
+            for (name, value) in lines where value != nil && value != .null {
+                print("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + Output.cell(value))
+            }
+            guard record["detail"]?["lookerQueryIds"] != nil else { return }
+            print("")
+            if let lookerError {
+                print("Looker history: not available (\(lookerError))")
+                return
+            }
+            let rows = (looker.arrayValue ?? []).map { row -> [String] in
+                [
+                    row["matchesRecord"] == .bool(true) ? "*" : "", Output.cell(row["history.id"]), Output.cell(row["history.created_time"]),
+                    Output.cell(row["user.id"]), Output.cell(row["user.name"]), Output.cell(row["query.id"]), Output.cell(row["query.slug"]),
+                    Output.cell(row["query.model"]) + "/" + Output.cell(row["query.view"]), Output.cell(row["history.source"]),
+                    Output.cell(row["history.status"]),
+                ]
+            }
+            print("Looker System Activity history of these queries for this Looker user (* = this record's run)")
+            Output.table(["", "HISTORY", "CREATED (UTC)", "USER", "NAME", "QUERY", "SLUG", "EXPLORE", "SOURCE", "STATUS"], rows)
         }
     }
 

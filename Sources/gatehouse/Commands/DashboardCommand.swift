@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
+import GatehouseLooker
 
 /// `gatehouse dashboard`: an entity's Looker dashboards, served from the local cache when Looker is slow or away.
 struct DashboardCommand: ParsableCommand {
@@ -35,6 +36,8 @@ struct DashboardCommand: ParsableCommand {
             let dashboard = try global.call("dashboard.get", .object(params))
             if global.json { return Output.json(dashboard) }
             if csv { return DashboardRendering.csv(dashboard) }
+            // A terminal gets each tile drawn by its visualization type; pipes and files get plain tables.
+            if let width = Terminal.width { return DashboardRendering.charts(dashboard, width: width) }
             DashboardRendering.tables(dashboard)
         }
     }
@@ -72,6 +75,19 @@ enum DashboardRendering {
             guard let rows = tile["rows"]?.arrayValue else { print("(no query)"); continue }
             let fields = fields(of: tile)
             Output.table(fields, rows.map { row in fields.map { Output.cell(row[$0]) } })
+        }
+    }
+
+    /// Each tile drawn by its Looker visualization type, every line fitted to `width` (see `TileChart`).
+    static func charts(_ dashboard: JSONValue, width: Int) {
+        print(Terminal.fit("\(Output.cell(dashboard["title"])) (dashboard \(Output.cell(dashboard["id"]))) · \(Output.cell(dashboard["entity"]))", width))
+        print(Terminal.fit(freshness(dashboard), width))
+        for tile in dashboard["tiles"]?.arrayValue ?? [] {
+            print("")
+            print(Terminal.fit("## " + Output.cell(tile["title"]), width))
+            if let error = tile["error"]?.stringValue { print(Terminal.fit("(no rows: \(error))", width)); continue }
+            guard let rows = tile["rows"]?.arrayValue else { print("(no query)"); continue }
+            TileChart.render(visualization: tile["visualization"]?.stringValue, fields: fields(of: tile), rows: rows, width: width).forEach { print($0) }
         }
     }
 
