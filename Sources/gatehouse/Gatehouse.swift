@@ -20,7 +20,7 @@ struct Gatehouse: AsyncParsableCommand {
     /// Runs the command and maps failures to the documented exit codes (ArgumentParser's usage code is 64; ours is 2).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(ProcessArguments.current)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -41,6 +41,19 @@ struct ResilienceTests {
         #expect(try !breaker.acquire("idp").isProbe)
     }
 
+    @Test("An open circuit probes at once when the wall clock was set back past its retry time")
+    func clockSetBack() throws {
+        let clock = Mutex(Date(timeIntervalSince1970: 7200))
+        let breaker = CircuitBreaker(
+            configuration: CircuitBreakerConfiguration(failureThreshold: 1, openDuration: .seconds(10)),
+            now: { clock.withLock { $0 } }
+        )
+        breaker.record(.failed, for: try breaker.acquire("dataproc"))
+        #expect(throws: HTTPError.self) { try breaker.acquire("dataproc") }
+        clock.withLock { $0 = Date(timeIntervalSince1970: 3600) }  // an hour back: retryAt now lies 3610 s ahead
+        #expect(try breaker.acquire("dataproc").isProbe, "not an hour's wait")
+    }
+
     @Test("A probe that tells nothing (cancelled) lets the next call probe at once")
     func neutralProbe() throws {
         let clock = Mutex(Date(timeIntervalSince1970: 0))

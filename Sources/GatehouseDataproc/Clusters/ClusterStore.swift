@@ -157,11 +157,11 @@ public struct ClusterStore: Sendable {
     }
 
     /// Tracked clusters due for a check at `now`, with their current interval.
-    func dueForPoll(now: TimeInterval, limit: Int) async throws -> [(ClusterRecord, TimeInterval)] {
+    func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(ClusterRecord, TimeInterval)] {
         try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_clusters WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
-                arguments: [now, limit]
+                db, sql: "SELECT * FROM dataproc_clusters WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
+                arguments: [now, now + horizon, limit]
             ).map { (ClusterRecord(row: $0), $0["poll_interval"] as TimeInterval) }
         }
     }

@@ -30,7 +30,7 @@ public final class ClusterTracker: Sendable {
     public func run() async {
         while !Task.isCancelled {
             let now = Date().timeIntervalSince1970
-            let due = (try? await clusters.dueForPoll(now: now, limit: settings.concurrency * 4)) ?? []
+            let due = (try? await clusters.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 4)) ?? []
             if due.isEmpty {
                 let next = (try? await clusters.earliestPoll()) ?? nil
                 let wait = next.map { min(max($0 - now, 0.001), settings.maxInterval) } ?? settings.maxInterval

@@ -134,11 +134,11 @@ public struct JobStore: Sendable {
     }
 
     /// Submitted, unfinished jobs due for a status check at `now`.
-    func dueForPoll(now: TimeInterval, limit: Int) async throws -> [(JobRecord, TimeInterval)] {
+    func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(JobRecord, TimeInterval)] {
         try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_jobs WHERE next_poll_at IS NOT NULL AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?",
-                arguments: [now, limit]
+                db, sql: "SELECT * FROM dataproc_jobs WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
+                arguments: [now, now + horizon, limit]
             ).map { (JobRecord(row: $0), $0["poll_interval"] as TimeInterval) }
         }
     }

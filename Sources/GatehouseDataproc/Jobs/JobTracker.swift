@@ -47,7 +47,7 @@ public final class JobTracker: Sendable {
     public func run() async {
         while !Task.isCancelled {
             let now = Date().timeIntervalSince1970
-            let due = (try? await jobs.dueForPoll(now: now, limit: settings.concurrency * 8)) ?? []
+            let due = (try? await jobs.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 8)) ?? []
             if due.isEmpty {
                 let next = (try? await jobs.earliestPoll()) ?? nil
                 let wait = next.map { min(max($0 - now, 0.001), settings.maxInterval) } ?? settings.maxInterval

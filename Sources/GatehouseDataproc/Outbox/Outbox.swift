@@ -73,15 +73,17 @@ public struct Outbox: Sendable {
 
     // MARK: reads
 
-    /// Pending entries of `kinds` due at `now`, oldest first.
-    func due(now: TimeInterval, limit: Int, kinds: [String]) async throws -> [OutboxEntry] {
+    /// Pending entries of `kinds` due at `now`, oldest first. An entry scheduled more than `horizon`
+    /// ahead was scheduled before the wall clock was set back (no pause is that long): it is due now,
+    /// rather than waiting out the hour the clock lost.
+    func due(now: TimeInterval, horizon: TimeInterval, limit: Int, kinds: [String]) async throws -> [OutboxEntry] {
         let marks = kinds.map { _ in "?" }.joined(separator: ",")
-        var arguments: StatementArguments = [now]
+        var arguments: StatementArguments = [now, now + horizon]
         arguments += StatementArguments(kinds)
         arguments += [limit]
         return try await store.pool.read { [arguments] db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND next_attempt_at <= ? AND kind IN (\(marks)) ORDER BY id LIMIT ?",
+                db, sql: "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) AND kind IN (\(marks)) ORDER BY id LIMIT ?",
                 arguments: arguments
             ).map(OutboxEntry.init(row:))
         }

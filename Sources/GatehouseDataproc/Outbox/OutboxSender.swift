@@ -19,6 +19,9 @@ public final class OutboxSender: Sendable {
         public var backoff: Backoff
         /// Longest sleep without a doorbell ring (a safety net; new entries ring).
         public var idleWake: TimeInterval
+        /// The longest an entry is ever put off (backoff, or an upstream's Retry-After, capped here): a
+        /// later retry time can only come from a wall clock set back since, and is treated as due.
+        public var longestPause: TimeInterval { max(backoff.cap, 600) }
 
         /// Settings; defaults suit a workstation.
         public init(concurrency: Int = 8, backoff: Backoff = Backoff(base: 0.25, cap: 5), idleWake: TimeInterval = 5) {
@@ -83,7 +86,7 @@ public final class OutboxSender: Sendable {
             let kinds = handlers.withLock { Array($0.keys) }
             let due: [OutboxEntry]
             do {
-                due = try await outbox.due(now: now, limit: settings.concurrency * 8, kinds: kinds)
+                due = try await outbox.due(now: now, horizon: settings.longestPause, limit: settings.concurrency * 8, kinds: kinds)
             } catch {
                 logger.error("outbox read failed", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))
@@ -114,7 +117,8 @@ public final class OutboxSender: Sendable {
                 // Nothing got through: Dataproc (or the token source) is down. Pause the whole queue.
                 failures += 1
                 let retryAt = retries.compactMap(\.retryAt).max()?.timeIntervalSince1970
-                let pause = settings.backoff.delay(after: failures, floor: max(0, (retryAt ?? 0) - Date().timeIntervalSince1970))
+                let pause = min(
+                    settings.backoff.delay(after: failures, floor: max(0, (retryAt ?? 0) - Date().timeIntervalSince1970)), settings.longestPause)
                 counters.withLock {
                     $0.consecutiveFailures = failures
                     $0.pausedUntil = Timestamp.string(Date().addingTimeInterval(pause))
@@ -179,7 +183,8 @@ public final class OutboxSender: Sendable {
                 return .delivered
             case .failure(let error) where error.isRetryable:
                 let delay = settings.backoff.delay(after: max(entry.attempts + 1, failures + 1))
-                let next = max(Date().timeIntervalSince1970 + delay, error.retryAt?.timeIntervalSince1970 ?? 0)
+                let now = Date().timeIntervalSince1970
+                let next = min(max(now + delay, error.retryAt?.timeIntervalSince1970 ?? 0), now + settings.longestPause)
                 try await store.writer.write { db in
                     try Outbox.retryLater(entry.id, error: error.description, next: next, in: db)
                     // Not pending any more: withdrawn while this attempt was in flight, and nobody knows

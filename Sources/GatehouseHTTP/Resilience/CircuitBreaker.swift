@@ -40,7 +40,9 @@ final class CircuitBreaker: Sendable {
             switch circuits[upstream] ?? .closed(consecutiveFailures: 0) {
             case .closed:
                 return .success(Permit(upstream: upstream, isProbe: false))
-            case .open(let since, let retryAt) where now >= retryAt:
+            // A retry time further ahead than the circuit ever stays open can only come from a wall clock
+            // set back since it opened: probe now, rather than wait out the time the clock lost.
+            case .open(let since, let retryAt) where now >= retryAt || retryAt.timeIntervalSince(now) > self.openSeconds:
                 circuits[upstream] = .halfOpen(since: since)
                 return .success(Permit(upstream: upstream, isProbe: true))
             case .open(_, let retryAt):
