@@ -42,8 +42,8 @@ struct OIDCProviderMockTests {
     }
 
     /// Signs alice in by playing the browser: POST the authorize form, follow the redirect to the loopback.
-    func signIn(_ service: IdentityService, http: HTTPClient) async throws -> Principal {
-        let challenge = try await service.startLogin(.loopback)
+    func signIn(_ service: IdentityService, http: HTTPClient, fresh: Bool = false) async throws -> Principal {
+        let challenge = try await service.startLogin(.loopback, fresh: fresh)
         let query = URLComponents(string: challenge.url)?.queryItems ?? []
         #expect(query.contains { $0.name == "code_challenge_method" && $0.value == "S256" })
         #expect(query.contains { $0.name == "redirect_uri" && $0.value?.hasPrefix("http://127.0.0.1:") == true })
@@ -72,6 +72,28 @@ struct OIDCProviderMockTests {
             configuration: configuration, store: store, http: HTTPClient(configuration: .init(retry: .none)),
             keySource: .file(directory + "/gatehouse.db.key"))
         return (service, store, directory)
+    }
+
+    @Test(.disabled(if: skip, "GATEHOUSE_SKIP_OIDC_MOCK=1")) func aFreshSignInForStepUpAsksTheIdPToAuthenticateAgain() async throws {
+        try await withMock { issuer in
+            let (service, store, directory) = try makeService(issuer: issuer)
+            defer {
+                store.close()
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+            let challenge = try await service.startLogin(.loopback, fresh: true)
+            let query = URLComponents(string: challenge.url)?.queryItems ?? []
+            #expect(query.contains { $0.name == "prompt" && $0.value == "login" }, "\(challenge.url)")
+            #expect(query.contains { $0.name == "max_age" && $0.value == "0" }, "\(challenge.url)")
+            let before = Date()
+            _ = try await signIn(service, http: HTTPClient(configuration: .init(retry: .none)), fresh: true)
+            // The mock's ID token carries auth_time; the service keeps it, with the flow, for step-up checks.
+            let authentication = try #require(service.lastAuthentication())
+            #expect(authentication.method == .loopback)
+            #expect(abs(authentication.at.timeIntervalSince(before)) < 30, "\(authentication.at) vs \(before)")
+            _ = try await service.logout()
+            #expect(service.lastAuthentication() == nil)
+        }
     }
 
     @Test(.disabled(if: skip, "GATEHOUSE_SKIP_OIDC_MOCK=1")) func loopbackPKCESignInAndRefreshAhead() async throws {

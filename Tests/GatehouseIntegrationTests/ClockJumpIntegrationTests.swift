@@ -55,6 +55,7 @@ struct ClockJumpIntegrationTests {
 
     @Test func oneHourBackwardAsWhenTheClockIsCorrected() async throws {
         try await ClockJumpEnvironment.with { env in
+            let clusterID = try await env.createRunningCluster()
             let approvalID = try env.requestApproval()
             let jobID = try await env.queueJob(part: 2)
             // Let the outbox try (and back off) a few times against the unreachable Dataproc.
@@ -73,6 +74,9 @@ struct ClockJumpIntegrationTests {
             let refreshesBefore = env.sandbox.oidc.requestCount.refreshes
             try await Task.sleep(for: .seconds(3))
             #expect(try await env.call("approval.get", ["id": .string(approvalID)])["state"] == "pending")
+            // The cluster's TTL is Dataproc's, on the world's clock: it is still running, and nothing tore it down.
+            #expect(try await env.call("cluster.get", ["id": .string(clusterID)])["state"] == "RUNNING")
+            #expect(try env.auditRecords(method: "cluster.teardown").isEmpty)
             #expect(env.sandbox.oidc.requestCount.refreshes - refreshesBefore <= 1)
             #expect(try await env.upstreamJobIDs().filter { $0 == jobID }.count == 1, "sent once")
             #expect(try await env.call("audit.verify")["intact"] == true)

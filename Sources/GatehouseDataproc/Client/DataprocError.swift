@@ -72,7 +72,9 @@ public enum DataprocError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The HTTP failure as a Dataproc error.
     static func from(_ error: HTTPError) -> DataprocError {
         switch error {
-        case .circuitOpen(_, let retryAt): .unreachable(detail: error.description, retryAt: retryAt)
+        // The breaker's own reopening time is a wall-clock guess, not the upstream's request: the
+        // outbox backs off by its own (monotonic) pauses instead, so a clock set back cannot stretch them.
+        case .circuitOpen: .unreachable(detail: error.description, retryAt: nil)
         case .undecodable(_, let detail): .unexpectedResponse(detail)
         default: error.isRetryableLater ? .unreachable(detail: error.description, retryAt: nil) : .unexpectedResponse(error.description)
         }
