@@ -52,7 +52,7 @@ struct ClusterIntegrationTests {
                 try await env.call("job.status", ["jobId": .string(jobID)])["state"] == "DONE"
             })
 
-            let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id]) }
+            let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--yes"]) }
             #expect(deleted.status == 0, "\(deleted.stderr)")
             #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "DELETED" })
             #expect(try await env.upstream(name)?["state"] == "DELETED")
@@ -108,7 +108,7 @@ struct ClusterIntegrationTests {
             #expect(delete.code == RPCErrorCode.denied.rawValue)
             #expect(delete.data?["rule"] == "default-deny", "\(delete)")
             #expect(delete.data?["action"] == "cluster.delete")
-            let cli = try await offPool { try env.daemon.cli(["cluster", "delete", id]) }
+            let cli = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--yes"]) }
             #expect(cli.status == 4, "denied exits 4: \(cli.stderr)")
             #expect(["CREATING", "RUNNING"].contains(try await env.upstream(name)?["state"]?.stringValue ?? ""))
             let view = try #require(try await env.daemon.failure("cluster.get", ["id": .string(id)]))
@@ -127,7 +127,12 @@ struct ClusterIntegrationTests {
             try await env.createElsewhere("gh-alice-elsewhere", labels: ["gatehouse-principal": .string(ClusterEnvironment.aliceLabel)])
             try await env.createElsewhere("hand-made", labels: [:])
 
-            let logout = try await offPool { try env.daemon.cli(["logout"]) }
+            // Not at a terminal and without --yes: refused, with the clusters it would have deleted named.
+            let refused = try await offPool { try env.daemon.cli(["logout"]) }
+            #expect(refused.status == 2 && refused.stderr.contains("without --yes"), "\(refused.stderr)")
+            for name in names { #expect(refused.stderr.contains(name), "logout names \(name): \(refused.stderr)") }
+            #expect(try await env.daemon.call("auth.status")["signedIn"] == true, "a refused logout signs nobody out")
+            let logout = try await offPool { try env.daemon.cli(["logout", "--yes"]) }
             #expect(logout.status == 0, "\(logout.stderr)")
             #expect(try await eventually(every: .milliseconds(200)) {
                 let upstream = try await env.upstreamClusters()

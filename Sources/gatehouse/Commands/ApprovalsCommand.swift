@@ -2,14 +2,39 @@ import ArgumentParser
 import Foundation
 import GatehouseCore
 
-/// `gatehouse approvals`: what waits for a person's yes.
+/// `gatehouse approval ls|approve|deny`: what waits for a person's yes, and the person's answer.
+struct ApprovalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approval",
+        abstract: "List pending approvals and approve or deny them (from a terminal only).",
+        discussion: """
+            `gatehouse approvals`, `gatehouse approve` and `gatehouse deny` are the older spellings; they still work.
+
+            EXAMPLES:
+              gatehouse approval ls
+              gatehouse approval ls --state all --limit 20
+              gatehouse approval approve ap-7f3c
+              gatehouse approval deny ap-7f3c --reason "not during the freeze"
+            """,
+        subcommands: [ApprovalsCommand.self, ApproveCommand.self, DenyCommand.self],
+        defaultSubcommand: ApprovalsCommand.self,
+        aliases: ["approvals"])
+}
+
+/// `gatehouse approval ls`: who asked, from which process, what exactly would run, until when.
 struct ApprovalsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approvals", abstract: "List approvals: who asked, from which process, what exactly would run, until when.")
+        commandName: "ls", abstract: "List approvals: who asked, from which process, what exactly would run, until when.",
+        discussion: """
+            EXAMPLES:
+              gatehouse approval ls
+              gatehouse approval ls --state all --json
+            """,
+        aliases: ["list"])
 
     @OptionGroup var global: GlobalOptions
     @Option(help: "pending (default), approved, denied, expired or all.") var state = "pending"
-    @Option var limit: Int?
+    @Option(help: "At most this many approvals, newest first (1-10000).") var limit: Int?
 
     func run() throws {
         var params: [String: JSONValue] = ["state": .string(state)]
@@ -18,49 +43,70 @@ struct ApprovalsCommand: ParsableCommand {
         if global.json { return Output.json(result) }
         let approvals = result["approvals"]?.arrayValue ?? []
         guard !approvals.isEmpty else { return print("no \(state == "all" ? "" : state + " ")approvals") }
-        Output.table(
-            ["ID", "STATE", "REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"],
-            approvals.map { approval in
-                let requester = approval["requester"]
-                // The nearest parents show who is behind a script (an agent, a CI runner, a person's shell).
-                let parents = (requester?["parents"]?.arrayValue ?? []).prefix(3).map { " ← " + Output.cell($0["name"]) }.joined()
-                let process = "\(Output.cell(requester?["pid"])) \(Output.cell(requester?["executable"])) [\(Output.cell(requester?["callerClass"]))]\(parents)"
-                return [
-                    Output.cell(approval["id"]), Output.cell(approval["state"]),
-                    approval["principal"]?.stringValue ?? "uid \(Output.cell(requester?["uid"]))", process,
-                    Output.cell(approval["action"]), Output.cell(approval["entity"]), Self.oneLine(approval["summary"]),
-                    Output.cell(approval["expiresAt"]),
-                ]
-            })
+        let arrow = Terminal.symbol(" ← ", " < ")
+        // One state asked for: the column would say the same thing on every row.
+        let showState = state == "all"
+        let header = ["ID"] + (showState ? ["STATE"] : []) + ["REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"]
+        Output.table(header, approvals.map { approval in
+            let requester = approval["requester"]
+            // The nearest parents show who is behind a script (an agent, a CI runner, a person's shell).
+            let parents = (requester?["parents"]?.arrayValue ?? []).prefix(3).map { arrow + Output.cell($0["name"]) }.joined()
+            let process = "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)"
+            return [Output.cell(approval["id"])] + (showState ? [Output.cell(approval["state"])] : []) + [
+                approval["principal"]?.stringValue.map(TerminalText.sanitized) ?? "uid \(Output.cell(requester?["uid"]))", process,
+                Output.cell(approval["action"]), Self.shortRef(Output.cell(approval["entity"])), Output.cell(approval["summary"]),
+                Self.relative(approval["expiresAt"]?.stringValue),
+            ]
+        })
     }
 
-    /// The summary on one line, shortened for the table (`approval.get` / `--json` show it whole).
-    static func oneLine(_ summary: JSONValue?) -> String {
-        let text = Output.cell(summary)
-        return text.count > 80 ? String(text.prefix(79)) + "…" : text
+    /// `component:default/x` reads as `x` (the common case); other kinds and namespaces stay whole.
+    static func shortRef(_ ref: String) -> String {
+        ref.hasPrefix("component:default/") ? String(ref.dropFirst("component:default/".count)) : ref
+    }
+
+    /// The last path component of an executable.
+    static func basename(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
+
+    /// "in 14m" / "2h ago" for an RFC 3339 time; the text itself when it does not parse.
+    static func relative(_ time: String?) -> String {
+        guard let time else { return "-" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: time) ?? ISO8601DateFormatter().date(from: time) else { return Output.cell(.string(time)) }
+        let seconds = date.timeIntervalSinceNow
+        return seconds >= 0 ? "in " + Output.duration(seconds: seconds) : Output.duration(seconds: -seconds) + " ago"
     }
 }
 
-/// `gatehouse approve ID`: a person says yes, from their own terminal.
+/// `gatehouse approval approve ID`: a person says yes, from their own terminal.
 struct ApproveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve a pending action (only from an interactive terminal; exit 4 when refused).")
+        commandName: "approve", abstract: "Approve a pending action (only from an interactive terminal; exit 4 when refused).",
+        discussion: """
+            EXAMPLES:
+              gatehouse approval approve ap-7f3c
+            """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The approval id from `gatehouse approvals`.") var id: String
+    @Argument(help: "The approval id from `gatehouse approval ls`.", completion: DynamicCompletion.approvals()) var id: String
 
     func run() throws {
         ApprovalDecision.print(try global.call("approval.approve", ["id": .string(id)]), json: global.json)
     }
 }
 
-/// `gatehouse deny ID --reason ...`: a person says no, and why.
+/// `gatehouse approval deny ID --reason ...`: a person says no, and why.
 struct DenyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deny", abstract: "Deny a pending action with a reason (only from an interactive terminal; exit 4 when refused).")
+        commandName: "deny", abstract: "Deny a pending action with a reason (only from an interactive terminal; exit 4 when refused).",
+        discussion: """
+            EXAMPLES:
+              gatehouse approval deny ap-7f3c --reason "not during the freeze"
+            """)
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The approval id from `gatehouse approvals`.") var id: String
+    @Argument(help: "The approval id from `gatehouse approval ls`.", completion: DynamicCompletion.approvals()) var id: String
     @Option(help: "Why; recorded in the audit log and shown to the requester.") var reason: String
 
     func run() throws {
@@ -68,10 +114,25 @@ struct DenyCommand: ParsableCommand {
     }
 }
 
-/// The one-line answer to approve and deny.
+/// `gatehouse approve ID`: the older spelling of `gatehouse approval approve`, kept for scripts and habits.
+struct ApproveAlias: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Same as `gatehouse approval approve`.", shouldDisplay: false)
+    @OptionGroup var command: ApproveCommand
+    func run() throws { try command.run() }
+}
+
+/// `gatehouse deny ID --reason ...`: the older spelling of `gatehouse approval deny`.
+struct DenyAlias: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deny", abstract: "Same as `gatehouse approval deny`.", shouldDisplay: false)
+    @OptionGroup var command: DenyCommand
+    func run() throws { try command.run() }
+}
+
+/// The one-line answer to approve and deny; says so when the action it approved can no longer run.
 enum ApprovalDecision {
     static func print(_ approval: JSONValue, json: Bool) {
         if json { return Output.json(approval) }
         Swift.print("\(Output.cell(approval["id"])) \(Output.cell(approval["state"])): \(Output.cell(approval["action"])) on \(Output.cell(approval["entity"]))")
+        if let note = approval["note"]?.stringValue { Swift.print("note: " + TerminalText.sanitized(note)) }
     }
 }

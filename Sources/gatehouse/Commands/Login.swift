@@ -5,7 +5,13 @@ import GatehouseCore
 /// `gatehouse login`: signs in through the daemon (loopback PKCE, or `--device`) and waits for it to finish.
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sign in at the IdP: opens (or with --no-browser prints) the sign-in URL; --device prints a code to type elsewhere.")
+        abstract: "Sign in at the IdP: opens (or with --no-browser prints) the sign-in URL; --device prints a code to type elsewhere.",
+        discussion: """
+            EXAMPLES:
+              gatehouse login
+              gatehouse login --device        # over ssh, no browser here
+              gatehouse login --no-browser
+            """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Use the device flow: print the verification URL and code instead of a local redirect.") var device = false
     @Flag(help: "Print the URL instead of opening a browser.") var noBrowser = false
@@ -37,7 +43,7 @@ struct Login: ParsableCommand {
                 print("signed in as \(safe(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?"))")
                 return
             case "failed":
-                throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .denied)
+                throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .signIn, reason: "login_failed")
             default:
                 Thread.sleep(forTimeInterval: 1)
             }
