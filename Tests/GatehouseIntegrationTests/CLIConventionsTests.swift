@@ -57,9 +57,8 @@ struct CLIConventionsTests {
             let cases: [(arguments: [String], code: Int32, reason: String)] = [
                 (["job", "show", "job-nope"], 6, "unknown_job"),
                 (["catalog", "show", "artst-lookup"], 6, "not_found"),
-                (["job", "submit", "no-such-service", "--pyspark", "gs://b/x.py"], 6, "denied"),
+                (["job", "submit", "no-such-service", "--pyspark", "gs://b/x.py"], 6, "unknown_entity"),
                 (["policy", "check", "job.sbumit", "artist-lookup"], 2, "unknown_action"),
-                (["policy", "check", "job.submit", "artist-lookup", "--as", "bob"], 4, "denied"),
                 (["catalog", "mine", "--as", "nobody"], 6, "unknown_user"),
                 (["job", "ls", "--no-such-flag"], 2, "usage"),
                 (["call", "system.pnig"], 2, "method_not_found"),
@@ -75,11 +74,18 @@ struct CLIConventionsTests {
                 #expect(machine.status == code, "\(arguments) --json exited \(machine.status)")
                 let error = try Self.json(machine.stdout)
                 #expect(error["error"]?["code"]?.intValue != nil && error["error"]?["message"]?.stringValue != nil, "\(machine.stdout)")
-                if reason != "denied" || code == 4 {
-                    #expect(error["error"]?["data"]?["reason"] == .string(reason), "\(arguments): \(machine.stdout)")
-                }
+                #expect(error["error"]?["data"]?["reason"] == .string(reason), "\(arguments): \(machine.stdout)")
                 #expect(error["exitCode"] == .int(Int64(code)))
             }
+            // 4: an approver the daemon will not take (a script) is denied, with --json an error object.
+            let refused = try OversightTests.withoutTerminal(daemon, ["approval", "approve", approval, "--json"])
+            #expect(refused.status == 4, "\(refused.stdout) \(refused.stderr)")
+            let refusal = try Self.json(refused.stdout)
+            #expect(refusal["error"]?["data"]?["reason"] == "approver_not_interactive" && refusal["exitCode"] == 4, "\(refused.stdout)")
+            // A policy question answered "deny" prints the decision (it is the data asked for) and exits 4.
+            let denied = try daemon.cli(["policy", "check", "job.submit", "artist-lookup", "--as", "bob", "--json"])
+            let decision = try Self.json(denied.stdout)
+            #expect(denied.status == 4 && decision["decision"] == "deny", "\(denied.stdout)")
             // The nearest names are suggested.
             #expect(try daemon.cli(["catalog", "show", "artst-lookup"]).stderr.contains("did you mean artist-lookup?"))
             #expect(try daemon.cli(["policy", "check", "job.sbumit", "artist-lookup"]).stderr.contains("did you mean job.submit?"))

@@ -44,39 +44,43 @@ struct ApprovalsCommand: ParsableCommand {
         let approvals = result["approvals"]?.arrayValue ?? []
         guard !approvals.isEmpty else { return print("no \(state == "all" ? "" : state + " ")approvals") }
         let arrow = Terminal.symbol(" ← ", " < ")
-        // One state asked for: the column would say the same thing on every row.
-        let showState = state == "all"
-        let header = ["ID"] + (showState ? ["STATE"] : []) + ["REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"]
-        Output.table(header, approvals.map { approval in
+        let rows = approvals.map { approval in
             let requester = approval["requester"]
             // The nearest parents show who is behind a script (an agent, a CI runner, a person's shell).
             let parents = (requester?["parents"]?.arrayValue ?? []).prefix(3).map { arrow + Output.cell($0["name"]) }.joined()
-            let process = "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)"
-            return [Output.cell(approval["id"])] + (showState ? [Output.cell(approval["state"])] : []) + [
-                approval["principal"]?.stringValue.map(TerminalText.sanitized) ?? "uid \(Output.cell(requester?["uid"]))", process,
-                Output.cell(approval["action"]), Self.shortRef(Output.cell(approval["entity"])), Output.cell(approval["summary"]),
-                Self.relative(approval["expiresAt"]?.stringValue),
-            ]
+            return Row(
+                id: Output.cell(approval["id"]), state: Output.cell(approval["state"]),
+                requester: approval["principal"]?.stringValue.map(TerminalText.sanitized) ?? "uid \(Output.cell(requester?["uid"]))",
+                process: "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)",
+                action: Output.cell(approval["action"]), entity: Output.shortRef(Output.cell(approval["entity"])),
+                wouldRun: KeyValueView.text(approval["summary"] ?? .null), expires: Output.relative(approval["expiresAt"]?.stringValue))
+        }
+        // A terminal too narrow for eight columns gets one block per approval (as gh does for PRs); pipes get the table.
+        if let width = Terminal.width, width < 160 {
+            for (index, row) in rows.enumerated() {
+                if index > 0 { print() }
+                Output.line("\(row.id)  \(row.state)  \(row.action) on \(row.entity)  expires \(row.expires)")
+                var view = KeyValueView()
+                view.add(nil, rows: [("  requester", row.requester), ("  process", row.process), ("  would run", row.wouldRun)])
+                view.print(width: width)
+            }
+            return
+        }
+        // One state asked for: the column would say the same thing on every row.
+        let showState = state == "all"
+        let header = ["ID"] + (showState ? ["STATE"] : []) + ["REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"]
+        Output.table(header, rows.map { row in
+            [row.id] + (showState ? [row.state] : []) + [row.requester, row.process, row.action, row.entity, row.wouldRun, row.expires]
         })
     }
 
-    /// `component:default/x` reads as `x` (the common case); other kinds and namespaces stay whole.
-    static func shortRef(_ ref: String) -> String {
-        ref.hasPrefix("component:default/") ? String(ref.dropFirst("component:default/".count)) : ref
+    /// One approval as shown to people.
+    struct Row {
+        var id, state, requester, process, action, entity, wouldRun, expires: String
     }
 
     /// The last path component of an executable.
     static func basename(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
-
-    /// "in 14m" / "2h ago" for an RFC 3339 time; the text itself when it does not parse.
-    static func relative(_ time: String?) -> String {
-        guard let time else { return "-" }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        guard let date = formatter.date(from: time) ?? ISO8601DateFormatter().date(from: time) else { return Output.cell(.string(time)) }
-        let seconds = date.timeIntervalSinceNow
-        return seconds >= 0 ? "in " + Output.duration(seconds: seconds) : Output.duration(seconds: -seconds) + " ago"
-    }
 }
 
 /// `gatehouse approval approve ID`: a person says yes, from their own terminal.

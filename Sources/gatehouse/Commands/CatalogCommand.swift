@@ -228,9 +228,10 @@ struct PolicyCommand: ParsableCommand {
             let decision = try global.call("policy.check", question.params)
             try question.reject(decision["rule"], global: global)
             if global.json { Output.json(decision) } else {
-                print("\(Output.cell(decision["decision"])) (rule \(Output.cell(decision["rule"]))): \(Output.cell(decision["reason"]))")
+                Output.wrapped("\(Output.cell(decision["decision"])) (rule \(Output.cell(decision["rule"]))): \(Output.cell(decision["reason"]))")
             }
-            if decision["decision"] == "deny" { throw CLIFailure("denied", code: .denied) }
+            // The decision is the output (printed above); the exit code says it once more for scripts.
+            if decision["decision"] == "deny" { throw CLIExit(code: .denied) }
         }
     }
 
@@ -247,8 +248,8 @@ struct PolicyCommand: ParsableCommand {
             try question.reject(explanation["decision"]?["rule"], global: global)
             if global.json { return Output.json(explanation) }
             let decision = explanation["decision"]
-            print("\(Output.cell(decision?["decision"])) (rule \(Output.cell(decision?["rule"]))): \(Output.cell(decision?["reason"]))")
-            for fact in explanation["facts"]?.arrayValue ?? [] { print("  \(Terminal.symbol("·", "-")) \(Output.cell(fact))") }
+            Output.wrapped("\(Output.cell(decision?["decision"])) (rule \(Output.cell(decision?["rule"]))): \(Output.cell(decision?["reason"]))")
+            for fact in explanation["facts"]?.arrayValue ?? [] { Output.wrapped(Output.cell(fact), first: "  \(Terminal.symbol("·", "-")) ", rest: "    ") }
         }
     }
 }

@@ -84,7 +84,7 @@ struct ClusterCommand: ParsableCommand {
             let answer = try global.call("cluster.list", .object(params))
             if global.json { return Output.json(answer) }
             let rows = (answer["clusters"]?.arrayValue ?? []).map { cluster in
-                [cluster["id"], cluster["name"], cluster["state"], cluster["entity"], cluster["template"], cluster["createdAt"]].map(Output.cell)
+                [Output.cell(cluster["id"]), Output.cell(cluster["name"]), Output.cell(cluster["state"]), Output.shortRef(Output.cell(cluster["entity"])), Output.cell(cluster["template"]), Output.relative(cluster["createdAt"]?.stringValue)]
             }
             Output.table(["CLUSTER", "NAME", "STATE", "ENTITY", "TEMPLATE", "CREATED"], rows)
         }
@@ -101,12 +101,17 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             let answer = try global.call("cluster.get", ["id": .string(id)])
             if global.json { return Output.json(answer) }
-            print("\(Output.cell(answer["id"]))  \(Output.cell(answer["name"]))  \(Output.cell(answer["state"]))\(answer["detail"]?.stringValue.map { "  (\($0))" } ?? "")")
-            print("entity \(Output.cell(answer["entity"])), owner \(Output.cell(answer["owner"])), by \(Output.cell(answer["principal"]))")
-            print("where  \(Output.cell(answer["project"]))/\(Output.cell(answer["region"])), template \(Output.cell(answer["template"]))")
+            Output.line("\(Output.cell(answer["id"]))  \(Output.cell(answer["name"]))  \(Output.cell(answer["state"]))\(answer["detail"]?.stringValue.map { "  (\(TerminalText.sanitized($0)))" } ?? "")")
             let lifecycle = answer["lifecycleConfig"]
-            print("life   idle delete \(Output.cell(lifecycle?["idleDeleteTtl"])), auto delete \(Output.cell(answer["autoDeleteSeconds"]))s after creation")
-            print("labels \(Output.cell(answer["labels"]))")
+            var view = KeyValueView()
+            view.add(nil, rows: [
+                ("entity", Output.cell(answer["entity"])), ("owner", Output.cell(answer["owner"])), ("by", Output.cell(answer["principal"])),
+                ("where", "\(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))"), ("template", Output.cell(answer["template"])),
+                ("idle delete", Output.duration(lifecycle?["idleDeleteTtl"])),
+                ("auto delete", answer["autoDeleteSeconds"]?.doubleValue.map { Output.duration(seconds: $0) + " after creation" } ?? "-"),
+                ("labels", KeyValueView.text(answer["labels"] ?? .null)),
+            ])
+            view.print()
             let rows = (answer["transitions"]?.arrayValue ?? []).map { [$0["at"], $0["state"], $0["detail"]].map(Output.cell) }
             Output.table(["AT", "STATE", "DETAIL"], rows)
         }
@@ -155,7 +160,7 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             let answer = try global.call("cluster.extend", ["id": .string(id), "by": .string(by)])
             if global.json { return Output.json(answer) }
-            print("\(Output.cell(answer["clusterName"])) now auto-deletes \(Output.cell(answer["autoDeleteAfterCreation"])) after creation (max \(Output.cell(answer["maxAutoDeleteTtl"])))")
+            print("\(Output.cell(answer["clusterName"])) now auto-deletes \(Output.duration(answer["autoDeleteAfterCreation"])) after creation (max \(Output.duration(answer["maxAutoDeleteTtl"])))")
         }
     }
 

@@ -77,7 +77,7 @@ struct JobCommand: ParsableCommand {
             let answer = try global.call("job.list", .object(params))
             if global.json { return Output.json(answer) }
             let rows = (answer["jobs"]?.arrayValue ?? []).map { job in
-                [job["jobId"], job["state"], job["entity"], job["type"], job["createdAt"]].map(Output.cell)
+                [Output.cell(job["jobId"]), Output.cell(job["state"]), Output.shortRef(Output.cell(job["entity"])), Output.cell(job["type"]), Output.relative(job["createdAt"]?.stringValue)]
             }
             Output.table(["JOB", "STATE", "ENTITY", "TYPE", "CREATED"], rows)
         }
@@ -97,13 +97,20 @@ struct JobCommand: ParsableCommand {
         func run() throws {
             let job = try global.call("job.status", ["jobId": .string(id)])
             if global.json { return Output.json(job) }
-            print("\(Output.cell(job["jobId"]))  \(Output.cell(job["state"]))  \(Output.cell(job["type"]))  \(Output.cell(job["entity"]))")
-            print("  on \(Output.cell(job["project"]))/\(Output.cell(job["region"]))/\(Output.cell(job["cluster"])) for \(Output.cell(job["principal"]))")
-            if let detail = job["detail"]?.stringValue { print("  \(detail)") }
+            Output.line("\(Output.cell(job["jobId"]))  \(Output.cell(job["state"]))")
+            var view = KeyValueView()
+            var rows = [
+                ("  type", Output.cell(job["type"])), ("  entity", Output.cell(job["entity"])),
+                ("  where", "\(Output.cell(job["project"]))/\(Output.cell(job["region"]))/\(Output.cell(job["cluster"]))"),
+                ("  by", Output.cell(job["principal"])),
+            ]
+            if let detail = job["detail"]?.stringValue { rows.append(("  detail", TerminalText.sanitized(detail))) }
+            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { rows.append(("  last error", TerminalText.sanitized(error))) }
+            view.add(nil, rows: rows)
+            view.print()
             for step in job["transitions"]?.arrayValue ?? [] {
-                print("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \($0)" } ?? "")")
+                Output.line("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \(TerminalText.sanitized($0))" } ?? "")")
             }
-            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { print("  last error: \(error)") }
         }
     }
 

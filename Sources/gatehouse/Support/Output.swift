@@ -20,9 +20,22 @@ enum Output {
 
     /// A plain text table with a header row, fitted to the terminal as gh does: columns that fit keep
     /// their width, the wider ones share what is left and their cells end in an ellipsis. Piped, whole.
-    static func table(_ header: [String], _ rows: [[String]], width: Int? = Terminal.width) {
+    /// Columns in `whole` (by default the first: the ids people copy) are never cut while the others can give way.
+    static func table(_ header: [String], _ rows: [[String]], whole: Set<Int> = [0], width: Int? = Terminal.width) {
         let natural = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        let widths = width.map { fitted(natural, into: $0 - 2 * (header.count - 1)) } ?? natural
+        var widths = natural
+        if let width {
+            let available = width - 2 * (header.count - 1)
+            let kept = whole.filter { $0 < natural.count }.map { natural[$0] }.reduce(0, +)
+            let others = natural.indices.filter { !whole.contains($0) }
+            // Whole columns stay whole only when the rest keep a few characters each.
+            if available - kept >= 6 * others.count {
+                let shares = fitted(others.map { natural[$0] }, into: available - kept)
+                for (column, share) in zip(others, shares) { widths[column] = share }
+            } else {
+                widths = fitted(natural, into: available)
+            }
+        }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { Terminal.fit($0, $1).padding(toLength: $1, withPad: " ", startingAt: 0) }
                 .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
@@ -65,14 +78,37 @@ enum Output {
         }
     }
 
-    /// One style for durations: `45s`, `12m 5s`, `3h 20m`, `2d 4h`.
+    /// `component:default/x` reads as `x` (the common case); other kinds and namespaces stay whole.
+    static func shortRef(_ ref: String) -> String {
+        ref.hasPrefix("component:default/") ? String(ref.dropFirst("component:default/".count)) : ref
+    }
+
+    /// "in 14m" / "2h ago" for an RFC 3339 time; the text itself when it does not parse.
+    static func relative(_ time: String?) -> String {
+        guard let time else { return "-" }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        guard let date = formatter.date(from: time) ?? ISO8601DateFormatter().date(from: time) else { return cell(.string(time)) }
+        let seconds = date.timeIntervalSinceNow
+        return seconds >= 0 ? "in " + duration(seconds: seconds) : duration(seconds: -seconds) + " ago"
+    }
+
+    /// One style for durations: `0.4s`, `45s`, `12m 5s`, `3h 20m`, `2d 4h`.
     static func duration(seconds: Double) -> String {
+        if seconds < 10, seconds.rounded() != seconds { return String(format: "%.1fs", seconds) }
         let total = Int(seconds.rounded())
         let (days, hours, minutes, secs) = (total / 86_400, total % 86_400 / 3_600, total % 3_600 / 60, total % 60)
         if days > 0 { return hours > 0 ? "\(days)d \(hours)h" : "\(days)d" }
         if hours > 0 { return minutes > 0 ? "\(hours)h \(minutes)m" : "\(hours)h" }
         if minutes > 0 { return secs > 0 ? "\(minutes)m \(secs)s" : "\(minutes)m" }
         return "\(secs)s"
+    }
+
+    /// A duration given as seconds or as a Google Duration string ("86400s") in the one style; other text as is.
+    static func duration(_ value: JSONValue?) -> String {
+        if let seconds = value?.doubleValue { return duration(seconds: seconds) }
+        if let text = value?.stringValue, text.hasSuffix("s"), let seconds = Double(text.dropLast()) { return duration(seconds: seconds) }
+        return cell(value)
     }
 
     /// One style for sizes: `512 B`, `4.0 KiB`, `1.2 MiB`, `3.4 GiB`.
@@ -84,6 +120,28 @@ enum Output {
             if value < 1024 || unit == "TiB" { return String(format: "%.1f", value) + " " + unit }
         }
         return "\(bytes) B"
+    }
+
+    /// Prose for people, word-wrapped to the terminal (whole when piped); `first` and `rest` prefix the lines.
+    static func wrapped(_ text: String, first: String = "", rest: String = "  ", width: Int? = Terminal.width) {
+        guard let width, first.count + text.count > width else { return print(first + text) }
+        var line = first
+        var fresh = true
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !fresh, line.count + 1 + word.count > width {
+                print(Terminal.fit(line, width))
+                line = rest
+                fresh = true
+            }
+            line += (fresh ? "" : " ") + word
+            fresh = false
+        }
+        print(Terminal.fit(line, width))
+    }
+
+    /// One line, cut to the terminal's width (whole when piped).
+    static func line(_ text: String) {
+        print(Terminal.fit(text, Terminal.width))
     }
 
     /// A message on stderr.
