@@ -147,9 +147,11 @@ struct ClusterIntegrationTests {
             }
             #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.count == 3)
 
+            // The CLI listed what logout would delete (a report, audited with trigger "request") before each attempt.
             let found = try await env.call("audit.query", ["method": "cluster.teardown"])["records"]?.arrayValue ?? []
-            #expect(found.count == 1)
-            #expect(found.first?["detail"]?["trigger"] == "logout")
+            let teardowns = found.filter { $0["detail"]?["trigger"] == "logout" }
+            #expect(teardowns.count == 1, "\(found)")
+            #expect(found.filter { $0["detail"]?["trigger"] == "request" && $0["detail"]?["mode"] == "report" }.count == 2, "\(found)")
             let deletes = try await env.call("audit.query", ["method": "cluster.teardown.delete"])["records"]?.arrayValue ?? []
             #expect(deletes.count == 3)
             #expect(Set(deletes.compactMap { $0["detail"]?["clusterName"]?.stringValue }) == Set(names + ["gh-alice-elsewhere"]))

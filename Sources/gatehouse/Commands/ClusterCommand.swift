@@ -86,6 +86,7 @@ struct ClusterCommand: ParsableCommand {
             let rows = (answer["clusters"]?.arrayValue ?? []).map { cluster in
                 [Output.cell(cluster["id"]), Output.cell(cluster["name"]), Output.cell(cluster["state"]), Output.shortRef(Output.cell(cluster["entity"])), Output.cell(cluster["template"]), Output.relative(cluster["createdAt"]?.stringValue)]
             }
+            guard !rows.isEmpty else { return print("no clusters" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")")) }
             Output.table(["CLUSTER", "NAME", "STATE", "ENTITY", "TEMPLATE", "CREATED"], rows)
         }
     }

@@ -79,6 +79,7 @@ struct JobCommand: ParsableCommand {
             let rows = (answer["jobs"]?.arrayValue ?? []).map { job in
                 [Output.cell(job["jobId"]), Output.cell(job["state"]), Output.shortRef(Output.cell(job["entity"])), Output.cell(job["type"]), Output.relative(job["createdAt"]?.stringValue)]
             }
+            guard !rows.isEmpty else { return print("no jobs" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")")) }
             Output.table(["JOB", "STATE", "ENTITY", "TYPE", "CREATED"], rows)
         }
     }

@@ -78,9 +78,11 @@ enum Output {
         }
     }
 
-    /// `component:default/x` reads as `x` (the common case); other kinds and namespaces stay whole.
-    static func shortRef(_ ref: String) -> String {
-        ref.hasPrefix("component:default/") ? String(ref.dropFirst("component:default/".count)) : ref
+    /// On a terminal `component:default/x` reads as `x` (the common case); other kinds and namespaces,
+    /// and every ref written to a pipe or file, stay whole.
+    static func shortRef(_ ref: String, width: Int? = Terminal.width) -> String {
+        guard width != nil, ref.hasPrefix("component:default/") else { return ref }
+        return String(ref.dropFirst("component:default/".count))
     }
 
     /// "in 14m" / "2h ago" for an RFC 3339 time; the text itself when it does not parse.
