@@ -13,7 +13,8 @@ struct ClusterIntegrationTests {
         try await ClusterEnvironment.with { env in
             let created = try await offPool { try env.daemon.cli(["cluster", "create", ClusterEnvironment.entity, "--template", "small", "--workers", "3"]) }
             #expect(created.status == 0, "\(created.stdout)\n\(created.stderr)")
-            #expect(created.stdout.contains("CREATING → RUNNING"), "progress line: \(created.stdout)")
+            // The arrow is Unicode only under a UTF-8 locale.
+            #expect(created.stdout.contains("CREATING → RUNNING") || created.stdout.contains("CREATING -> RUNNING"), "progress line: \(created.stdout)")
             let listed = try await env.call("cluster.list", ["mine": true])
             let cluster = try #require(listed["clusters"]?.arrayValue?.first)
             let id = try #require(cluster["id"]?.stringValue)
@@ -114,6 +115,25 @@ struct ClusterIntegrationTests {
             let view = try #require(try await env.daemon.failure("cluster.get", ["id": .string(id)]))
             #expect(view.code == RPCErrorCode.denied.rawValue, "a stranger does not see the cluster either")
             #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.isEmpty)
+        }
+    }
+
+    @Test func destructiveCommandsAskAndLogoutCanKeepClusters() async throws {
+        try await ClusterEnvironment.with { env in
+            let id = try await env.create()
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" })
+            let name = try #require(try await env.call("cluster.get", ["id": .string(id)])["name"]?.stringValue)
+            // No terminal, no --yes: refused, naming the cluster, nothing deleted.
+            let refused = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--json"]) }
+            #expect(refused.status == 2 && refused.stderr.contains(name) && refused.stderr.contains("without --yes"), "\(refused.stderr)")
+            #expect(refused.stdout.contains("\"confirmation_required\""), "\(refused.stdout)")
+            // logout --keep-clusters: signed out, the cluster keeps running until its TTL.
+            let out = try await offPool { try env.daemon.cli(["logout", "--keep-clusters"]) }
+            #expect(out.status == 0 && out.stdout.contains("keep running until their auto-delete TTL"), "\(out.stdout) \(out.stderr)")
+            #expect(try await env.daemon.call("auth.status")["signedIn"] == false)
+            try await Task.sleep(for: .seconds(2))
+            #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.isEmpty)
+            #expect(try await env.upstream(name)?["state"] == "RUNNING")
         }
     }
 
