@@ -21,7 +21,7 @@ struct Gatehouse: AsyncParsableCommand {
             EXAMPLES:
               gatehouse login
               gatehouse catalog mine
-              gatehouse job submit my-service --pyspark gs://b/main.py -- --day 2026-11-23
+              gatehouse job submit reports --pyspark gs://b/m.py -- --day 2026-11-23
               gatehouse approval ls
               gatehouse doctor
 

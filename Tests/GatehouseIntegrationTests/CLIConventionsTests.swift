@@ -49,6 +49,11 @@ struct CLIConventionsTests {
                 #expect(answer.status == 0, "\(command): \(answer.stderr)")
                 #expect((try? Self.json(answer.stdout)) != nil, "\(command) --json is not JSON:\n\(answer.stdout)")
             }
+            // catalog sync into a pipe: one plain final line, no progress redraws anywhere.
+            let synced = try daemon.cli(["catalog", "sync"])
+            #expect(synced.status == 0, "\(synced.stderr)")
+            #expect(synced.stdout.hasPrefix("synced ") && Self.lines(synced.stdout).filter { !$0.isEmpty }.count == 1, "\(synced.stdout)")
+            #expect(!synced.stdout.contains("\r") && !synced.stderr.contains("\r"), "no carriage returns into pipes")
             // A non-UTF-8 locale gets no Unicode decoration.
             let plain = try Self.atColumns(80, daemon, ["approval", "ls"], locale: "C")
             #expect(!plain.stdout.contains("…") && !plain.stdout.contains("←"), "\(plain.stdout)")

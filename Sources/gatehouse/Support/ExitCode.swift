@@ -14,7 +14,7 @@ enum ExitCode: Int32, CaseIterable, Sendable {
     var meaning: String {
         switch self {
         case .ok: "success"
-        case .error: "any other failure (upstream error, job or cluster ended badly, …)"
+        case .error: "any other failure (upstream error, job or cluster ended badly, etc.)"
         case .usage: "usage: bad flag, command, method, action, param or value; no --yes"
         case .unreachable: "the daemon is not running or not answering (`gatehouse serve`)"
         case .denied: "denied by policy (or an approver who may not decide)"
