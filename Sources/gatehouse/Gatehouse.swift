@@ -38,6 +38,16 @@ struct Gatehouse: AsyncParsableCommand {
     /// Runs the command and maps failures to the documented exit codes (ArgumentParser's usage code is 64; ours is 2).
     static func main() async {
         let json = Self.wantsJSON(CommandLine.arguments.dropFirst())
+        // `--version` names the daemon's version too, as `gatehouse version` does.
+        if CommandLine.arguments.dropFirst().elementsEqual(["--version"]) {
+            do {
+                var version = try Version.parse([])
+                try version.run()
+                Foundation.exit(0)
+            } catch {
+                Foundation.exit(ExitCode.error.rawValue)
+            }
+        }
         if let unknown = Self.unknownSubcommand(Array(CommandLine.arguments.dropFirst())) { fail(unknown, json: json) }
         do {
             var command = try parseAsRoot()

@@ -11,6 +11,7 @@ struct Login: ParsableCommand {
               gatehouse login
               gatehouse login --device        # over ssh, no browser here
               gatehouse login --no-browser
+              gatehouse login --device --json  # a JSON line with url and userCode, then one with the outcome
             """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Use the device flow: print the verification URL and code instead of a local redirect.") var device = false
@@ -23,7 +24,11 @@ struct Login: ParsableCommand {
         }
         // Everything here came from the IdP through the daemon: printed only without escape sequences.
         let safe = TerminalText.sanitized
-        if device {
+        if global.json {
+            // One JSON document per line: the challenge now (a script shows the URL and code), the outcome at the end.
+            Output.jsonLine(challenge)
+            if !device && !noBrowser { BrowserOpener.open(challenge["browserURL"]?.stringValue ?? url) }
+        } else if device {
             if let warning = challenge["warning"]?.stringValue { Output.error("warning: " + warning) }
             print("Open \(safe(url)) and enter the code: \(safe(challenge["userCode"]?.stringValue ?? "?"))")
             if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(safe(complete)))") }
@@ -39,7 +44,7 @@ struct Login: ParsableCommand {
             let status = try global.call("auth.login.status", ["id": .string(id)])
             switch status["state"]?.stringValue {
             case "signed_in":
-                if global.json { return Output.json(status) }
+                if global.json { return Output.jsonLine(status) }
                 print("signed in as \(safe(status["principal"]?["email"]?.stringValue ?? status["principal"]?["subject"]?.stringValue ?? "?"))")
                 return
             case "failed":
