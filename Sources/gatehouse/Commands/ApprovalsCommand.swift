@@ -33,8 +33,8 @@ struct ApprovalsCommand: ParsableCommand {
         aliases: ["list"])
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "pending (default), approved, denied, expired or all.") var state = "pending"
-    @Option(help: "At most this many approvals, newest first (1-10000).") var limit: Int?
+    @Option(name: [.customShort("s"), .long], help: "pending (default), approved, denied, expired or all.") var state = "pending"
+    @Option(name: [.customShort("L"), .long], help: "At most this many approvals, newest first (1-10000).") var limit: Int?
 
     func run() throws {
         var params: [String: JSONValue] = ["state": .string(state)]

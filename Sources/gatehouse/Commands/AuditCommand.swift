@@ -47,7 +47,7 @@ struct AuditCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var database: DatabaseOption
         @OptionGroup var filters: Filters
-        @Option(help: "Page size (1-1000).") var limit: Int = 50
+        @Option(name: [.customShort("L"), .long], help: "Page size (1-1000).") var limit: Int = 50
         @Option(help: "Continue after this seq (nextCursor of the previous page).") var cursor: Int64?
         @Flag(help: "Newest first.") var newest = false
 

@@ -84,7 +84,7 @@ struct CatalogCommand: ParsableCommand {
         @Option(help: "Only entities of this system.") var system: String?
         @Option(help: "Only this lifecycle (production, experimental, …).") var lifecycle: String?
         @Option(help: "Words in name, title or description.") var text: String?
-        @Option(help: "At most this many entities (1-1000).") var limit: Int?
+        @Option(name: [.customShort("L"), .long], help: "At most this many entities (1-1000).") var limit: Int?
         func run() throws {
             var params: [String: JSONValue] = [:]
             for (key, value) in [("kind", kind), ("owner", owner), ("system", system), ("lifecycle", lifecycle), ("text", text)] {

@@ -77,7 +77,7 @@ struct ClusterCommand: ParsableCommand {
         @Option(help: "Only this entity's clusters") var entity: String?
         @Flag(help: "Every cluster in this daemon, not only yours") var all = false
         @Flag(help: "Leave out deleted and never-created clusters") var live = false
-        @Option(help: "At most this many, newest first.") var limit: Int = 50
+        @Option(name: [.customShort("L"), .long], help: "At most this many, newest first.") var limit: Int = 50
         func run() throws {
             var params: [String: JSONValue] = ["mine": .bool(!all && entity == nil), "live": .bool(live), "limit": .int(Int64(limit))]
             if let entity { params["entity"] = .string(entity) }

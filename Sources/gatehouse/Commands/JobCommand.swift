@@ -67,9 +67,9 @@ struct JobCommand: ParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this entity's jobs") var entity: String?
-        @Option(help: "Only jobs in this state (QUEUED, RUNNING, DONE, …)") var state: String?
+        @Option(name: [.customShort("s"), .long], help: "Only jobs in this state (QUEUED, RUNNING, DONE, …)") var state: String?
         @Flag(help: "Every job in this daemon, not only yours") var all = false
-        @Option(help: "At most this many, newest first.") var limit: Int = 50
+        @Option(name: [.customShort("L"), .long], help: "At most this many, newest first.") var limit: Int = 50
         func run() throws {
             var params: [String: JSONValue] = ["mine": .bool(!all && entity == nil), "limit": .int(Int64(limit))]
             if let entity { params["entity"] = .string(entity) }
