@@ -60,6 +60,7 @@ struct ApprovalsCommand: ParsableCommand {
             for (index, row) in rows.enumerated() {
                 if index > 0 { print() }
                 Output.line("\(row.id)  \(row.state)  \(row.action) on \(row.entity)  expires \(row.expires)")
+                // What would run is the point of the question: wrapped, never cut.
                 var view = KeyValueView()
                 view.add(nil, rows: [("  requester", row.requester), ("  process", row.process), ("  would run", row.wouldRun)])
                 view.print(width: width)

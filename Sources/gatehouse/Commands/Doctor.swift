@@ -29,9 +29,10 @@ struct Doctor: AsyncParsableCommand {
             Output.json(["ok": .bool(!checks.contains { $0.status == .fail }), "checks": .array(checks.map(\.json))])
         } else {
             let nameWidth = (checks.map(\.name.count).max() ?? 0) + 2
+            let hanging = String(repeating: " ", count: nameWidth + 2)
             for check in checks {
-                print(Terminal.fit("\(check.status.mark) \(check.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))\(check.detail)", Terminal.width))
-                if let fix = check.fix, check.status != .ok { print("    fix: \(fix)") }
+                Output.wrapped(check.detail, first: "\(check.status.mark) \(check.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))", rest: hanging)
+                if let fix = check.fix, check.status != .ok { Output.wrapped(fix, first: hanging + "fix: ", rest: hanging + "     ") }
             }
             let failed = checks.filter { $0.status == .fail }.count
             print(failed == 0 ? "no problems found" : "\(failed) problem\(failed == 1 ? "" : "s") found")
@@ -103,7 +104,7 @@ struct DoctorChecks {
         }
         if let client, status != nil {
             checks.append(tokens(client))
-            checks.append(catalogFreshness(client))
+            checks.append(catalogFreshness(client, maxAge: Double(config.int("policy.max_snapshot_age_seconds") ?? 86_400)))
         } else {
             checks.append(DoctorCheck(name: "tokens", status: .skip, detail: "needs the daemon"))
             checks.append(DoctorCheck(name: "catalog", status: .skip, detail: "needs the daemon"))
@@ -183,7 +184,8 @@ struct DoctorChecks {
         return DoctorCheck(name: "tokens", status: .ok, detail: "signed in; \(expiries.count) cached token\(expiries.count == 1 ? "" : "s")\(expiries.first.map { ", first expiry \($0) (refreshed before)" } ?? "")")
     }
 
-    private func catalogFreshness(_ client: RPCClient) -> DoctorCheck {
+    /// Older than policy.max_snapshot_age_seconds fails (policy then refuses changes); older than three sync intervals warns.
+    private func catalogFreshness(_ client: RPCClient, maxAge: Double) -> DoctorCheck {
         guard let status = try? client.call("catalog.status") else {
             return DoctorCheck(name: "catalog", status: .fail, detail: "catalog.status did not answer", fix: "see the daemon's log")
         }
@@ -194,10 +196,14 @@ struct DoctorChecks {
             let error = status["lastError"]?.stringValue.map { "; last sync failed: \(TerminalText.sanitized($0))" } ?? ""
             return DoctorCheck(name: "catalog", status: .fail, detail: "never synced: policy denies everything until it is\(error)", fix: "`gatehouse catalog sync`")
         }
+        if age > maxAge {
+            return DoctorCheck(
+                name: "catalog", status: .fail, detail: "snapshot is \(Output.duration(seconds: age)) old, past policy.max_snapshot_age_seconds: policy refuses changes",
+                fix: "`gatehouse catalog sync`")
+        }
         let interval = status["syncIntervalSeconds"]?.doubleValue ?? 0
-        let limit = interval > 0 ? interval * 3 : 86_400
-        if age > limit {
-            return DoctorCheck(name: "catalog", status: .warn, detail: "snapshot is \(Output.duration(seconds: age)) old", fix: "`gatehouse catalog sync`")
+        if interval > 0, age > interval * 3 {
+            return DoctorCheck(name: "catalog", status: .warn, detail: "snapshot is \(Output.duration(seconds: age)) old (syncs every \(Output.duration(seconds: interval)))", fix: "`gatehouse catalog sync`; the daemon's log says why the periodic sync fails")
         }
         return DoctorCheck(name: "catalog", status: .ok, detail: "snapshot \(Output.duration(seconds: age)) old")
     }

@@ -52,10 +52,37 @@ struct KeyValueView {
             let indent = group.title == nil ? "" : "  "
             if let title = group.title { Swift.print(title) }
             for (key, value) in group.rows {
-                let line = (indent + key).padding(toLength: keyWidth, withPad: " ", startingAt: 0) + value
-                Swift.print(Terminal.fit(line, width))
+                let label = (indent + key).padding(toLength: keyWidth, withPad: " ", startingAt: 0)
+                // A long value wraps under itself instead of losing its end (a path, what a job would run).
+                guard let width, width - keyWidth >= 20 else {
+                    Swift.print(Terminal.fit(label + value, width))
+                    continue
+                }
+                for (number, piece) in Self.wrap(value, width - keyWidth).enumerated() {
+                    Swift.print((number == 0 ? label : String(repeating: " ", count: keyWidth)) + piece)
+                }
             }
         }
+    }
+
+    /// `text` in lines of at most `width` characters, broken at spaces where it can and anywhere where it must.
+    static func wrap(_ text: String, _ width: Int) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            if !line.isEmpty, line.count + 1 + word.count > width {
+                lines.append(line)
+                line = ""
+            }
+            var rest = (line.isEmpty ? "" : line + " ") + word
+            while rest.count > width {
+                lines.append(String(rest.prefix(width)))
+                rest = String(rest.dropFirst(width))
+            }
+            line = rest
+        }
+        lines.append(line)
+        return lines
     }
 
     /// `cachedTokens` → `cached tokens`; `freshTTLSeconds` → `fresh ttl seconds`; names that are not

@@ -97,6 +97,7 @@ enum Output {
 
     /// One style for durations: `0.4s`, `45s`, `12m 5s`, `3h 20m`, `2d 4h`.
     static func duration(seconds: Double) -> String {
+        if seconds > 0, seconds < 0.05 { return "<0.1s" }
         if seconds < 10, seconds.rounded() != seconds { return String(format: "%.1fs", seconds) }
         let total = Int(seconds.rounded())
         let (days, hours, minutes, secs) = (total / 86_400, total % 86_400 / 3_600, total % 3_600 / 60, total % 60)
