@@ -53,7 +53,7 @@ struct ApprovalsCommand: ParsableCommand {
                 requester: approval["principal"]?.stringValue.map(TerminalText.sanitized) ?? "uid \(Output.cell(requester?["uid"]))",
                 process: "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)",
                 action: Output.cell(approval["action"]), entity: Output.shortRef(Output.cell(approval["entity"])),
-                wouldRun: KeyValueView.text(approval["summary"] ?? .null), expires: Output.relative(approval["expiresAt"]?.stringValue))
+                wouldRun: Output.flat(approval["summary"] ?? .null), expires: Output.relative(approval["expiresAt"]?.stringValue))
         }
         // A terminal too narrow for eight columns gets one block per approval (as gh does for PRs); pipes get the table.
         if let width = Terminal.width, width < 160 {

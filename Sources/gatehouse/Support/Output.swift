@@ -95,6 +95,19 @@ enum Output {
         return seconds >= 0 ? "in " + duration(seconds: seconds) : duration(seconds: -seconds) + " ago"
     }
 
+    /// An object on one line as `path value` pairs with dotted paths in the API's own names
+    /// (`job.pysparkJob.mainPythonFileUri gs://…`): what a job would run, exactly as it would be sent.
+    static func flat(_ value: JSONValue, path: String = "") -> String {
+        switch value {
+        case .object(let members):
+            members.sorted { $0.key < $1.key }.map { flat($0.value, path: path.isEmpty ? $0.key : path + "." + $0.key) }.joined(separator: ", ")
+        case .array(let items):
+            (path.isEmpty ? "" : path + " ") + "[" + items.map { flat($0) }.joined(separator: " ") + "]"
+        default:
+            (path.isEmpty ? "" : path + " ") + cell(value)
+        }
+    }
+
     /// One style for durations: `0.4s`, `45s`, `12m 5s`, `3h 20m`, `2d 4h`.
     static func duration(seconds: Double) -> String {
         if seconds > 0, seconds < 0.05 { return "<0.1s" }
