@@ -49,6 +49,11 @@ struct CLIConventionsTests {
                 #expect(answer.status == 0, "\(command): \(answer.stderr)")
                 #expect((try? Self.json(answer.stdout)) != nil, "\(command) --json is not JSON:\n\(answer.stdout)")
             }
+            // Dynamic completion (what the generated shell scripts ask for): entity names and job ids from the daemon.
+            let entities = try daemon.cli(["---completion", "catalog", "show", "--", "positional@0", "3", "3", "gatehouse", "catalog", "show", "art"])
+            #expect(entities.stdout.split(separator: "\n").contains("artist-lookup"), "\(entities.stdout) \(entities.stderr)")
+            let jobIDs = try daemon.cli(["---completion", "job", "show", "--", "positional@0", "3", "0", "gatehouse", "job", "show", ""])
+            #expect(jobIDs.stdout.contains(job), "\(jobIDs.stdout) \(jobIDs.stderr)")
             // catalog sync into a pipe: one plain final line, no progress redraws anywhere.
             let synced = try daemon.cli(["catalog", "sync"])
             #expect(synced.status == 0, "\(synced.stderr)")

@@ -34,7 +34,12 @@ struct Completion: ParsableCommand {
 enum DynamicCompletion {
     /// Entity refs from the local catalog snapshot.
     static func entities() -> CompletionKind {
-        .custom { _, _, prefix in values("catalog.search", ["limit": 1000], list: "entities", key: "ref", prefix: prefix) }
+        .custom { _, _, prefix in
+            // Components of the default namespace also by bare name, as every command accepts them.
+            let refs = values("catalog.search", ["limit": 1000], list: "entities", key: "ref", prefix: "")
+            let names = refs.filter { $0.hasPrefix("component:default/") }.map { String($0.dropFirst("component:default/".count)) }
+            return (names + refs).filter { $0.hasPrefix(prefix) }
+        }
     }
 
     /// The person's job ids.
