@@ -85,9 +85,10 @@ enum Output {
         return String(ref.dropFirst("component:default/".count))
     }
 
-    /// "in 14m" / "2h ago" for an RFC 3339 time; the text itself when it does not parse.
-    static func relative(_ time: String?) -> String {
+    /// On a terminal "in 14m" / "2h ago" for an RFC 3339 time (as gh does); piped, or when it does not parse, the time itself.
+    static func relative(_ time: String?, width: Int? = Terminal.width) -> String {
         guard let time else { return "-" }
+        guard width != nil else { return cell(.string(time)) }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         guard let date = formatter.date(from: time) ?? ISO8601DateFormatter().date(from: time) else { return cell(.string(time)) }
