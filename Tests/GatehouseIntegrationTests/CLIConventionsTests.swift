@@ -108,6 +108,12 @@ struct CLIConventionsTests {
             let malformed = try daemon.cli(["call", "audit.query", "{\n  \"limit\": 5,\n  oops\n}"])
             #expect(malformed.stderr.contains("line 3, column 3"), "\(malformed.stderr)")
 
+            // Approving what was cancelled meanwhile says so.
+            let cancelled = try daemon.cli(["job", "cancel", job])
+            #expect(cancelled.status == 0, "\(cancelled.stderr)")
+            let late = try OversightTests.underPseudoTerminal(daemon, ["approval", "approve", approval])
+            #expect(late.status == 0 && late.stdout.contains("note: job \(job) was already CANCELLED"), "\(late.stdout) \(late.stderr)")
+
             // 5: signed out (keeping clusters, none here), then anything that needs a person.
             let out = try daemon.cli(["logout", "--keep-clusters"])
             #expect(out.status == 0 && out.stdout.contains("keep running until their auto-delete TTL"), "\(out.stdout) \(out.stderr)")

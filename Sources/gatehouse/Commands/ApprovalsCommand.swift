@@ -97,7 +97,12 @@ struct ApproveCommand: ParsableCommand {
     @Argument(help: "The approval id from `gatehouse approval ls`.", completion: DynamicCompletion.approvals()) var id: String
 
     func run() throws {
-        ApprovalDecision.print(try global.call("approval.approve", ["id": .string(id)]), json: global.json)
+        var approval = try global.call("approval.approve", ["id": .string(id)])
+        if let note = ApprovalDecision.noteOnHeldJob(approval, global: global), var members = approval.objectValue {
+            members["note"] = .string(note)
+            approval = .object(members)
+        }
+        ApprovalDecision.print(approval, json: global.json)
     }
 }
 
@@ -135,6 +140,19 @@ struct DenyAlias: ParsableCommand {
 
 /// The one-line answer to approve and deny; says so when the action it approved can no longer run.
 enum ApprovalDecision {
+    /// States in which a held job no longer waits for the approval (cancelled or ended meanwhile).
+    static let settledJobStates: Set<String> = ["CANCELLED", "DONE", "ERROR", "EXPIRED", "REJECTED", "FAILED"]
+
+    /// For an approved `job.submit`: a note when the job it held was cancelled (or ended) meanwhile, so approving ran nothing.
+    static func noteOnHeldJob(_ approval: JSONValue, global: GlobalOptions) -> String? {
+        guard approval["action"] == "job.submit", let id = approval["id"]?.stringValue, let entity = approval["entity"]?.stringValue,
+            let jobs = try? global.call("job.list", ["entity": .string(entity), "limit": 1000])["jobs"]?.arrayValue,
+            let job = jobs.first(where: { $0["approvalId"]?.stringValue == id }),
+            let state = job["state"]?.stringValue, settledJobStates.contains(state)
+        else { return nil }
+        return "job \(Output.cell(job["jobId"])) was already \(state); approving it runs nothing"
+    }
+
     static func print(_ approval: JSONValue, json: Bool) {
         if json { return Output.json(approval) }
         Swift.print("\(Output.cell(approval["id"])) \(Output.cell(approval["state"])): \(Output.cell(approval["action"])) on \(Output.cell(approval["entity"]))")
