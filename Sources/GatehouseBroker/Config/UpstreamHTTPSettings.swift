@@ -4,13 +4,12 @@ import GatehouseHTTP
 /// The `http.*` keys: how every upstream call reaches the network (CA bundle, proxy). Checked once
 /// at start-up, so a missing bundle or a malformed proxy stops the daemon with the key named,
 /// rather than failing each upstream call later with a TLS or connection error.
-public struct UpstreamHTTPSettings: Sendable {
+struct UpstreamHTTPSettings: Sendable {
     var caBundlePath: String?
     var proxy: HTTPProxy?
     var noProxy: String?
 
-    /// Reads and checks the `http.*` keys.
-    public init(_ config: Config) throws(ConfigError) {
+    init(_ config: Config) throws(ConfigError) {
         func refuse(_ key: String, _ value: String, expected: String) -> ConfigError {
             .badValue(key: key, value: Config.masked(value), expected: expected, source: config.sources[key] ?? "default")
         }
@@ -31,7 +30,7 @@ public struct UpstreamHTTPSettings: Sendable {
     }
 
     /// `base` with these settings; each component keeps its own timeouts and circuit breaker.
-    public func applied(to base: HTTPClientConfiguration = .init()) -> HTTPClientConfiguration {
+    func applied(to base: HTTPClientConfiguration = .init()) -> HTTPClientConfiguration {
         var configuration = base
         configuration.caBundlePath = caBundlePath
         configuration.proxy = proxy

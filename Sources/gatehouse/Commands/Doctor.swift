@@ -92,10 +92,9 @@ struct DoctorChecks {
             checks.append(DoctorCheck(name: "daemon", status: .fail, detail: "not answering on \(socket)", fix: "start it: `gatehouse serve` (or `systemctl --user start gatehouse`)"))
         }
         checks.append(socketPermissions(socket, daemonUp: status != nil))
-        let issuer = config.string("identity.issuer").flatMap { $0.isEmpty ? nil : $0 }
-        let http = (try? UpstreamHTTPSettings(config)).map { settings in
-            HTTPClient(configuration: settings.applied(to: HTTPClientConfiguration(connectTimeout: .seconds(3), defaultTimeout: .seconds(5), retry: .none)))
-        }
+        let issuer = Self.value(config, "identity.issuer")
+        let http = (try? config.upstreamHTTPConfiguration(base: HTTPClientConfiguration(connectTimeout: .seconds(3), defaultTimeout: .seconds(5), retry: .none)))
+            .map { HTTPClient(configuration: $0) }
         defer { http?.shutdown() }
         if let issuer, let http {
             checks += await identityProvider(issuer, http: http, file: fileName)
@@ -104,7 +103,7 @@ struct DoctorChecks {
         }
         if let client, status != nil {
             checks.append(tokens(client))
-            checks.append(catalogFreshness(client, maxAge: Double(config.int("policy.max_snapshot_age_seconds") ?? 86_400)))
+            checks.append(catalogFreshness(client, maxAge: Self.value(config, "policy.max_snapshot_age_seconds").flatMap(Double.init) ?? 86_400))
         } else {
             checks.append(DoctorCheck(name: "tokens", status: .skip, detail: "needs the daemon"))
             checks.append(DoctorCheck(name: "catalog", status: .skip, detail: "needs the daemon"))
@@ -210,7 +209,7 @@ struct DoctorChecks {
 
     /// Any HTTP answer means the upstream is reachable (authorisation is the daemon's business).
     private func upstream(_ name: String, key: String, config: Config, http: HTTPClient, file: String) async -> DoctorCheck {
-        guard let url = config.string(key), !url.isEmpty, config.sources[key] != "default" else {
+        guard let url = Self.value(config, key), config.sources[key] != "default" else {
             return DoctorCheck(name: name, status: .skip, detail: "\(key) is not configured")
         }
         do {
@@ -248,6 +247,12 @@ struct DoctorChecks {
         return DoctorCheck(
             name: "audit", status: .fail, detail: "chain broken at record \(Output.cell(report["firstBroken"]?["seq"])): \(Output.cell(report["firstBroken"]?["reason"]))",
             fix: "`gatehouse audit verify` names the record; keep the database for investigation (docs/security.md)")
+    }
+
+    /// A configured value by key path, nil when empty. Read as displayed (credentials in a URL masked):
+    /// the doctor only asks whether an address answers, and never prints a secret.
+    static func value(_ config: Config, _ path: String) -> String? {
+        config.displayValue(path).flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// An RFC 7231 `Date` header (IMF-fixdate).
