@@ -48,10 +48,3 @@ struct Logout: ParsableCommand {
         }
     }
 }
-
-extension FileHandle {
-    /// Writes one line to stderr (questions and what they are about, never data).
-    static func standardErrorLine(_ line: String) {
-        standardError.write(Data((line + "\n").utf8))
-    }
-}

@@ -20,3 +20,10 @@ struct ConfirmationOption: ParsableArguments {
         }
     }
 }
+
+extension FileHandle {
+    /// Writes one line to stderr (questions and what they are about, never data).
+    static func standardErrorLine(_ line: String) {
+        standardError.write(Data((line + "\n").utf8))
+    }
+}
