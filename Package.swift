@@ -116,7 +116,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "gatehouse",
-            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", grdb, argumentParser, logging],
+            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", "GatehouseHTTP", grdb, argumentParser, logging],
             swiftSettings: strict
         ),
 

@@ -186,6 +186,7 @@ step "A script (no terminal: caller class 'automation') asks for a job on a prod
 # setsid detaches the CLI from any terminal, as a cron job, a CI runner or an AI agent would be.
 run setsid -w "$GH" job submit component:default/analytics-pipeline --pyspark gs://demo/nightly.py --json </dev/null
 expect "the job is held: PENDING_APPROVAL" [ "$(field 'd["state"]')" = PENDING_APPROVAL ]
+expect "exit 7: it waits for a person's approval" exited 7
 APPROVAL=$(field 'd["approvalId"]'); JOB3=$(field 'd["jobId"]')
 show "$GH" approvals
 echo "Another script cannot approve it:"

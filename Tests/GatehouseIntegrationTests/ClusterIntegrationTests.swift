@@ -13,7 +13,8 @@ struct ClusterIntegrationTests {
         try await ClusterEnvironment.with { env in
             let created = try await offPool { try env.daemon.cli(["cluster", "create", ClusterEnvironment.entity, "--template", "small", "--workers", "3"]) }
             #expect(created.status == 0, "\(created.stdout)\n\(created.stderr)")
-            #expect(created.stdout.contains("CREATING → RUNNING"), "progress line: \(created.stdout)")
+            // The arrow is Unicode only under a UTF-8 locale.
+            #expect(created.stdout.contains("CREATING → RUNNING") || created.stdout.contains("CREATING -> RUNNING"), "progress line: \(created.stdout)")
             let listed = try await env.call("cluster.list", ["mine": true])
             let cluster = try #require(listed["clusters"]?.arrayValue?.first)
             let id = try #require(cluster["id"]?.stringValue)
@@ -52,7 +53,7 @@ struct ClusterIntegrationTests {
                 try await env.call("job.status", ["jobId": .string(jobID)])["state"] == "DONE"
             })
 
-            let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id]) }
+            let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--yes"]) }
             #expect(deleted.status == 0, "\(deleted.stderr)")
             #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "DELETED" })
             #expect(try await env.upstream(name)?["state"] == "DELETED")
@@ -108,12 +109,31 @@ struct ClusterIntegrationTests {
             #expect(delete.code == RPCErrorCode.denied.rawValue)
             #expect(delete.data?["rule"] == "default-deny", "\(delete)")
             #expect(delete.data?["action"] == "cluster.delete")
-            let cli = try await offPool { try env.daemon.cli(["cluster", "delete", id]) }
+            let cli = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--yes"]) }
             #expect(cli.status == 4, "denied exits 4: \(cli.stderr)")
             #expect(["CREATING", "RUNNING"].contains(try await env.upstream(name)?["state"]?.stringValue ?? ""))
             let view = try #require(try await env.daemon.failure("cluster.get", ["id": .string(id)]))
             #expect(view.code == RPCErrorCode.denied.rawValue, "a stranger does not see the cluster either")
             #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.isEmpty)
+        }
+    }
+
+    @Test func destructiveCommandsAskAndLogoutCanKeepClusters() async throws {
+        try await ClusterEnvironment.with { env in
+            let id = try await env.create()
+            #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" })
+            let name = try #require(try await env.call("cluster.get", ["id": .string(id)])["name"]?.stringValue)
+            // No terminal, no --yes: refused, naming the cluster, nothing deleted.
+            let refused = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--json"]) }
+            #expect(refused.status == 2 && refused.stderr.contains(name) && refused.stderr.contains("without --yes"), "\(refused.stderr)")
+            #expect(refused.stdout.contains("\"confirmation_required\""), "\(refused.stdout)")
+            // logout --keep-clusters: signed out, the cluster keeps running until its TTL.
+            let out = try await offPool { try env.daemon.cli(["logout", "--keep-clusters"]) }
+            #expect(out.status == 0 && out.stdout.contains("keep running until their auto-delete TTL"), "\(out.stdout) \(out.stderr)")
+            #expect(try await env.daemon.call("auth.status")["signedIn"] == false)
+            try await Task.sleep(for: .seconds(2))
+            #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.isEmpty)
+            #expect(try await env.upstream(name)?["state"] == "RUNNING")
         }
     }
 
@@ -127,7 +147,12 @@ struct ClusterIntegrationTests {
             try await env.createElsewhere("gh-alice-elsewhere", labels: ["gatehouse-principal": .string(ClusterEnvironment.aliceLabel)])
             try await env.createElsewhere("hand-made", labels: [:])
 
-            let logout = try await offPool { try env.daemon.cli(["logout"]) }
+            // Not at a terminal and without --yes: refused, with the clusters it would have deleted named.
+            let refused = try await offPool { try env.daemon.cli(["logout"]) }
+            #expect(refused.status == 2 && refused.stderr.contains("without --yes"), "\(refused.stderr)")
+            for name in names { #expect(refused.stderr.contains(name), "logout names \(name): \(refused.stderr)") }
+            #expect(try await env.daemon.call("auth.status")["signedIn"] == true, "a refused logout signs nobody out")
+            let logout = try await offPool { try env.daemon.cli(["logout", "--yes"]) }
             #expect(logout.status == 0, "\(logout.stderr)")
             #expect(try await eventually(every: .milliseconds(200)) {
                 let upstream = try await env.upstreamClusters()
@@ -142,9 +167,11 @@ struct ClusterIntegrationTests {
             }
             #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.count == 3)
 
+            // The CLI listed what logout would delete (a report, audited with trigger "request") before each attempt.
             let found = try await env.call("audit.query", ["method": "cluster.teardown"])["records"]?.arrayValue ?? []
-            #expect(found.count == 1)
-            #expect(found.first?["detail"]?["trigger"] == "logout")
+            let teardowns = found.filter { $0["detail"]?["trigger"] == "logout" }
+            #expect(teardowns.count == 1, "\(found)")
+            #expect(found.filter { $0["detail"]?["trigger"] == "request" && $0["detail"]?["mode"] == "report" }.count == 2, "\(found)")
             let deletes = try await env.call("audit.query", ["method": "cluster.teardown.delete"])["records"]?.arrayValue ?? []
             #expect(deletes.count == 3)
             #expect(Set(deletes.compactMap { $0["detail"]?["clusterName"]?.stringValue }) == Set(names + ["gh-alice-elsewhere"]))

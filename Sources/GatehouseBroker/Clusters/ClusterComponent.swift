@@ -48,8 +48,8 @@ public final class ClusterComponent: BrokerComponent {
                 } catch {
                     logger.error("could not apply an approval outcome to its clusters", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
                 }
-            case .signingOut(let principal):
-                await self?.beforeLogout(principal)
+            case .signingOut(let principal, let keepClusters):
+                if !keepClusters { await self?.beforeLogout(principal) }
             case .catalogSynced:
                 // In the background: a sync's caller does not wait for teardowns.
                 guard let self else { return }

@@ -8,8 +8,9 @@ import Synchronization
 public enum BrokerEvent: Sendable {
     /// A catalog sync finished; its snapshot is served from now on.
     case catalogSynced(SyncReport)
-    /// The person is signing out. Their tokens still work until every subscriber has returned.
-    case signingOut(Principal)
+    /// The person is signing out. Their tokens still work until every subscriber has returned;
+    /// `keepClusters` asks that their clusters be left to run until their TTL.
+    case signingOut(Principal, keepClusters: Bool)
     /// A person settled (or time expired) an approval held for `action`.
     case approvalResolved(ApprovalResolution, action: String)
 }

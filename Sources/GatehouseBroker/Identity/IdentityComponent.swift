@@ -88,14 +88,21 @@ public struct IdentityComponent: BrokerComponent {
                     return try JSONValue(encoding: status)
                 }),
             RPCMethod(
-                "auth.logout", summary: "Revokes the session at the IdP where possible and forgets every cached token.",
+                "auth.logout",
+                summary: "Revokes the session at the IdP where possible and forgets every cached token; tears down the person's clusters first unless `keepClusters` (they then run until their TTL).",
+                params: ["type": "object", "properties": ["keepClusters": ["type": "boolean"]], "additionalProperties": false],
                 handler: .async { call in
+                    let params: LogoutParams = try call.decodeParams()
+                    let keepClusters = params.keepClusters ?? false
                     let service = try identity()
                     if let principal = service.currentPrincipal() {
-                        call.annotations.update { $0.principal = principal.displayName }
-                        await events.publish(.signingOut(principal))
+                        call.annotations.update {
+                            $0.principal = principal.displayName
+                            $0.detail["keepClusters"] = .bool(keepClusters)
+                        }
+                        await events.publish(.signingOut(principal, keepClusters: keepClusters))
                     }
-                    return ["revoked": .bool(try await service.logout())]
+                    return ["revoked": .bool(try await service.logout()), "keptClusters": .bool(keepClusters)]
                 }),
             RPCMethod(
                 "token.get", summary: "A valid token for an audience (oidc, idp, google, looker); only for the daemon's own uid. Audited by fingerprint.",
@@ -178,6 +185,7 @@ private struct LoginStartParams: Decodable {
     var fresh: Bool?
 }
 private struct LoginStatusParams: Decodable { var id: String }
+private struct LogoutParams: Decodable { var keepClusters: Bool? }
 private struct TokenGetParams: Decodable {
     var audience: String
     var scopes: [String]?

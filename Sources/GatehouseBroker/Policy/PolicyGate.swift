@@ -26,7 +26,10 @@ public struct PolicyGate: Sendable {
         let decision = try await policy.decide(principal: who, action: action, entity: entity)
         Self.annotate(call, principal: who, entity: entity, decision: decision)
         guard decision.isAllowed else {
-            throw RPCError(.denied, reason: "denied", message: decision.reason, extra: [
+            // A ref the snapshot does not hold is still denied, but the caller learns it is a name to
+            // fix (not found) rather than a permission to ask for (denied); the catalog is readable anyway.
+            let unknown = decision.rule == "unknown-entity"
+            throw RPCError(unknown ? .notFound : .denied, reason: unknown ? "unknown_entity" : "denied", message: decision.reason, extra: [
                 "rule": .string(decision.rule), "action": .string(action), "entity": .string(entity),
                 "snapshotAt": decision.snapshotAt.map(JSONValue.string) ?? .null,
             ])

@@ -112,6 +112,8 @@ public final class OutboxSender: Sendable {
                     _ = try? await store.writer.write { db in try Outbox.makeAllDue(in: db) }
                 }
                 failures = 0
+                // Dataproc answers again: the last failure is history, not status.
+                counters.withLock { $0.lastError = nil }
             }
             if !retries.isEmpty && !succeeded {
                 // Nothing got through: Dataproc (or the token source) is down. Pause the whole queue.

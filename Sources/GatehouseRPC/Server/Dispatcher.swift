@@ -53,6 +53,11 @@ struct Dispatcher: Sendable {
                 finish(.failure(.methodNotFound(request.method, suggestion: NearestName.closest(to: request.method, in: registry.all.map(\.name)))))
                 return
             }
+            // What system.methods advertises is what the method accepts.
+            if let violation = ParamsValidation.violation(of: request.params, against: method.params) {
+                finish(.failure(violation.rpcError))
+                return
+            }
             let call = RPCCall(
                 id: request.id, method: request.method, params: request.params, peer: peer,
                 annotations: annotations, notifier: notifier)

@@ -37,10 +37,17 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Query: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show audit records matching filters.")
+        static let configuration = CommandConfiguration(abstract: "Show audit records matching filters.",
+            discussion: """
+                EXAMPLES:
+                  gatehouse audit query --since 2h --method job.submit
+                  gatehouse audit query --principal alice@example.com --newest --limit 20
+                  gatehouse audit query --decision deny --json
+                """)
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var database: DatabaseOption
         @OptionGroup var filters: Filters
-        @Option(help: "Page size (1-1000).") var limit: Int = 50
+        @Option(name: [.customShort("L"), .long], help: "Page size (1-1000).") var limit: Int = 50
         @Option(help: "Continue after this seq (nextCursor of the previous page).") var cursor: Int64?
         @Flag(help: "Newest first.") var newest = false
 
@@ -49,7 +56,7 @@ struct AuditCommand: ParsableCommand {
             query.limit = limit
             query.cursor = cursor
             query.order = newest ? .desc : .asc
-            let page = try AuditAccess(global: global).run(
+            let page = try AuditAccess(global: global, database: database).run(
                 method: "audit.query", params: try JSONValue(encoding: query),
                 direct: { db in try AuditMethods.runQuery(query, db) })
             if global.json { return Output.json(page) }
@@ -127,11 +134,17 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Walk the hash chain; exit 1 and name the first bad record if anything was altered or removed.")
+            abstract: "Walk the hash chain; exit 1 and name the first bad record if anything was altered or removed.",
+            discussion: """
+                EXAMPLES:
+                  gatehouse audit verify
+                  gatehouse audit verify --db /backup/gatehouse.db
+                """)
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var database: DatabaseOption
 
         func run() throws {
-            let report = try AuditAccess(global: global).run(method: "audit.verify", params: nil, direct: AuditMethods.verify)
+            let report = try AuditAccess(global: global, database: database).run(method: "audit.verify", params: nil, direct: AuditMethods.verify)
             if global.json { Output.json(report) }
             if report["intact"] == .bool(true) {
                 if !global.json { print("audit chain intact: \(Output.cell(report["checked"])) records verified") }
@@ -144,17 +157,22 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stream audit records (read from the database directly).")
+        static let configuration = CommandConfiguration(abstract: "Stream audit records (read from the database directly).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse audit export --since 7d > audit.jsonl
+                """)
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var database: DatabaseOption
         @OptionGroup var filters: Filters
         @Option(help: "Output format; jsonl is one record per line.") var format: String = "jsonl"
 
         func run() throws {
             guard format == "jsonl" else { throw CLIFailure("--format must be jsonl", code: .usage) }
-            let database = try AuditAccess(global: global).openDatabase()
+            let queue = try AuditAccess(global: global, database: database).openDatabase()
             var query = filters.query
             query.limit = AuditQuery.maxLimit
-            try database.read { db in
+            try queue.read { db in
                 while true {
                     let page = try query.run(db)
                     page.records.forEach { Output.jsonLine($0.json) }
@@ -170,9 +188,10 @@ struct AuditCommand: ParsableCommand {
 /// else reads the database file directly, read-only.
 struct AuditAccess {
     let global: GlobalOptions
+    var database: DatabaseOption? = nil
 
     func run(method: String, params: JSONValue?, direct: (Database) throws -> JSONValue) throws -> JSONValue {
-        let config = try global.loadConfig()
+        let config = try global.loadConfig(extraFlags: database?.flags ?? [:])
         let socket = BrokerPaths.socket(config)
         if SocketLocation.occupancy(of: socket) == .live {
             return try global.call(method, params)
@@ -182,7 +201,7 @@ struct AuditAccess {
     }
 
     func openDatabase() throws -> DatabaseQueue {
-        let config = try global.loadConfig()
+        let config = try global.loadConfig(extraFlags: database?.flags ?? [:])
         do {
             return try Store.openReadOnly(path: BrokerPaths.database(config))
         } catch {

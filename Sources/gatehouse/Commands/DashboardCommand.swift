@@ -10,7 +10,11 @@ struct DashboardCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Open.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "The entity's dashboards (looker.com/dashboard-ids) and what is cached.")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "The entity's dashboards (looker.com/dashboard-ids) and what is cached.",
+            discussion: """
+                EXAMPLES:
+                  gatehouse dashboard ls analytics-pipeline
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entity ref, e.g. component:default/analytics-pipeline") var entity: String
         func run() throws {
@@ -24,7 +28,12 @@ struct DashboardCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A dashboard's tiles as tables (default: the entity's first dashboard).")
+        static let configuration = CommandConfiguration(abstract: "A dashboard's tiles as tables (default: the entity's first dashboard).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse dashboard show analytics-pipeline
+                  gatehouse dashboard show analytics-pipeline 12 --csv
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entity ref, e.g. component:default/analytics-pipeline") var entity: String
         @Argument(help: "Dashboard id (one of the entity's looker.com/dashboard-ids).") var id: String?
@@ -43,7 +52,11 @@ struct DashboardCommand: ParsableCommand {
     }
 
     struct Open: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prints a single-use SSO embed URL of the dashboard (or opens it with --browser).")
+        static let configuration = CommandConfiguration(abstract: "Prints a single-use SSO embed URL of the dashboard (or opens it with --browser).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse dashboard open analytics-pipeline 12 --browser
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entity ref") var entity: String
         @Argument(help: "Dashboard id") var id: String

@@ -14,9 +14,16 @@ struct JobCommand: ParsableCommand {
     struct Submit: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue a job for an entity; it runs on the cluster its dataproc.googleapis.com annotations name.",
-            discussion: "Exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec. Arguments for the driver follow `--`, as with gcloud: gatehouse job submit ENTITY --pyspark gs://b/main.py --json -- --day 2026-11-23")
+            discussion: """
+                Exactly one of --pyspark, --spark-class, --spark-jar, --sql, --hive or --spec. Arguments for the driver follow `--`, as with gcloud: gatehouse job submit ENTITY --pyspark gs://b/main.py --json -- --day 2026-11-23. Exit 7 when the job waits for a person's approval.
+
+                EXAMPLES:
+                  gatehouse job submit engagement-reports --pyspark gs://b/main.py -- --day 2026-11-23
+                  gatehouse job submit engagement-reports --sql "SELECT 1"
+                  gatehouse job submit engagement-reports --spec job.json --label team=a --json
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "Entity ref, e.g. component:default/engagement-reports") var entity: String
+        @Argument(help: "Entity ref, e.g. component:default/engagement-reports", completion: DynamicCompletion.entities()) var entity: String
         @Option(help: "PySpark driver, e.g. gs://bucket/main.py") var pyspark: String?
         @Option(name: .customLong("spark-class"), help: "Spark main class (add its jar with --jar)") var sparkClass: String?
         @Option(name: .customLong("spark-jar"), help: "Spark main jar (gs://…)") var sparkJar: String?
@@ -34,12 +41,17 @@ struct JobCommand: ParsableCommand {
             let job = try JobSpecBuilder(submit: self).job()
             var params: [String: JSONValue] = ["entity": .string(entity), "job": job]
             if let cluster { params["cluster"] = .string(cluster) }
-            let answer = try global.call("job.submit", .object(params))
-            if global.json { return Output.json(answer) }
+            let answer = try global.call("job.submit", .object(params), entity: entity)
+            if global.json {
+                Output.json(answer)
+                if answer["approvalId"]?.stringValue != nil { throw CLIExit(code: .awaitingApproval) }
+                return
+            }
             let state = Output.cell(answer["state"])
             print("\(Output.cell(answer["jobId"])) \(state) for \(Output.cell(answer["entity"])) on \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))/\(Output.cell(answer["cluster"]))")
             if let approval = answer["approvalId"]?.stringValue {
-                print("waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approve \(approval)`")
+                print("waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approval approve \(approval)`")
+                throw CLIExit(code: .awaitingApproval)
             } else {
                 print("follow it with `gatehouse job watch \(Output.cell(answer["jobId"]))`")
             }
@@ -47,12 +59,17 @@ struct JobCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Your jobs, newest first (or an entity's, or all with --all).")
+        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Your jobs, newest first (or an entity's, or all with --all).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse job ls
+                  gatehouse job ls --state running --all
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this entity's jobs") var entity: String?
-        @Option(help: "Only jobs in this state (QUEUED, RUNNING, DONE, …)") var state: String?
+        @Option(name: [.customShort("s"), .long], help: "Only jobs in this state (QUEUED, RUNNING, DONE, …)") var state: String?
         @Flag(help: "Every job in this daemon, not only yours") var all = false
-        @Option var limit: Int = 50
+        @Option(name: [.customShort("L"), .long], help: "At most this many, newest first.") var limit: Int = 50
         func run() throws {
             var params: [String: JSONValue] = ["mine": .bool(!all && entity == nil), "limit": .int(Int64(limit))]
             if let entity { params["entity"] = .string(entity) }
@@ -60,33 +77,52 @@ struct JobCommand: ParsableCommand {
             let answer = try global.call("job.list", .object(params))
             if global.json { return Output.json(answer) }
             let rows = (answer["jobs"]?.arrayValue ?? []).map { job in
-                [job["jobId"], job["state"], job["entity"], job["type"], job["createdAt"]].map(Output.cell)
+                [Output.cell(job["jobId"]), Output.cell(job["state"]), Output.shortRef(Output.cell(job["entity"])), Output.cell(job["type"]), Output.relative(job["createdAt"]?.stringValue)]
             }
+            guard !rows.isEmpty else { return print("no jobs" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")")) }
             Output.table(["JOB", "STATE", "ENTITY", "TYPE", "CREATED"], rows)
         }
     }
 
     struct JobStatus: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "A job, its state history and its last error.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "A job, its state history and its last error.",
+            discussion: """
+                EXAMPLES:
+                  gatehouse job show gh-job-1a2b
+                  gatehouse job show gh-job-1a2b --json
+                """,
+            aliases: ["status"])
         @OptionGroup var global: GlobalOptions
-        @Argument var id: String
+        @Argument(help: "The job id (from `gatehouse job ls`).", completion: DynamicCompletion.jobs()) var id: String
         func run() throws {
             let job = try global.call("job.status", ["jobId": .string(id)])
             if global.json { return Output.json(job) }
-            print("\(Output.cell(job["jobId"]))  \(Output.cell(job["state"]))  \(Output.cell(job["type"]))  \(Output.cell(job["entity"]))")
-            print("  on \(Output.cell(job["project"]))/\(Output.cell(job["region"]))/\(Output.cell(job["cluster"])) for \(Output.cell(job["principal"]))")
-            if let detail = job["detail"]?.stringValue { print("  \(detail)") }
+            Output.line("\(Output.cell(job["jobId"]))  \(Output.cell(job["state"]))")
+            var view = KeyValueView()
+            var rows = [
+                ("  type", Output.cell(job["type"])), ("  entity", Output.cell(job["entity"])),
+                ("  where", "\(Output.cell(job["project"]))/\(Output.cell(job["region"]))/\(Output.cell(job["cluster"]))"),
+                ("  by", Output.cell(job["principal"])),
+            ]
+            if let detail = job["detail"]?.stringValue { rows.append(("  detail", TerminalText.sanitized(detail))) }
+            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { rows.append(("  last error", TerminalText.sanitized(error))) }
+            view.add(nil, rows: rows)
+            view.print()
             for step in job["transitions"]?.arrayValue ?? [] {
-                print("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \($0)" } ?? "")")
+                Output.line("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \(TerminalText.sanitized($0))" } ?? "")")
             }
-            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { print("  last error: \(error)") }
         }
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job: withdrawn if not sent yet, else Dataproc is asked to stop it.")
+        static let configuration = CommandConfiguration(abstract: "Cancel a job: withdrawn if not sent yet, else Dataproc is asked to stop it.",
+            discussion: """
+                EXAMPLES:
+                  gatehouse job cancel gh-job-1a2b
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument var id: String
+        @Argument(help: "The job id (from `gatehouse job ls`).", completion: DynamicCompletion.jobs()) var id: String
         func run() throws {
             let answer = try global.call("job.cancel", ["jobId": .string(id)])
             if global.json { return Output.json(answer) }
@@ -95,12 +131,16 @@ struct JobCommand: ParsableCommand {
     }
 
     struct Watch: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).")
+        static let configuration = CommandConfiguration(abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse job watch gh-job-1a2b
+                """)
         @OptionGroup var global: GlobalOptions
-        @Argument var id: String
+        @Argument(help: "The job id (from `gatehouse job ls`).", completion: DynamicCompletion.jobs()) var id: String
         func run() throws {
             let client = try global.connect()
-            let progress = ProgressLine(jobID: id, live: !global.json && isatty(STDOUT_FILENO) == 1)
+            let progress = ProgressLine(jobID: id, live: !global.json && Terminal.liveProgress)
             client.onNotification = { message in
                 guard let params = message["params"] else { return }
                 if global.json { Output.jsonLine(params) } else { progress.update(state: Output.cell(params["state"]), detail: params["detail"]?.stringValue) }
@@ -125,9 +165,13 @@ struct JobCommand: ParsableCommand {
                 --json prints each chunk {jobId, chunk, text} on a line, then the answer with nextChunk: pass it to --from-chunk to \
                 go on where a run stopped. With --follow, a daemon that restarts is waited for (up to a minute) and the output \
                 goes on from the first chunk not yet printed.
+
+                EXAMPLES:
+                  gatehouse job logs gh-job-1a2b
+                  gatehouse job logs gh-job-1a2b --follow
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument var id: String
+        @Argument(help: "The job id (from `gatehouse job ls`).", completion: DynamicCompletion.jobs()) var id: String
         @Flag(help: "Keep printing new output until the job ends.") var follow = false
         @Option(name: .customLong("from-chunk"), help: "Start at this output chunk (an earlier run's nextChunk).") var fromChunk: Int?
 
@@ -268,17 +312,17 @@ final class ProgressLine: Sendable {
     func start() {
         guard live else { return }
         Thread.detachNewThread { [self] in
-            let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+            let frames = Terminal.unicode ? ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"] : ["|", "/", "-", "\\"]
             while let (text, frame) = state.withLock({ s -> (String, Int)? in
                 guard s.running else { return nil }
                 s.frame += 1
                 return (s.text, s.frame)
             }) {
                 let elapsed = String(format: "%.1f s", Date().timeIntervalSince(started))
-                FileHandle.standardOutput.write(Data("\r\u{1B}[K\(frames[frame % frames.count]) \(jobID)  \(text)  \(elapsed)".utf8))
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(frames[frame % frames.count]) \(jobID)  \(text)  \(elapsed)".utf8))
                 Thread.sleep(forTimeInterval: 0.1)
             }
-            FileHandle.standardOutput.write(Data("\r\u{1B}[K".utf8))
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
             finished.signal()
         }
     }

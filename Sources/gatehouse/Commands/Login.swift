@@ -5,14 +5,21 @@ import GatehouseCore
 /// `gatehouse login`: signs in through the daemon (loopback PKCE, or `--device`) and waits for it to finish.
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Sign in at the IdP: opens (or with --no-browser prints) the sign-in URL; --device prints a code to type elsewhere.")
+        abstract: "Sign in at the IdP: opens (or with --no-browser prints) the sign-in URL; --device prints a code to type elsewhere.",
+        discussion: """
+            EXAMPLES:
+              gatehouse login
+              gatehouse login --device        # over ssh, no browser here
+              gatehouse login --no-browser
+              gatehouse login --device --json  # a JSON line with url and userCode, then one with the outcome
+            """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Use the device flow: print the verification URL and code instead of a local redirect.") var device = false
     @Flag(help: "Print the URL instead of opening a browser.") var noBrowser = false
 
     func run() throws {
         let status = try SignIn.run(global, device: device, noBrowser: noBrowser)
-        if global.json { return Output.json(status) }
+        if global.json { return Output.jsonLine(status) }
         print("signed in as \(SignIn.name(of: status))")
     }
 }
@@ -30,7 +37,11 @@ enum SignIn {
         }
         // Everything here came from the IdP through the daemon: printed only without escape sequences.
         let safe = TerminalText.sanitized
-        if device {
+        if global.json {
+            // One JSON document per line: the challenge now (a script shows the URL and code), the outcome at the end.
+            Output.jsonLine(challenge)
+            if !device && !noBrowser { BrowserOpener.open(challenge["browserURL"]?.stringValue ?? url) }
+        } else if device {
             if let warning = challenge["warning"]?.stringValue { Output.error("warning: " + warning) }
             print("Open \(safe(url)) and enter the code: \(safe(challenge["userCode"]?.stringValue ?? "?"))")
             if let complete = challenge["verificationURIComplete"]?.stringValue { print("(or open \(safe(complete)))") }
@@ -46,7 +57,7 @@ enum SignIn {
             let status = try global.call("auth.login.status", ["id": .string(id)])
             switch status["state"]?.stringValue {
             case "signed_in": return status
-            case "failed": throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .denied)
+            case "failed": throw CLIFailure(safe(status["error"]?.stringValue ?? "sign-in failed"), code: .signIn, reason: "login_failed")
             default: Thread.sleep(forTimeInterval: 1)
             }
         }

@@ -8,7 +8,12 @@ struct Token: ParsableCommand {
         abstract: "Print short-lived tokens held by the daemon.", subcommands: [Print.self, GoogleExecutable.self])
 
     struct Print: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a valid token for an audience (oidc, idp, google, looker).")
+        static let configuration = CommandConfiguration(abstract: "Print a valid token for an audience (oidc, idp, google, looker).",
+            discussion: """
+                EXAMPLES:
+                  gatehouse token print
+                  gatehouse token print --audience google --scope https://www.googleapis.com/auth/cloud-platform
+                """)
         @OptionGroup var global: GlobalOptions
         @Option(help: "oidc, idp, google or looker.") var audience: String = "google"
         @Option(help: "Scope (repeatable), for google.") var scope: [String] = []

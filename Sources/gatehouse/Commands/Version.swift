@@ -6,7 +6,13 @@ import GatehouseStore
 struct Version: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the CLI's version and, when it runs, the daemon's version and database schema.",
-        discussion: "Exit 0 whether or not the daemon runs: a stopped daemon is reported, not an error.")
+        discussion: """
+            Exit 0 whether or not the daemon runs: a stopped daemon is reported, not an error.
+
+            EXAMPLES:
+              gatehouse version
+              gatehouse version --json
+            """)
 
     @OptionGroup var global: GlobalOptions
 
