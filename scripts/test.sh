@@ -25,6 +25,10 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # deadline) and the retry tests (bounded by a 10 s deadline): they run alone afterwards, so two busy cores do not decide a timing assertion.
 # Time limits (about 8x a normal run) so that a hang fails the run, with the test named by its
 # .timeLimit trait, instead of holding CI until its own limit.
+# Every answer the test daemons give is recorded (secrets redacted) and checked below against the
+# result schemas of rpc.discover (scripts/openrpc/check.sh).
+mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl
+export GATEHOUSE_RECORD_ANSWERS_FILE="$PWD/.build/openrpc/answers.jsonl"
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
 # A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
@@ -33,3 +37,11 @@ scripts/fuzz.sh 50000
 # exchanges are recorded for the contract check too.
 scripts/sdk/dataproc.sh
 scripts/contract/run.sh --contracts "$CONTRACTS" .build/contract/exchanges.jsonl
+# The OpenRPC document (rpc.discover) is valid, and every recorded answer fits its method's result schema.
+scripts/openrpc/check.sh .build/openrpc/answers.jsonl
+# google-auth (PyPI) runs `gatehouse token google-executable` from the `token google-config` configuration.
+scripts/sdk/google-auth.sh
+# The Python client (clients/python), installed with pip, against a real daemon.
+clients/python/run-tests.sh
+# The release artifact: a .deb with the Swift runtime linked in, installed and run without the toolchain.
+scripts/package-test.sh

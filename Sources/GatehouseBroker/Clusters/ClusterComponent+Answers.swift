@@ -39,7 +39,11 @@ extension ClusterComponent {
             ], required: ["clusterId", "clusterName", "previousState", "delete"]), errors: [unknown, denied, state]),
             RPCResultDescription("cluster.extend", result: S.record([
                 "clusterId": S.string, "clusterName": S.string, "autoDeleteTtl": S.string, "autoDeleteAfterCreation": S.string, "maxAutoDeleteTtl": S.string,
-            ]), errors: [unknown, denied, state, RPCErrorDescription(.conflict, "invalid_setting", "`by` is not a duration, or passes clusters.max_auto_delete_ttl")]),
+            ]), errors: [
+                unknown, denied, state,
+                RPCErrorDescription(.conflict, "invalid_setting", "`by` is not a duration"),
+                RPCErrorDescription(.denied, "limit", "The extension would pass clusters.max_auto_delete_ttl"),
+            ]),
             RPCResultDescription("cluster.watch", result: cluster, errors: [unknown, denied]),
             RPCResultDescription("cluster.teardown", result: S.object(["mode": S.constant("report")], required: ["mode"]), errors: [signIn]),
         ]

@@ -14,6 +14,7 @@ extension IdentityComponent {
             RPCErrorDescription(.upstreamError, "upstream_rejected", "The IdP, STS or IAM Credentials refused the request"),
             RPCErrorDescription(.upstreamError, "unexpected_response", "An upstream answered something that is not its protocol"),
             RPCErrorDescription(.upstreamError, "response_too_large", "An upstream's answer exceeded its size limit"),
+            RPCErrorDescription(.upstreamError, "upstream_value_out_of_range", "An upstream sent a number outside what Gatehouse accepts (e.g. a lifetime)"),
             RPCErrorDescription(.conflict, "insecure_endpoint", "An IdP endpoint is plain http on a non-loopback host"),
             RPCErrorDescription(.conflict, "sealing_key", "The sealing key is missing or does not open the stored tokens"),
         ]
