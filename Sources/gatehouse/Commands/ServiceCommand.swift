@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseBroker
 import GatehouseCore
 
 /// `gatehouse service install|uninstall|status|unit`: the daemon as a systemd user service (Linux only;
@@ -17,6 +18,7 @@ struct ServiceCommand: ParsableCommand {
     }
 
     static var unitPath: String { unitDirectory + "/" + SystemdUserUnit.name }
+    static var socketUnitPath: String { unitDirectory + "/" + SystemdUserUnit.socketName }
 
     /// Runs `systemctl --user ARGS`; nil when systemctl is missing or no user manager runs.
     @discardableResult
@@ -47,6 +49,15 @@ struct ServiceCommand: ParsableCommand {
         @Option(help: "A file with the 32-byte sealing key, handed to the daemon as a systemd credential (LoadCredential).")
         var keyCredential: String?
 
+        /// The daemon's socket path under this configuration (the socket unit listens there).
+        func socketPath() throws -> String {
+            do {
+                return BrokerPaths.socket(try Config.load(file: config.map(ServiceCommand.absolute)))
+            } catch {
+                throw CLIFailure(error.description, code: .usage)
+            }
+        }
+
         var unit: SystemdUserUnit {
             SystemdUserUnit(
                 executable: ServiceCommand.absolute(executable ?? Token.GoogleConfig.executablePath()),
@@ -55,48 +66,55 @@ struct ServiceCommand: ParsableCommand {
     }
 
     struct Unit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the unit file `install` would write.")
+        static let configuration = CommandConfiguration(abstract: "Print the unit file `install` would write (with --socket-activation, the socket unit).")
         @OptionGroup var options: UnitOptions
-        func run() throws { print(options.unit.text, terminator: "") }
+        @Flag(help: "Print gatehouse.socket instead.") var socketActivation = false
+        func run() throws {
+            print(socketActivation ? SystemdUserUnit.socketText(socketPath: try options.socketPath()) : options.unit.text, terminator: "")
+        }
     }
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write ~/.config/systemd/user/gatehouse.service, then enable and start it (systemctl --user enable --now).")
         @OptionGroup var options: UnitOptions
-        @Flag(help: "Only write the unit; do not call systemctl.") var noStart = false
+        @Flag(help: "Only write the units; do not call systemctl.") var noStart = false
+        @Flag(help: "Also write gatehouse.socket: systemd listens and starts the daemon at the first call.") var socketActivation = false
 
         func run() throws {
-            do {
-                try FileManager.default.createDirectory(atPath: ServiceCommand.unitDirectory, withIntermediateDirectories: true)
-                try options.unit.text.write(toFile: ServiceCommand.unitPath, atomically: true, encoding: .utf8)
-            } catch {
-                throw CLIFailure("cannot write \(ServiceCommand.unitPath): \(error.localizedDescription)")
+            var files = [(ServiceCommand.unitPath, options.unit.text)]
+            if socketActivation { files.append((ServiceCommand.socketUnitPath, SystemdUserUnit.socketText(socketPath: try options.socketPath()))) }
+            for (path, text) in files {
+                do {
+                    try FileManager.default.createDirectory(atPath: ServiceCommand.unitDirectory, withIntermediateDirectories: true)
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    throw CLIFailure("cannot write \(path): \(error.localizedDescription)")
+                }
+                print("wrote \(path)")
             }
-            print("wrote \(ServiceCommand.unitPath)")
             if noStart { return }
             guard let reload = ServiceCommand.systemctl(["daemon-reload"]), reload.status == 0 else {
                 throw CLIFailure(
                     "the unit is written, but no systemd user manager answered; start it with: systemctl --user daemon-reload && systemctl --user enable --now gatehouse.service")
             }
-            guard let enable = ServiceCommand.systemctl(["enable", "--now", SystemdUserUnit.name]), enable.status == 0 else {
-                throw CLIFailure("systemctl --user enable --now gatehouse.service failed; see journalctl --user -u gatehouse")
+            let unit = socketActivation ? SystemdUserUnit.socketName : SystemdUserUnit.name
+            guard let enable = ServiceCommand.systemctl(["enable", "--now", unit]), enable.status == 0 else {
+                throw CLIFailure("systemctl --user enable --now \(unit) failed; see journalctl --user -u gatehouse")
             }
-            print("enabled and started gatehouse.service (journalctl --user -u gatehouse for its log)")
+            print("enabled and started \(unit) (journalctl --user -u gatehouse for its log)")
         }
     }
 
     struct Uninstall: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop and disable gatehouse.service and remove its unit file.")
         func run() throws {
-            ServiceCommand.systemctl(["disable", "--now", SystemdUserUnit.name])
-            if FileManager.default.fileExists(atPath: ServiceCommand.unitPath) {
-                do { try FileManager.default.removeItem(atPath: ServiceCommand.unitPath) } catch {
-                    throw CLIFailure("cannot remove \(ServiceCommand.unitPath): \(error.localizedDescription)")
+            ServiceCommand.systemctl(["disable", "--now", SystemdUserUnit.socketName, SystemdUserUnit.name])
+            for path in [ServiceCommand.socketUnitPath, ServiceCommand.unitPath] where FileManager.default.fileExists(atPath: path) {
+                do { try FileManager.default.removeItem(atPath: path) } catch {
+                    throw CLIFailure("cannot remove \(path): \(error.localizedDescription)")
                 }
-                print("removed \(ServiceCommand.unitPath)")
-            } else {
-                print("no unit at \(ServiceCommand.unitPath)")
+                print("removed \(path)")
             }
             ServiceCommand.systemctl(["daemon-reload"])
         }
@@ -107,16 +125,18 @@ struct ServiceCommand: ParsableCommand {
         @Flag(name: .long, help: "Machine-readable JSON output.") var json = false
         func run() throws {
             let installed = FileManager.default.fileExists(atPath: ServiceCommand.unitPath)
+            let socketUnit = FileManager.default.fileExists(atPath: ServiceCommand.socketUnitPath)
             let enabled = ServiceCommand.systemctl(["is-enabled", SystemdUserUnit.name])?.output ?? "unknown (no systemd user manager)"
             let active = ServiceCommand.systemctl(["is-active", SystemdUserUnit.name])?.output ?? "unknown (no systemd user manager)"
             let status: JSONValue = [
-                "unit": .string(ServiceCommand.unitPath), "installed": .bool(installed),
+                "unit": .string(ServiceCommand.unitPath), "installed": .bool(installed), "socketActivation": .bool(socketUnit),
                 "enabled": .string(enabled.isEmpty ? "unknown" : enabled), "active": .string(active.isEmpty ? "unknown" : active),
             ]
             if json { return Output.json(status) }
             print("unit:      \(ServiceCommand.unitPath) (\(installed ? "installed" : "not installed"))")
             print("enabled:   \(status["enabled"]?.stringValue ?? "")")
             print("active:    \(status["active"]?.stringValue ?? "")")
+            if socketUnit { print("socket:    \(ServiceCommand.socketUnitPath) (socket activation)") }
         }
     }
 }

@@ -12,6 +12,29 @@ struct SystemdUserUnit {
 
     /// The unit's name under ~/.config/systemd/user (or /usr/lib/systemd/user).
     static let name = "gatehouse.service"
+    /// The socket unit's name: systemd listens, and starts the service at the first connection.
+    static let socketName = "gatehouse.socket"
+
+    /// The socket unit for socket activation on `socketPath` (the daemon takes it over as fd 3 and
+    /// leaves it in place when it stops, so the next call starts it again).
+    static func socketText(socketPath: String) -> String {
+        """
+        # Socket activation for gatehouse.service (`gatehouse service install --socket-activation` writes it):
+        # systemd listens on the daemon's socket and starts the daemon at the first connection.
+        [Unit]
+        Description=Gatehouse access broker socket
+
+        [Socket]
+        ListenStream=\(socketPath.replacingOccurrences(of: "%", with: "%%"))
+        SocketMode=0600
+        DirectoryMode=0700
+        RemoveOnStop=yes
+
+        [Install]
+        WantedBy=sockets.target
+
+        """
+    }
 
     /// The unit file's text.
     var text: String {
