@@ -33,7 +33,7 @@ for file in usr/bin/gatehouse usr/share/man/man1/gatehouse.1.gz usr/lib/systemd/
     usr/share/fish/vendor_completions.d/gatehouse.fish usr/share/doc/gatehouse/examples/config.yaml usr/share/doc/gatehouse/README.md; do
     [ -s "$root/$file" ] || fail "the package installs no $file"
 done
-zcat "$root/usr/share/man/man1/gatehouse.1.gz" | grep -q '^\.TH' || fail "the man page has no .TH header"
+zcat "$root/usr/share/man/man1/gatehouse.1.gz" | grep -qE '^\.(TH|Dt) ' || fail "the man page has no title (.TH or mdoc .Dt)"
 grep -q 'gatehouse' "$root/usr/share/bash-completion/completions/gatehouse" || fail "the bash completion does not name gatehouse"
 
 # The unit, pointed at the installed binary (systemd-analyze checks that ExecStart exists and is executable).

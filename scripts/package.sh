@@ -38,8 +38,11 @@ strip --strip-unneeded "$root/usr/bin/gatehouse"
 "$binary" --generate-completion-script fish >"$root/usr/share/fish/vendor_completions.d/gatehouse.fish"
 
 # The man page, from swift-argument-parser's generate-manual plugin (it builds its own tool, offline).
+# The plugin builds every product first; in debug it reuses the everyday build (a release one would
+# compile everything again), and the page is the same.
 manual_dir=.build/plugins/GenerateManual/outputs/gatehouse
-if swift package plugin generate-manual --product gatehouse >"$root/manual.log" 2>&1 && [ -s "$manual_dir/gatehouse.1" ]; then
+rm -f "$manual_dir/gatehouse.1"
+if swift package plugin generate-manual --configuration debug >"$root/manual.log" 2>&1 && [ -s "$manual_dir/gatehouse.1" ]; then
     cp "$manual_dir/gatehouse.1" "$root/usr/share/man/man1/gatehouse.1"
 else
     # Fallback: the top-level help as a minimal page, so `man gatehouse` always answers.
