@@ -65,8 +65,11 @@ install -m 644 docs/*.md "$root/usr/share/doc/gatehouse/docs/"
 printf 'Gatehouse %s\nSee /usr/share/doc/gatehouse/README.md. Built with the Swift runtime and Foundation linked in (Apache-2.0 with Runtime Library Exception).\n' \
     "$version" >"$root/usr/share/doc/gatehouse/copyright"
 
-# Depends: the packages owning the shared libraries the binary loads (libcurl, libsqlite3, libc, libstdc++...).
-depends=$(ldd "$binary" | awk '/=> \//{print $3}' | while read -r lib; do
+# Depends: the packages owning the shared libraries the binary itself names (DT_NEEDED: libcurl,
+# libsqlite3, libc, libstdc++...); their own dependencies come with them.
+depends=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | while read -r soname; do
+    lib=$(ldd "$binary" | awk -v name="$soname" '$1 == name {print $3}')
+    [ -n "$lib" ] || continue
     dpkg -S "$(readlink -f "$lib")" 2>/dev/null || dpkg -S "$lib" 2>/dev/null || true
 done | cut -d: -f1 | sort -u | paste -sd, | sed 's/,/, /g')
 for required in libcurl libsqlite3; do
