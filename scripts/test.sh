@@ -15,6 +15,10 @@ export GATEHOUSE_SANDBOX_FIXTURES=$CONTRACTS
 # Generated code must be what its generator makes from the spec now.
 scripts/generate-discovery-schemas.py --check "$CONTRACTS/google-dataproc.v1.json"
 swift build --build-tests --explicit-target-dependency-import-check error
+# Every answer the daemons of the walk-through and the tests give is recorded (secrets redacted) and checked below against the
+# result schemas of rpc.discover (scripts/openrpc/check.sh).
+mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl
+export GATEHOUSE_RECORD_ANSWERS_FILE="$PWD/.build/openrpc/answers.jsonl"
 # The README's first command, as a user runs it: no specs, its own temporary paths and ports.
 env -u GATEHOUSE_SANDBOX_FIXTURES scripts/demo.sh </dev/null
 # Every request and answer the sandbox sees during the suite is recorded, then checked against
@@ -25,10 +29,6 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # deadline) and the retry tests (bounded by a 10 s deadline): they run alone afterwards, so two busy cores do not decide a timing assertion.
 # Time limits (about 8x a normal run) so that a hang fails the run, with the test named by its
 # .timeLimit trait, instead of holding CI until its own limit.
-# Every answer the test daemons give is recorded (secrets redacted) and checked below against the
-# result schemas of rpc.discover (scripts/openrpc/check.sh).
-mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl
-export GATEHOUSE_RECORD_ANSWERS_FILE="$PWD/.build/openrpc/answers.jsonl"
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
 # A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
