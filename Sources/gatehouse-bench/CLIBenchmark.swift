@@ -22,9 +22,9 @@ extension Bench {
             let work = bench.work.path
             let ping = work + "/ping.json"
             try #"{"jsonrpc":"2.0","method":"system.ping","id":1}"#.appending("\n").write(toFile: ping, atomically: true, encoding: .utf8)
-            let environment = [
-                "PATH=/usr/bin:/bin", "HOME=\(work)", "XDG_RUNTIME_DIR=\(work)/run", "XDG_STATE_HOME=\(work)/state", "GATEHOUSE_CONFIG=\(work)/config.yaml",
-            ]
+            // No config file: the daemon's socket is the default one under XDG_RUNTIME_DIR, as for most users
+            // with no `socket` key (a config file sends gatehouse-front to the full CLI, which reads it).
+            let environment = ["PATH=/usr/bin:/bin", "HOME=\(work)", "XDG_RUNTIME_DIR=\(work)/run", "XDG_STATE_HOME=\(work)/state"]
             // The ID token is cached by the daemon after the first call: every measured run is the cached path.
             let targets: [(label: String, argv: [String], stdin: String?)] = [
                 ("socat (baseline)", [socat, "-t", "5", "-", "UNIX-CONNECT:\(bench.socket)"], ping),

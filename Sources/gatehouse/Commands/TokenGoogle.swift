@@ -120,9 +120,12 @@ extension Token {
             return words
         }
 
-        /// This binary's absolute path, so the configuration works whatever PATH the library runs with.
+        /// This binary's absolute path, so the configuration works whatever PATH the library runs with;
+        /// when gatehouse-front handed over (argv[0] is its absolute path), the front's, which answers fast.
         static func executablePath() -> String {
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+            let invoked = CommandLine.arguments[0]
+            if invoked.hasPrefix("/") && FileManager.default.isExecutableFile(atPath: invoked) { return invoked }
+            return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? invoked
         }
 
         /// A word google-auth's `shlex.split` reads back unchanged.
