@@ -28,7 +28,7 @@ for required in libcurl libsqlite3; do grep -q "$required" <<<"$depends" || fail
 for package in $(tr ',' '\n' <<<"$depends" | sed 's/(.*//; s/|.*//' | tr -d ' '); do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || fail "dependency $package is not installed on this host"
 done
-for file in usr/bin/gatehouse usr/share/man/man1/gatehouse.1.gz usr/lib/systemd/user/gatehouse.service \
+for file in usr/bin/gatehouse usr/lib/gatehouse/gatehouse usr/share/man/man1/gatehouse.1.gz usr/lib/systemd/user/gatehouse.service \
     usr/share/bash-completion/completions/gatehouse usr/share/zsh/vendor-completions/_gatehouse \
     usr/share/fish/vendor_completions.d/gatehouse.fish usr/share/doc/gatehouse/examples/config.yaml usr/share/doc/gatehouse/README.md; do
     [ -s "$root/$file" ] || fail "the package installs no $file"
@@ -65,6 +65,8 @@ until gatehouse call system.ping >"$WORK/ping.json" 2>/dev/null; do
 done
 echo "system.ping: $(cat "$WORK/ping.json")"
 grep -q '"pong"' "$WORK/ping.json"
+# The full CLI behind the front answers too (a command the front hands over).
+gatehouse status | grep -q 'running'
 kill -TERM "$daemon"
 wait "$daemon"
 EOF

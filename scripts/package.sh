@@ -13,14 +13,21 @@ configuration=${GATEHOUSE_PACKAGE_CONFIGURATION:-release}
 # A build directory of its own: the static link flags would otherwise rebuild the everyday debug build.
 scratch=.build/static
 out=.build/package
-swift build -c "$configuration" --static-swift-stdlib --scratch-path "$scratch" --product gatehouse 2>&1 | tail -3
-binary=$(swift build -c "$configuration" --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/gatehouse
+# One product per invocation: given several --product flags, SwiftPM builds only the last.
+for product in gatehouse gatehouse-front; do
+    swift build -c "$configuration" --static-swift-stdlib --scratch-path "$scratch" --product "$product" 2>&1 | tail -3
+done
+bin_dir=$(swift build -c "$configuration" --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)
+binary=$bin_dir/gatehouse
+front=$bin_dir/gatehouse-front
 
 # No Swift library may be loaded from the toolchain.
-if ldd "$binary" | grep -E 'libswift|libFoundation|/opt/swift|not found'; then
-    echo "package: $binary still needs the libraries above" >&2
-    exit 1
-fi
+for file in "$binary" "$front"; do
+    if ldd "$file" | grep -E 'libswift|libFoundation|/opt/swift|not found'; then
+        echo "package: $file still needs the libraries above" >&2
+        exit 1
+    fi
+done
 
 version=$("$binary" --version)
 arch=$(dpkg --print-architecture)
@@ -29,8 +36,12 @@ trap 'rm -rf "$root"' EXIT
 install -d -m 755 "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/lib/systemd/user" \
     "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" "$root/usr/share/fish/vendor_completions.d" \
     "$root/usr/share/doc/gatehouse/docs" "$root/usr/share/doc/gatehouse/examples"
-install -m 755 "$binary" "$root/usr/bin/gatehouse"
-strip --strip-unneeded "$root/usr/bin/gatehouse"
+# /usr/bin/gatehouse is gatehouse-front: it answers the fast paths (call system.ping, a cached token
+# google-executable) itself and execs the full CLI, /usr/lib/gatehouse/gatehouse, for everything else.
+install -d -m 755 "$root/usr/lib/gatehouse"
+install -m 755 "$binary" "$root/usr/lib/gatehouse/gatehouse"
+install -m 755 "$front" "$root/usr/bin/gatehouse"
+strip --strip-unneeded "$root/usr/lib/gatehouse/gatehouse" "$root/usr/bin/gatehouse"
 
 # Shell completions, from swift-argument-parser's generator.
 "$binary" --generate-completion-script bash >"$root/usr/share/bash-completion/completions/gatehouse"

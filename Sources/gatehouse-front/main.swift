@@ -55,7 +55,7 @@ func handOver() -> Never {
 
 /// GATEHOUSE_* variables this program understands; any other one (a config key, or a misspelt one the
 /// full CLI would name) goes to the full CLI.
-let understood: Set<String> = ["GATEHOUSE_SOCKET", "GATEHOUSE_IDENTITY_WORKLOAD_IDENTITY_AUDIENCE"]
+let understood: Set<String> = ["GATEHOUSE_CONFIG", "GATEHOUSE_SOCKET", "GATEHOUSE_IDENTITY_WORKLOAD_IDENTITY_AUDIENCE"]
 
 func onlyUnderstoodVariables() -> Bool {
     var entry = environ
@@ -69,14 +69,64 @@ func onlyUnderstoodVariables() -> Bool {
     return true
 }
 
-/// The daemon's socket when no configuration file can move it; nil when one exists (the full CLI reads it).
-func socketPath() -> String? {
-    guard onlyUnderstoodVariables() else { return nil }
-    let home = environment("HOME") ?? ""
-    if access(home + "/.config/gatehouse/config.yaml", F_OK) == 0 { return nil }
-    if let socket = environment("GATEHOUSE_SOCKET") { return socket }
-    if let runtime = environment("XDG_RUNTIME_DIR") { return runtime + "/gatehouse/gatehouse.sock" }
-    return home + "/.gatehouse/gatehouse.sock"
+/// The two settings the fast paths need, from the config file's plain block form, the environment and
+/// the defaults, in the full CLI's order (file, then GATEHOUSE_* variables); nil when the file uses
+/// anything beyond `key: value` lines and comments (flow style, anchors, block scalars, tabs, `~`):
+/// the full CLI reads it then.
+struct Settings {
+    var socket: String
+    var audience: String?
+
+    static func load() -> Settings? {
+        guard onlyUnderstoodVariables() else { return nil }
+        let home = environment("HOME") ?? ""
+        var socket: String?
+        var audience: String?
+        let file = environment("GATEHOUSE_CONFIG") ?? home + "/.config/gatehouse/config.yaml"
+        if let text = readSmallFile(file) {
+            var section = ""
+            for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+                let trimmed = line.drop { $0 == " " }
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                guard !line.contains(where: { "\t{}[]&*|>!#~\\\r".contains($0) }), let colon = trimmed.firstIndex(of: ":") else { return nil }
+                let key = String(trimmed[..<colon])
+                var value = String(trimmed[trimmed.index(after: colon)...].drop { $0 == " " })
+                if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                    value = String(value.dropFirst().dropLast())
+                }
+                if line.first != " " {
+                    section = key
+                    if key == "socket" { socket = value }
+                } else if section == "identity" && key == "workload_identity_audience" {
+                    audience = value
+                }
+            }
+        } else if environment("GATEHOUSE_CONFIG") != nil || access(file, F_OK) == 0 {
+            return nil  // named or present but unreadable: the full CLI says why
+        }
+        socket = environment("GATEHOUSE_SOCKET") ?? socket
+        audience = environment("GATEHOUSE_IDENTITY_WORKLOAD_IDENTITY_AUDIENCE") ?? audience
+        if let socket, !socket.hasPrefix("/") { return nil }
+        let fallback = environment("XDG_RUNTIME_DIR").map { $0 + "/gatehouse/gatehouse.sock" } ?? home + "/.gatehouse/gatehouse.sock"
+        return Settings(socket: socket ?? fallback, audience: audience)
+    }
+}
+
+/// A file's text, if it exists and is under 64 KB.
+func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes = [UInt8](repeating: 0, count: 65_536)
+    var total = 0
+    while total < bytes.count {
+        let count = bytes[total...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { return nil }
+        if count == 0 { return String(decoding: bytes[..<total], as: UTF8.self) }
+        total += count
+    }
+    return nil
 }
 
 /// One request on a fresh connection; the answer line with id 1 (notifications skipped), or nil.
@@ -140,7 +190,7 @@ extension Array where Element == UInt8 {
 
 /// `gatehouse call system.ping`: prints "pong" as the full CLI does.
 func ping() -> Never {
-    guard let socket = socketPath(), let answer = call(socket, #"{"jsonrpc":"2.0","method":"system.ping","id":1}"#),
+    guard let settings = Settings.load(), let answer = call(settings.socket, #"{"jsonrpc":"2.0","method":"system.ping","id":1}"#),
         answer == Array(#"{"jsonrpc":"2.0","result":"pong","id":1}"#.utf8)
     else { handOver() }
     print("\"pong\"")
@@ -148,16 +198,15 @@ func ping() -> Never {
 }
 
 /// `gatehouse token google-executable`, non-interactive, with the cached ID token: the contract's success
-/// response. The audience check needs identity.workload_identity_audience, which only the config file or
-/// GATEHOUSE_IDENTITY_WORKLOAD_IDENTITY_AUDIENCE can give: without a config file, the variable decides.
+/// response; an audience other than identity.workload_identity_audience goes to the full CLI, which refuses it.
 func googleExecutable() -> Never {
     let idToken = "urn:ietf:params:oauth:token-type:id_token"
     let tokenType = environment("GOOGLE_EXTERNAL_ACCOUNT_TOKEN_TYPE") ?? idToken
-    guard let socket = socketPath(), environment("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE") != "1",
+    guard let settings = Settings.load(), environment("GOOGLE_EXTERNAL_ACCOUNT_INTERACTIVE") != "1",
         environment("GOOGLE_EXTERNAL_ACCOUNT_OUTPUT_FILE") == nil,
         tokenType == idToken || tokenType == "urn:ietf:params:oauth:token-type:jwt",
-        environment("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE").map({ $0 == environment("GATEHOUSE_IDENTITY_WORKLOAD_IDENTITY_AUDIENCE") ?? $0 }) ?? true,
-        let answer = call(socket, #"{"jsonrpc":"2.0","method":"token.get","params":{"audience":"oidc"},"id":1}"#),
+        environment("GOOGLE_EXTERNAL_ACCOUNT_AUDIENCE").map({ $0 == settings.audience ?? $0 }) ?? true,
+        let answer = call(settings.socket, #"{"jsonrpc":"2.0","method":"token.get","params":{"audience":"oidc"},"id":1}"#),
         answer.starts(with: Array(#"{"jsonrpc":"2.0","result":{"#.utf8)),
         let token = answer.plainString("token"), let expiry = answer.integer("expiresAtUnix")
     else { handOver() }

@@ -10,8 +10,8 @@ struct FrontIntegrationTests {
         let daemon = try TestDaemon()
         try await daemon.start()
         defer { daemon.stop() }
-        // No config file: the socket is the default one (a config file sends the front to the full CLI).
-        let environment = daemon.environment.filter { $0.key != "GATEHOUSE_CONFIG" }
+        // The daemon's config file is empty: the socket is the default one.
+        let environment = daemon.environment
         let front = BuiltProducts.path("gatehouse-front")
         func run(_ executable: String, _ arguments: [String], _ env: [String: String] = environment) async throws -> CommandResult {
             try await offPool { try TestDaemon.run(executable, arguments, environment: env) }
@@ -27,6 +27,16 @@ struct FrontIntegrationTests {
             let alone = directory.appendingPathComponent("gatehouse").path
             try FileManager.default.copyItem(atPath: front, toPath: alone)
             #expect(try await run(alone, ["call", "system.ping"]).stdout == "\"pong\"\n")
+            // A config file in plain block form is read: its socket key moves the socket.
+            let config = directory.appendingPathComponent("config.yaml").path
+            try "# moved\nsocket: \"\(daemon.socketPath)\"\nidentity:\n  client_id: gatehouse\n".write(toFile: config, atomically: true, encoding: .utf8)
+            var configured = environment
+            configured["GATEHOUSE_CONFIG"] = config
+            configured["XDG_RUNTIME_DIR"] = daemon.root + "/nowhere"
+            #expect(try await run(alone, ["call", "system.ping"], configured).stdout == "\"pong\"\n")
+            // Anything else in it (here flow style) is the full CLI's to read.
+            try "identity: {client_id: gatehouse}\n".write(toFile: config, atomically: true, encoding: .utf8)
+            #expect(try await run(alone, ["call", "system.ping"], configured).stderr.contains("the full CLI is missing"))
             let other = try await run(alone, ["status"])
             #expect(other.status == 1)
             #expect(other.stderr.contains("the full CLI is missing"), "\(other.stderr)")
