@@ -11,10 +11,10 @@ extension Bench {
             abstract: "End-to-end CLI latency (fork, exec, load, connect, call, exit): gatehouse call system.ping and a cached token google-executable vs socat.")
 
         @Option(help: "Runs per target (interleaved: socat, ping, token, socat, ...).") var runs: Int = 200
-        @Option(help: "The gatehouse binary to measure (default: the one beside this benchmark; e.g. the packaged one).") var cli: String?
+        @Option(help: "The gatehouse binary to measure (default: gatehouse-front beside this benchmark, what the package installs as /usr/bin/gatehouse; pass the full CLI to compare).") var cli: String?
 
         func run() async throws {
-            let gatehouse = cli ?? Bench.RPC.sibling("gatehouse")
+            let gatehouse = cli ?? Bench.RPC.sibling("gatehouse-front")
             guard let socat = ["/usr/bin/socat", "/bin/socat"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
                 throw CleanExit.message("socat is not installed (scripts/setup.sh installs it)")
             }
