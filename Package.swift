@@ -30,6 +30,7 @@ let package = Package(
     // Linux only: the daemon reads SO_PEERCRED and /proc, and imports Glibc.
     products: [
         .executable(name: "gatehouse", targets: ["gatehouse"]),
+        .executable(name: "gatehouse-front", targets: ["gatehouse-front"]),
         .executable(name: "gatehouse-sandbox", targets: ["gatehouse-sandbox"]),
         .executable(name: "gatehouse-bench", targets: ["gatehouse-bench"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
@@ -119,6 +120,10 @@ let package = Package(
             dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", "GatehouseHTTP", grdb, argumentParser, logging],
             swiftSettings: strict
         ),
+
+        // The CLI's fast paths (call system.ping, token google-executable) with nothing but Glibc linked;
+        // it execs the full CLI for everything else. The Debian package installs it as /usr/bin/gatehouse.
+        .executableTarget(name: "gatehouse-front", swiftSettings: strict),
 
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
@@ -210,7 +215,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox"],
+            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox", "gatehouse-front"],
             swiftSettings: strict
         ),
     ]

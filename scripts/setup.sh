@@ -7,6 +7,9 @@ for pkg in libsqlite3-dev libcurl4-openssl-dev sqlite3 socat openssl curl faketi
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3 python3-venv)
+# The package test: systemd-analyze checks the user unit; unshare and mount hide the toolchain.
+command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v unshare >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}" >&2
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

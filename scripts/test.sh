@@ -15,6 +15,10 @@ export GATEHOUSE_SANDBOX_FIXTURES=$CONTRACTS
 # Generated code must be what its generator makes from the spec now.
 scripts/generate-discovery-schemas.py --check "$CONTRACTS/google-dataproc.v1.json"
 swift build --build-tests --explicit-target-dependency-import-check error
+# Every answer the daemons of the walk-through and the tests give is recorded (secrets redacted) and checked below against the
+# result schemas of rpc.discover (scripts/openrpc/check.sh).
+mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl
+export GATEHOUSE_RECORD_ANSWERS_FILE="$PWD/.build/openrpc/answers.jsonl"
 # The README's first command, as a user runs it: no specs, its own temporary paths and ports.
 env -u GATEHOUSE_SANDBOX_FIXTURES scripts/demo.sh </dev/null
 # Every request and answer the sandbox sees during the suite is recorded, then checked against
@@ -36,3 +40,11 @@ scripts/sdk/dataproc.sh
 # (issue 23); its error-path calls are not spec exchanges, so they are not recorded.
 GATEHOUSE_SANDBOX_EXCHANGES= scripts/sdk/looker.sh
 scripts/contract/run.sh --contracts "$CONTRACTS" .build/contract/exchanges.jsonl
+# The OpenRPC document (rpc.discover) is valid, and every recorded answer fits its method's result schema.
+scripts/openrpc/check.sh .build/openrpc/answers.jsonl
+# google-auth (PyPI) runs `gatehouse token google-executable` from the `token google-config` configuration.
+scripts/sdk/google-auth.sh
+# The Python client (clients/python), installed with pip, against a real daemon.
+clients/python/run-tests.sh
+# The release artifact: a .deb with the Swift runtime linked in, installed and run without the toolchain.
+scripts/package-test.sh

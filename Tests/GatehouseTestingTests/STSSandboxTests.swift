@@ -143,6 +143,8 @@ struct STSSandboxTests {
             let unknownProvider = try await h.exchange(token, audience: "//iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/x/providers/y")
             #expect(unknownProvider["error"] == "invalid_target")
             #expect(try await h.exchange(token, scope: "openid")["error"] == "invalid_scope")
+            // google-auth's impersonation path asks for the iam scope alone; the real STS grants it.
+            #expect(try await h.exchange(token, scope: SandboxAccessToken.iamScope)["access_token"] != nil)
 
             // The ID token lives 300 s on the shared clock.
             h.clock.advance(by: 301)

@@ -44,6 +44,10 @@ public protocol BrokerComponent: Sendable {
     func run() async
     /// Counts and states for `system.status`, reported under `statusKey`.
     func status() async -> [String: JSONValue]
+    /// What its methods answer (result schemas, errors with their reasons), for `rpc.discover`.
+    var answers: [RPCResultDescription] { get }
+    /// The notifications its streaming methods send, for `rpc.discover`.
+    var notifications: [RPCNotificationDescription] { get }
 }
 
 extension BrokerComponent {
@@ -51,4 +55,6 @@ extension BrokerComponent {
     public func run() async {}
     /// Nothing to report by default.
     public func status() async -> [String: JSONValue] { [:] }
+    /// No streaming methods by default.
+    public var notifications: [RPCNotificationDescription] { [] }
 }

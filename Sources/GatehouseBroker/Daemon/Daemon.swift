@@ -39,6 +39,12 @@ public final class Daemon: Sendable {
             store: store, startedAt: startedAt, components: components, methods: { registryBox.withLock { $0.catalog } }))
         registry.register(AuditMethods.all(store: store))
         components.forEach { registry.register($0.methods) }
+        registry.register(SystemMethods.discover { registryBox.withLock { OpenRPCDocument.make($0, serverVersion: GatehouseVersion.current) } })
+        registry.describe(SystemMethods.answers + AuditMethods.answers)
+        components.forEach {
+            registry.describe($0.answers)
+            registry.describe(notifications: $0.notifications)
+        }
         registryBox.withLock { $0 = registry }
 
         let rpc = Self.serverConfiguration(config)
@@ -47,7 +53,9 @@ public final class Daemon: Sendable {
         if let classifier = components.lazy.compactMap({ $0 as? OversightComponent }).first?.classifier {
             observer.classify = { peer in classifier.classify(peer).name }
         }
-        server = RPCServer(configuration: rpc, registry: registry, observer: observer, logger: logger)
+        // The test suite records every answer to check it against the rpc.discover schemas.
+        let recorder: (any CallObserver)? = AnswerRecorder.fromEnvironment(wrapping: observer)
+        server = RPCServer(configuration: rpc, registry: registry, observer: recorder ?? observer, logger: logger)
     }
 
     /// The `rpc.*` settings as the socket server takes them.

@@ -29,6 +29,9 @@ public struct RPCMethod: Sendable {
 /// The method table, built as a value before the server starts and immutable after.
 public struct MethodRegistry: Sendable {
     private var methods: [String: RPCMethod] = [:]
+    private var results: [String: RPCResultDescription] = [:]
+    /// The server notifications, in the order described.
+    public private(set) var notifications: [RPCNotificationDescription] = []
 
     /// An empty registry.
     public init() {}
@@ -53,4 +56,17 @@ public struct MethodRegistry: Sendable {
     public var catalog: JSONValue {
         .array(all.map { .object(["name": .string($0.name), "summary": .string($0.summary), "params": $0.params]) })
     }
+
+    /// Adds what methods answer (result schema, errors), for `rpc.discover`.
+    public mutating func describe(_ list: [RPCResultDescription]) {
+        list.forEach { results[$0.method] = $0 }
+    }
+
+    /// Adds server notifications, for `rpc.discover`.
+    public mutating func describe(notifications list: [RPCNotificationDescription]) {
+        notifications += list
+    }
+
+    /// The result schema and errors of `name`, if described.
+    public func resultDescription(of name: String) -> RPCResultDescription? { results[name] }
 }

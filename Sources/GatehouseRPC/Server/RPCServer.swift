@@ -32,6 +32,8 @@ public final class RPCServer: Sendable {
     private let state = ServerState()
     private let group: MultiThreadedEventLoopGroup
     private let listener = Mutex<(any Channel)?>(nil)
+    /// True when systemd handed the socket over: it stays in place at shutdown for the next activation.
+    private let socketInherited = Mutex(false)
 
     /// A server for `registry`, reporting every call to `observer` before answering it.
     public init(configuration: RPCServerConfiguration, registry: MethodRegistry, observer: any CallObserver, logger: Logger) {
@@ -44,13 +46,14 @@ public final class RPCServer: Sendable {
     /// Binds the socket (0600, in a 0700 directory), replacing a stale one but never a live one.
     public func start() async throws {
         let path = configuration.socketPath
-        try prepareSocketPath(path)
+        let inherited = InheritedSocket.take()
+        if inherited == nil { try prepareSocketPath(path) }
         let dispatcher = self.dispatcher
         let state = self.state
         let configuration = self.configuration
         let observer = dispatcher.observer
         let daemonUID = getuid()
-        let channel = try await ServerBootstrap(group: group)
+        let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .childChannelInitializer { channel in
                 PeerCredentials.read(from: channel).flatMapThrowing { peer in
@@ -73,12 +76,18 @@ public final class RPCServer: Sendable {
                 }
             }
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false)
-            .get()
-        // The directory is already 0700; this closes the remaining window for anyone else who can reach it.
-        chmod(path, 0o600)
+        let channel: any Channel
+        if let inherited {
+            // systemd made the socket (SocketMode=0600, DirectoryMode=0700 in gatehouse.socket).
+            channel = try await bootstrap.withBoundSocket(inherited).get()
+            socketInherited.withLock { $0 = true }
+        } else {
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: false).get()
+            // The directory is already 0700; this closes the remaining window for anyone else who can reach it.
+            chmod(path, 0o600)
+        }
         listener.withLock { $0 = channel }
-        logger.info("listening", metadata: ["socket": "\(path)"])
+        logger.info("listening", metadata: ["socket": "\(path)", "activation": "\(inherited == nil ? "bound" : "inherited from systemd")"])
     }
 
     /// Connections currently open.
@@ -98,7 +107,7 @@ public final class RPCServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         for connection in connections { try? await connection.close() }
-        unlink(configuration.socketPath)
+        if !socketInherited.withLock({ $0 }) { unlink(configuration.socketPath) }
         try? await group.shutdownGracefully()
         logger.info("stopped", metadata: ["socket": "\(configuration.socketPath)"])
     }

@@ -28,6 +28,9 @@ public struct SandboxAccessToken: Sendable, Hashable {
     /// The Google scope Dataproc requires.
     public static let cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
 
+    /// The IAM scope: enough to call IAM Credentials, as google-auth asks STS for before impersonating.
+    public static let iamScope = "https://www.googleapis.com/auth/iam"
+
     /// True while `now` is before `expiresAt`.
     public func isValid(at now: Date) -> Bool { now < expiresAt }
 

@@ -36,8 +36,11 @@ struct STSTokenExchangeRequest: Sendable {
             throw .invalidRequest("audience is required: the workload identity provider's full resource name")
         }
         let scopes = (fields["scope"] ?? "").split(separator: " ").map(String.init)
-        guard scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
-            throw .invalidScope("scope must include \(SandboxAccessToken.cloudPlatformScope)")
+        // As the real STS: a federated token needs cloud-platform, or iam when it only buys a
+        // service-account token (google-auth's impersonation path asks for iam alone).
+        let accepted = [SandboxAccessToken.cloudPlatformScope, SandboxAccessToken.iamScope]
+        guard scopes.contains(where: accepted.contains) else {
+            throw .invalidScope("scope must include \(accepted.joined(separator: " or "))")
         }
         return STSTokenExchangeRequest(audience: audience, scopes: scopes, subjectToken: subjectToken)
     }

@@ -5,7 +5,7 @@ import GatehouseCore
 /// `gatehouse token`: prints a token from the daemon, plainly or in Google's executable-credential format.
 struct Token: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print short-lived tokens held by the daemon.", subcommands: [Print.self, GoogleExecutable.self])
+        abstract: "Print short-lived tokens held by the daemon.", subcommands: [Print.self, GoogleExecutable.self, GoogleConfig.self])
 
     struct Print: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a valid token for an audience (oidc, idp, google, looker).",
@@ -33,18 +33,8 @@ struct Token: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let answer: JSONValue
-            do {
-                answer = try global.call("token.get", ["audience": "oidc"])
-            } catch let failure as CLIFailure {
-                // Google's libraries read the failure from stdout in the same format.
-                Output.jsonLine(["version": 1, "success": false, "code": "gatehouse_error", "message": .string(failure.message)])
-                throw failure
-            }
-            Output.jsonLine([
-                "version": 1, "success": true, "token_type": "urn:ietf:params:oauth:token-type:id_token",
-                "id_token": answer["token"] ?? .null, "expiration_time": answer["expiresAtUnix"] ?? .null,
-            ])
+            let contract = GoogleExecutableContract()
+            try GoogleExecutableRun(global: global, contract: contract).run()
         }
     }
 }

@@ -39,6 +39,8 @@ final class TestDaemon: @unchecked Sendable {
         environment["XDG_RUNTIME_DIR"] = root + "/run"
         environment["XDG_STATE_HOME"] = root + "/state"
         environment["GATEHOUSE_CONFIG"] = root + "/config.yaml"
+        // scripts/test.sh records every answer, to check it against the rpc.discover schemas.
+        if let answers = ProcessInfo.processInfo.environment["GATEHOUSE_RECORD_ANSWERS_FILE"] { environment["GATEHOUSE_RECORD_ANSWERS_FILE"] = answers }
         environment.merge(extraEnvironment) { _, new in new }
         self.environment = environment
     }
