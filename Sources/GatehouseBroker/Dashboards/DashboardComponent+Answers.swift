@@ -32,6 +32,12 @@ extension DashboardComponent {
             RPCResultDescription("dashboard.embedUrl", result: S.record([
                 "entity": S.string, "id": S.string, "url": S.string, "sessionSeconds": S.integer, "lookerUser": S.string,
             ]), errors: lookup + looker + [RPCErrorDescription(.conflict, "embed_disabled", "looker.embed is off")]),
+            RPCResultDescription("dashboard.lookerHistory", result: S.record([
+                "record": S.anyObject, "looker": S.array(S.anyObject), "fields": S.array(S.string),
+            ]), errors: [
+                RPCErrorDescription(.conflict, "looker_not_configured", "looker.base_url is not set"),
+                RPCErrorDescription(.notFound, "no_looker_queries", "The audit record names no Looker queries (only dashboard fetches do)"),
+            ] + looker),
         ]
     }
 }

@@ -41,6 +41,7 @@ extension IdentityComponent {
                 notConfigured,
                 RPCErrorDescription(.denied, "token_owner_only", "Tokens are handed only to the daemon's own uid"),
                 RPCErrorDescription(.unauthorized, "not_signed_in", "Nobody is signed in: gatehouse login"),
+                RPCErrorDescription(.conflict, "not_configured", "The audience is not set up (looker: looker.people is service, or no Looker configured)"),
                 RPCErrorDescription(.unauthorized, "invalid_id_token", "The IdP's ID token did not verify"),
                 RPCErrorDescription(.upstreamUnavailable, "refresh_backing_off", "Refreshes failed; the next attempt waits (auth status says when)"),
                 RPCErrorDescription(.upstreamError, "unsupported_token_type", "STS or the IdP issued a token type Gatehouse does not use"),

@@ -32,6 +32,7 @@ extension JobComponent {
             ], required: ["jobId", "state", "entity", "project", "region", "cluster"]), errors: [
                 denied, signIn,
                 RPCErrorDescription(.notFound, "not_found", "No such entity in the snapshot"),
+                RPCErrorDescription(.notFound, "unknown_entity", "The catalog snapshot holds no such entity (data.didYouMean suggests the nearest)"),
                 RPCErrorDescription(.notFound, "no_snapshot", "No catalog snapshot yet: gatehouse catalog sync"),
                 RPCErrorDescription(.conflict, "not_configured", "The entity names no Dataproc project/region (annotations)"),
             ]),

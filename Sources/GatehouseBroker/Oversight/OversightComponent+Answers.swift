@@ -31,7 +31,9 @@ extension OversightComponent {
             RPCResultDescription("approval.list", result: S.record(["approvals": S.array(Self.approvalSchema), "count": S.integer])),
             RPCResultDescription("approval.get", result: Self.approvalSchema, errors: [notFound]),
             RPCResultDescription("approval.wait", result: Self.approvalSchema, errors: [notFound]),
-            RPCResultDescription("approval.approve", result: Self.approvalSchema, errors: decide),
+            RPCResultDescription("approval.approve", result: Self.approvalSchema, errors: decide + [
+                RPCErrorDescription(.unauthorized, "step_up_required", "The action needs a sign-in at the IdP within oversight.step_up_max_age_seconds (data.maxAgeSeconds)"),
+            ]),
             RPCResultDescription("approval.deny", result: Self.approvalSchema, errors: decide),
             RPCResultDescription("approval.request", result: S.record([
                 "state": S.constant("PENDING_APPROVAL"), "approvalId": S.string, "expiresAt": S.string,
