@@ -33,6 +33,7 @@ public enum SchemaMigrations {
         Migration(6, "approvals", PackageResources._006_approvals_sql),
         Migration(7, "clusters", PackageResources._007_clusters_sql),
         Migration(8, "identity_sealed_principal", PackageResources._008_identity_sealed_principal_sql),
+        Migration(9, "fleet", PackageResources._009_fleet_sql),
     ]
 
     /// The highest schema version this binary can read and write.

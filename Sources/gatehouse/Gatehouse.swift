@@ -13,7 +13,7 @@ struct Gatehouse: AsyncParsableCommand {
         subcommands: [
             Serve.self, Status.self, Version.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
             CatalogCommand.self, PolicyCommand.self, ApprovalsCommand.self, ApproveCommand.self, DenyCommand.self, DashboardCommand.self,
-            JobCommand.self, ClusterCommand.self,
+            JobCommand.self, ClusterCommand.self, FleetCommand.self,
         ]
     )
 

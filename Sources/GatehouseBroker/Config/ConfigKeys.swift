@@ -4,7 +4,7 @@ import GatehouseRPC
 /// overridable by environment, listed by `gatehouse config keys` and in docs/configuration.md.
 public enum ConfigKeys {
     /// The registry, in documentation order.
-    public static let all: [ConfigKey] = foundation + identity + catalog + oversight + looker + dataproc + clusters
+    public static let all: [ConfigKey] = foundation + identity + catalog + oversight + looker + dataproc + clusters + fleet
 
     static let foundation: [ConfigKey] = [
         ConfigKey("socket", .path, default: nil, "Unix socket path (default $XDG_RUNTIME_DIR/gatehouse/gatehouse.sock, else ~/.gatehouse/gatehouse.sock)"),
