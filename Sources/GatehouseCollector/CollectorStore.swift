@@ -27,7 +27,7 @@ public struct CollectorStore: Sendable {
     /// Binds `hostID` to `publicKey` and the person who registered it; the same key again is a no-op.
     public func registerHost(_ hostID: String, publicKey: Curve25519.Signing.PublicKey, person: Principal?) async throws {
         let raw = publicKey.rawRepresentation
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(
                 """
                 INSERT INTO hosts (host_id, public_key, person_subject, person_issuer, person_email)
@@ -71,17 +71,19 @@ public struct CollectorStore: Sendable {
         let signed: SignedCheckpoint
         do throws(FleetError) { signed = try SignedCheckpoint(text: shipment.checkpoint) } catch { throw CollectorError.badRequest(error.description) }
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await client.transaction(logger: logger) { connection in
                 // Serialises shipments of one host across every collector on this database.
                 guard let raw = try await Self.lockedHostKey(hostID, connection, logger),
                     let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
                 else { throw CollectorError.unknownHost(hostID) }
                 let cosigned = try await Self.head(hostID, connection, logger)
-                // A shipment the collector accepted before, sent again because its answer was lost:
-                // the same signed checkpoint it once cosigned. Answer with the current head, which
-                // tells the host how far the collector already is; nothing moves back.
+                // Records the collector already has, sent again (an answer was lost, the batch size
+                // changed): a checkpoint below the cosigned size whose head is the stored record there
+                // is a prefix of the stored chain. Answer with the current head, which tells the host
+                // how far the collector already is; nothing moves back. Any other smaller checkpoint
+                // is a rollback, refused below.
                 if let cosigned, signed.checkpoint.size < cosigned.checkpoint.size,
-                    try await Self.wasCosigned(signed.checkpoint, connection, logger), signed.isSigned(byHost: key)
+                    try await Self.isStoredPrefix(signed.checkpoint, connection, logger), signed.isSigned(byHost: key)
                 {
                     try await Self.checkResent(hostID, shipment.records, connection, logger)
                     return ShipmentReceipt(checkpoint: cosigned.note, stored: 0)
@@ -127,10 +129,10 @@ public struct CollectorStore: Sendable {
         }
     }
 
-    private static func wasCosigned(_ checkpoint: Checkpoint, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+    private static func isStoredPrefix(_ checkpoint: Checkpoint, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         let rows = try await connection.query(
-            "SELECT head FROM checkpoints WHERE host_id = \(checkpoint.origin) AND size = \(checkpoint.size)", logger: logger)
-        for try await head in rows.decode(Data.self) { return head == checkpoint.head }
+            "SELECT hash FROM records WHERE host_id = \(checkpoint.origin) AND seq = \(checkpoint.size)", logger: logger)
+        for try await hash in rows.decode(Data.self) { return hash == checkpoint.head }
         return false
     }
 

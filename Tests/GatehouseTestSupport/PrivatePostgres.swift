@@ -1,4 +1,5 @@
 import Foundation
+import GatehouseTesting
 
 /// A throwaway PostgreSQL server for one test: `initdb` into a temporary directory, listening only on a
 /// Unix socket in that directory, stopped and removed at the end. As root (the server refuses root)
@@ -80,19 +81,16 @@ public final class PrivatePostgres: StoppableResource {
     }
 
     private func run(_ executable: String, _ arguments: [String]) async throws -> String {
-        try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: data, as: UTF8.self)
-            guard process.terminationStatus == 0 else {
+        // Output goes to a file, not a pipe: `pg_ctl start` leaves the server holding whatever it
+        // inherited, so a pipe would never reach end-of-file.
+        let outputPath = "\(directory)/tool-\(UUID().uuidString.prefix(8)).out"
+        return try await offPool {
+            defer { try? FileManager.default.removeItem(atPath: outputPath) }
+            // ChildProcess reaps its own child (Foundation's Process was seen leaving `runuser` unreaped here).
+            let process = try ChildProcess(executable, arguments, stdout: .append(outputPath), stderr: .append(outputPath))
+            let status = process.waitForExit()
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            guard status == 0 else {
                 throw PrivatePostgresError.failed(command: ([executable] + arguments).joined(separator: " "), output: text)
             }
             return text
