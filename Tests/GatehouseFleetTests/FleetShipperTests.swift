@@ -51,10 +51,22 @@ import Testing
                     #expect(tokens.value == 1)
                     #expect(try await restarted.lag().records == 0)
 
+                    // PostgreSQL restarts under the collector: shipping fails until the pool reconnects, then
+                    // resumes where the cursor is; every record is stored once.
+                    for index in 0..<7 { _ = try await audit.append(AuditEntry(principal: "alice@example.com", method: "job.submit", entity: "component:default/r\(index)")) }
+                    try await postgres.restart()
+                    let resumed = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
+                        // `records` may be 0: a try whose answer was lost in the restart may have been stored.
+                        if case .shipped(through: 32, _)? = try? await restarted.shipOnce() { return true }
+                        return false
+                    }
+                    #expect(resumed)
+                    #expect(try await postgres.psql("SELECT count(*), count(DISTINCT seq), max(seq) FROM records") == "32|32|32\n")
+
                     // A lost answer: the cursor goes back, the batch is sent again; stored once, the cursor catches up.
                     try await temp.store.writer.write { db in try db.execute(sql: "UPDATE fleet_host SET shipped_seq = 5") }
-                    #expect(try await restarted.shipOnce() == .shipped(through: 25, records: 0))
-                    #expect(try await postgres.psql("SELECT count(*), count(DISTINCT seq), max(seq) FROM records") == "25|25|25\n")
+                    #expect(try await restarted.shipOnce() == .shipped(through: 32, records: 0))
+                    #expect(try await postgres.psql("SELECT count(*), count(DISTINCT seq), max(seq) FROM records") == "32|32|32\n")
                     // Every stored record is byte-for-byte the host's.
                     let local = try await temp.store.pool.read { db in try AuditRecord.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq") }
                     #expect(try await collector.store.records(hostID: host.hostID, afterSeq: 0, limit: 100) == local)
@@ -62,17 +74,17 @@ import Testing
                     // The host keeps the latest cosigned checkpoint, cosigned by the pinned witness.
                     let note = try await temp.store.pool.read { db in try String.fetchOne(db, sql: "SELECT cosigned_note FROM fleet_host") }
                     let cosigned = try SignedCheckpoint(text: try #require(note))
-                    #expect(cosigned.checkpoint == Checkpoint(origin: host.hostID, size: 25, head: local[24].hash))
+                    #expect(cosigned.checkpoint == Checkpoint(origin: host.hostID, size: 32, head: local[31].hash))
                     #expect(cosigned.cosignatureTime(witness: collector.witness.publicKey, name: collector.witness.name) != nil)
 
                     // Rewritten locally (and re-hashed to the end): the collector refuses, naming it.
-                    try await Self.rewriteAndRehash(temp.store, from: 20)
-                    try await temp.store.writer.write { db in try db.execute(sql: "UPDATE fleet_host SET shipped_seq = 15") }
+                    try await Self.rewriteAndRehash(temp.store, from: 27)
+                    try await temp.store.writer.write { db in try db.execute(sql: "UPDATE fleet_host SET shipped_seq = 22") }
                     do {
                         _ = try await restarted.shipOnce()
                         Issue.record("a rewritten chain was accepted")
                     } catch let FleetShipError.refused(status, kind, message) {
-                        #expect(status == 409 && kind == "fork" && message.contains("another head at the cosigned size 25"), "\(message)")
+                        #expect(status == 409 && kind == "fork" && message.contains("another head at the cosigned size 32"), "\(message)")
                     }
                     #expect(try await postgres.psql("SELECT kind FROM alerts") == "fork\n")
 
@@ -80,16 +92,16 @@ import Testing
                     func finding() async throws -> CosignedCheckpointCheck.Finding? {
                         try await temp.store.pool.read { db in try CosignedCheckpointCheck.check(db) }
                     }
-                    #expect(try await finding()?.seq == 25)
-                    #expect(try await finding()?.reason.contains("record 25 is not the one the fleet collector cosigned") == true)
+                    #expect(try await finding()?.seq == 32)
+                    #expect(try await finding()?.reason.contains("record 32 is not the one the fleet collector cosigned") == true)
                     try await temp.store.writer.write { db in
                         try db.execute(sql: "DROP TRIGGER IF EXISTS audit_log_no_delete")
                         try db.execute(sql: "DELETE FROM audit_log WHERE seq > 22")
                     }
                     #expect(try await finding()?.seq == 23)
-                    #expect(try await finding()?.reason.hasPrefix("records 23…25 are missing: the fleet collector cosigned 25 records on ") == true)
+                    #expect(try await finding()?.reason.hasPrefix("records 23…32 are missing: the fleet collector cosigned 32 records on ") == true)
                     try await temp.store.writer.write { db in try db.execute(sql: "DELETE FROM audit_log") }
-                    #expect(try await finding()?.reason.hasPrefix("all records are gone: records 1…25 were cosigned") == true)
+                    #expect(try await finding()?.reason.hasPrefix("all records are gone: records 1…32 were cosigned") == true)
                 }
             }
         }
