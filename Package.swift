@@ -24,6 +24,7 @@ let yams: Target.Dependency = .product(name: "Yams", package: "Yams")
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
 let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let postgresNIO: Target.Dependency = .product(name: "PostgresNIO", package: "postgres-nio")
 
 let package = Package(
     name: "gatehouse",
@@ -33,6 +34,7 @@ let package = Package(
         .executable(name: "gatehouse-front", targets: ["gatehouse-front"]),
         .executable(name: "gatehouse-sandbox", targets: ["gatehouse-sandbox"]),
         .executable(name: "gatehouse-bench", targets: ["gatehouse-bench"]),
+        .executable(name: "gatehouse-collector", targets: ["gatehouse-collector"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
     ],
     dependencies: [
@@ -46,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // MARK: shared vocabulary
@@ -111,7 +114,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehousePeer", "GatehouseRPC", "GatehouseHTTP",
                 "GatehouseIdentity", "GatehouseCatalog", "GatehousePolicy", "GatehouseOversight", "GatehouseLooker", "GatehouseDataproc",
-                grdb, yams, logging, nioCore, nioPosix, serviceLifecycle,
+                "GatehouseFleet", grdb, yams, logging, nioCore, nioPosix, serviceLifecycle,
             ],
             swiftSettings: strict
         ),
@@ -124,6 +127,27 @@ let package = Package(
         // The CLI's fast paths (call system.ping, token google-executable) with nothing but Glibc linked;
         // it execs the full CLI for everything else. The Debian package installs it as /usr/bin/gatehouse.
         .executableTarget(name: "gatehouse-front", swiftSettings: strict),
+        // MARK: the fleet: hosts ship their audit chain to a collector in front of PostgreSQL
+        // Wire types and signed checkpoints, shared by the daemon (shipper) and the collector.
+        .target(
+            name: "GatehouseFleet",
+            dependencies: ["GatehouseCore", "GatehouseAudit", "GatehouseHTTP", "GatehouseIdentity", "GatehouseStore", crypto, grdb, logging],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "GatehouseCollector",
+            dependencies: [
+                "GatehouseCore", "GatehouseAudit", "GatehouseFleet", "GatehouseHTTP", "GatehouseIdentity", "GatehouseStore",
+                hummingbird, httpTypes, postgresNIO, nioCore, logging, crypto,
+            ],
+            resources: [.embedInCode("schema")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "gatehouse-collector",
+            dependencies: ["GatehouseCollector", "GatehouseIdentity", postgresNIO, argumentParser, logging],
+            swiftSettings: strict
+        ),
 
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
@@ -214,8 +238,16 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GatehouseFleetTests",
+            dependencies: [
+                "GatehouseTestSupport", "GatehouseFleet", "GatehouseCollector", "GatehouseAudit", "GatehouseCore", "GatehouseHTTP",
+                "GatehouseIdentity", "GatehouseTesting", "GatehouseStore", postgresNIO, crypto, logging, yams, grdb,
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox", "gatehouse-front"],
+            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox", "gatehouse-front", "gatehouse-collector"],
             swiftSettings: strict
         ),
     ]

@@ -15,6 +15,9 @@ export GATEHOUSE_SANDBOX_FIXTURES=$CONTRACTS
 # Generated code must be what its generator makes from the spec now.
 scripts/generate-discovery-schemas.py --check "$CONTRACTS/google-dataproc.v1.json"
 swift build --build-tests --explicit-target-dependency-import-check error
+# The fleet tests (GatehouseFleetTests) start a private PostgreSQL server; they fail, never skip, without one.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [ -n "${GATEHOUSE_PG_BIN:-}" ] \
+    || { echo "test: PostgreSQL server binaries are missing (scripts/setup.sh installs postgresql)" >&2; exit 1; }
 # Every answer the daemons of the walk-through and the tests give is recorded (secrets redacted) and checked below against the
 # result schemas of rpc.discover (scripts/openrpc/check.sh).
 mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl

@@ -38,6 +38,34 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
         case durationUS = "duration_us", prevHash = "prev_hash"
     }
 
+    /// A record with every column given; for readers of other stores (the fleet collector's PostgreSQL).
+    public init(
+        seq: Int64, at: String, requestID: String?, peerUID: Int64?, peerGID: Int64?, peerPID: Int64?, peerExe: String?,
+        callerClass: String?, principal: String?, method: String, entity: String?, params: String, decision: String, rule: String?,
+        outcome: String, errorReason: String?, detail: String?, durationUS: Int64, prevHash: Data, hash: Data
+    ) {
+        self.seq = seq
+        self.at = at
+        self.requestID = requestID
+        self.peerUID = peerUID
+        self.peerGID = peerGID
+        self.peerPID = peerPID
+        self.peerExe = peerExe
+        self.callerClass = callerClass
+        self.principal = principal
+        self.method = method
+        self.entity = entity
+        self.params = params
+        self.decision = decision
+        self.rule = rule
+        self.outcome = outcome
+        self.errorReason = errorReason
+        self.detail = detail
+        self.durationUS = durationUS
+        self.prevHash = prevHash
+        self.hash = hash
+    }
+
     /// The hash every chain starts from.
     public static let genesisHash = Data(repeating: 0, count: 32)
 

@@ -36,6 +36,7 @@ public enum SchemaMigrations {
         Migration(9, "job_output", PackageResources._009_job_output_sql),
         Migration(10, "session_auth_time", PackageResources._010_session_auth_time_sql),
         Migration(11, "looker_service_credentials", PackageResources._011_looker_service_credentials_sql),
+        Migration(12, "fleet", PackageResources._012_fleet_sql),
     ]
 
     /// The highest schema version this binary can read and write.

@@ -31,7 +31,7 @@ struct Gatehouse: AsyncParsableCommand {
         subcommands: [
             Serve.self, Status.self, Version.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
             CatalogCommand.self, PolicyCommand.self, ApprovalCommand.self, ApproveAlias.self, DenyAlias.self, DashboardCommand.self,
-            JobCommand.self, ClusterCommand.self, Doctor.self, Completion.self, ServiceCommand.self,
+            JobCommand.self, ClusterCommand.self, Doctor.self, Completion.self, ServiceCommand.self, FleetCommand.self,
         ]
     )
 

@@ -31,7 +31,7 @@ struct MethodMappingTests {
     /// The method families each component serves, by its status key.
     static let families: [String: Set<String>] = [
         "identity": ["auth", "token"], "catalog": ["catalog"], "policy": ["policy"], "dashboards": ["dashboard"],
-        "approvals": ["approval"], "jobs": ["job"], "clusters": ["cluster"],
+        "approvals": ["approval"], "jobs": ["job"], "clusters": ["cluster"], "fleet": ["fleet"],
     ]
 
     @Test func eachComponentServesItsOwnFamilyOfMethodsOnce() throws {

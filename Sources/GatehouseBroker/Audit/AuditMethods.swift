@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GatehouseAudit
 import GatehouseCore
+import GatehouseFleet
 import GatehouseRPC
 import GatehouseStore
 
@@ -33,7 +34,12 @@ public enum AuditMethods {
 
     /// Verifies the chain and returns the report as JSON.
     public static func verify(_ db: Database) throws -> JSONValue {
-        let report = try AuditVerifier.verify(db)
+        var report = try AuditVerifier.verify(db)
+        // A chain intact on its own may still have lost its newest records: compare it with the
+        // checkpoint the fleet collector cosigned, when this host ships to one.
+        if report.isIntact, let finding = try CosignedCheckpointCheck.check(db) {
+            report.firstBroken = (finding.seq, finding.reason)
+        }
         var result: [String: JSONValue] = [
             "intact": .bool(report.isIntact), "checked": .int(report.checked),
             "headSeq": report.headSeq.map(JSONValue.int) ?? .null,

@@ -42,6 +42,8 @@ extension Daemon {
             context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight,
             client: dataproc.client, sender: dataproc.service.sender, principal: signedIn)
         components.append(clusters)
+        // fleet: ships the audit chain to the collector in the background
+        components.append(FleetComponent(context: context, identity: identity.service))
         return components
     }
 }

@@ -32,13 +32,14 @@ final class JWKSCache: Sendable {
     }
 
     private let issuer: String
-    private let store: Store
+    /// Where the keys outlive the process; nil keeps them in memory only (a service with no store of its own).
+    private let store: Store?
     private let http: HTTPClient
     private let clock: any IdentityClock
     private let state = Mutex(State())
     private let flight = SingleFlight<String, Entry>()
 
-    init(issuer: String, store: Store, http: HTTPClient, clock: any IdentityClock = SystemIdentityClock()) {
+    init(issuer: String, store: Store?, http: HTTPClient, clock: any IdentityClock = SystemIdentityClock()) {
         self.issuer = issuer
         self.store = store
         self.http = http
@@ -99,6 +100,7 @@ final class JWKSCache: Sendable {
     private func cached() async throws -> Entry? {
         if let current = state.withLock({ $0.entry }) { return current }
         let issuer = self.issuer
+        guard let store else { return nil }
         let stored = try await store.pool.read { db in
             try Row.fetchOne(db, sql: "SELECT jwks, expires_at FROM identity_jwks WHERE issuer = ?", arguments: [issuer]).map {
                 (jwks: $0["jwks"] as String, expiresAt: $0["expires_at"] as Double?)
@@ -127,7 +129,7 @@ final class JWKSCache: Sendable {
         let text = String(decoding: response.body, as: UTF8.self)
         let fresh = try await Self.parse(text, expiresAt: now.addingTimeInterval(lifetime))
         let issuer = self.issuer
-        try await store.writer.write { db in
+        try await store?.writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO identity_jwks (issuer, jwks, fetched_at, expires_at) VALUES (?, ?, ?, ?)
