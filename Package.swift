@@ -77,7 +77,9 @@ let package = Package(
 
         // MARK: JSON-RPC server
         // Knows the store only for the type of a call's state change, which commits with its audit record.
-        .target(name: "GatehouseRPC", dependencies: ["GatehouseCore", "GatehousePeer", "GatehouseStore", nioCore, nioPosix, logging], swiftSettings: strict),
+        .target(
+            name: "GatehouseRPC", dependencies: ["GatehouseCore", "GatehousePeer", "GatehouseStore", nioCore, nioPosix, logging],
+            swiftSettings: strict),
 
         // MARK: services
         .target(
@@ -120,7 +122,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "gatehouse",
-            dependencies: ["GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", "GatehouseHTTP", grdb, argumentParser, logging],
+            dependencies: [
+                "GatehouseCore", "GatehouseBroker", "GatehouseRPC", "GatehouseAudit", "GatehouseStore", "GatehouseLooker", "GatehouseHTTP", grdb,
+                argumentParser, logging,
+            ],
             swiftSettings: strict
         ),
 
@@ -185,7 +190,10 @@ let package = Package(
         .testTarget(name: "GatehouseCoreTests", dependencies: ["GatehouseTestSupport", "GatehouseCore"], swiftSettings: strict),
         .testTarget(
             name: "GatehouseIdentityTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseIdentity", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", hummingbird, jwtKit, crypto, grdb, logging],
+            dependencies: [
+                "GatehouseTestSupport", "GatehouseIdentity", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", hummingbird,
+                jwtKit, crypto, grdb, logging,
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -195,7 +203,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehousePolicyTests",
-            dependencies: ["GatehouseTestSupport", "GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting"],
+            dependencies: [
+                "GatehouseTestSupport", "GatehousePolicy", "GatehouseCatalog", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -208,11 +218,16 @@ let package = Package(
             dependencies: ["GatehouseTestSupport", "GatehouseAudit", "GatehouseStore", "GatehouseCore", crypto, grdb],
             swiftSettings: strict
         ),
-        .testTarget(name: "GatehouseRPCTests", dependencies: ["GatehouseTestSupport", "GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging], swiftSettings: strict),
+        .testTarget(
+            name: "GatehouseRPCTests",
+            dependencies: ["GatehouseTestSupport", "GatehouseRPC", "GatehousePeer", "GatehouseCore", "GatehouseTesting", logging],
+            swiftSettings: strict),
         .testTarget(
             name: "GatehouseBrokerTests",
-            dependencies: ["GatehouseTestSupport",
-                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseDataproc", "GatehouseHTTP", "GatehouseOversight", "GatehousePeer",
+            dependencies: [
+                "GatehouseTestSupport",
+                "GatehouseBroker", "GatehouseAudit", "GatehouseCatalog", "GatehouseCore", "GatehouseDataproc", "GatehouseHTTP", "GatehouseOversight",
+                "GatehousePeer",
                 "GatehousePolicy", "GatehouseRPC", "GatehouseStore", "GatehouseTesting", grdb, logging,
             ],
             swiftSettings: strict
@@ -229,12 +244,17 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseLookerTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity", "GatehouseTesting", crypto, logging],
+            dependencies: [
+                "GatehouseTestSupport", "GatehouseLooker", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseIdentity",
+                "GatehouseTesting", crypto, logging,
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GatehouseDataprocTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb, logging],
+            dependencies: [
+                "GatehouseTestSupport", "GatehouseDataproc", "GatehouseCore", "GatehouseStore", "GatehouseHTTP", "GatehouseTesting", grdb, logging,
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -247,7 +267,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseIntegrationTests",
-            dependencies: ["GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox", "gatehouse-front", "gatehouse-collector"],
+            dependencies: [
+                "GatehouseTestSupport", "GatehouseCore", "GatehouseRPC", "GatehouseTesting", "gatehouse", "gatehouse-sandbox", "gatehouse-front",
+                "gatehouse-collector",
+            ],
             swiftSettings: strict
         ),
     ]

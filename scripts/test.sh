@@ -14,6 +14,8 @@ CONTRACTS=${GATEHOUSE_CONTRACTS:-$(cd .. && pwd)/shared/contracts}
 export GATEHOUSE_SANDBOX_FIXTURES=$CONTRACTS
 # Generated code must be what its generator makes from the spec now.
 scripts/generate-discovery-schemas.py --check "$CONTRACTS/google-dataproc.v1.json"
+# One format for all Swift code (.swift-format, applied with `swift format format --in-place --recursive Sources Tests Package.swift`).
+swift format lint --strict --recursive Sources Tests Package.swift
 swift build --build-tests --explicit-target-dependency-import-check error
 # The fleet tests (GatehouseFleetTests) start a private PostgreSQL server; they fail, never skip, without one.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [ -n "${GATEHOUSE_PG_BIN:-}" ] \

@@ -31,7 +31,9 @@ public final class AuditLog: Sendable {
         let completion: @Sendable (Result<Int64, any Error>) -> Void
 
         /// See `AuditLog.append(_:alongside:inlineWhenIdle:completion:)`.
-        public init(_ entry: AuditEntry, alongside change: BatchWriter.Work? = nil, completion: @escaping @Sendable (Result<Int64, any Error>) -> Void) {
+        public init(
+            _ entry: AuditEntry, alongside change: BatchWriter.Work? = nil, completion: @escaping @Sendable (Result<Int64, any Error>) -> Void
+        ) {
             self.entry = entry
             self.change = change
             self.completion = completion
@@ -47,12 +49,14 @@ public final class AuditLog: Sendable {
             let draft = Draft(append.entry)
             let seq = SeqBox()
             let change = append.change
-            return BatchWriter.Item({ db in
-                try change?(db)
-                seq.value = try draft.chain(in: db, statements: statements.statements(in: db)).seq
-            }, completion: { outcome in
-                append.completion(outcome.map { seq.value })
-            })
+            return BatchWriter.Item(
+                { db in
+                    try change?(db)
+                    seq.value = try draft.chain(in: db, statements: statements.statements(in: db)).seq
+                },
+                completion: { outcome in
+                    append.completion(outcome.map { seq.value })
+                })
         }
         writer.submit(items, inlineWhenIdle: inlineWhenIdle)
     }

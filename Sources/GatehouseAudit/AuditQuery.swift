@@ -63,13 +63,14 @@ public struct AuditQuery: Sendable, Codable, Equatable {
     static func normalized(time text: String, field: String) throws(AuditQueryError) -> String {
         if let date = Timestamp.parse(text) { return Timestamp.string(date) }
         if let unit = text.last, let amount = Double(text.dropLast()), amount >= 0 {
-            let seconds: Double? = switch unit {
-            case "s": amount
-            case "m": amount * 60
-            case "h": amount * 3600
-            case "d": amount * 86_400
-            default: nil
-            }
+            let seconds: Double? =
+                switch unit {
+                case "s": amount
+                case "m": amount * 60
+                case "h": amount * 3600
+                case "d": amount * 86_400
+                default: nil
+                }
             if let seconds { return Timestamp.string(Date().addingTimeInterval(-seconds)) }
         }
         throw .badTime(field: field, value: text)

@@ -33,9 +33,15 @@ public struct AuditRecord: Sendable, Equatable, Codable, FetchableRecord, Persis
 
     enum CodingKeys: String, CodingKey {
         case seq, at, method, entity, params, decision, rule, outcome, detail, principal, hash
-        case requestID = "request_id", peerUID = "peer_uid", peerGID = "peer_gid", peerPID = "peer_pid"
-        case peerExe = "peer_exe", callerClass = "caller_class", errorReason = "error_reason"
-        case durationUS = "duration_us", prevHash = "prev_hash"
+        case requestID = "request_id"
+        case peerUID = "peer_uid"
+        case peerGID = "peer_gid"
+        case peerPID = "peer_pid"
+        case peerExe = "peer_exe"
+        case callerClass = "caller_class"
+        case errorReason = "error_reason"
+        case durationUS = "duration_us"
+        case prevHash = "prev_hash"
     }
 
     /// A record with every column given; for readers of other stores (the fleet collector's PostgreSQL).

@@ -2,8 +2,8 @@ import Foundation
 import GatehouseHTTP
 import GatehouseIdentity
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// Where the collector listens and which database it serves.

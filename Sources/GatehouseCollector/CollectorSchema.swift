@@ -39,7 +39,9 @@ public enum CollectorSchema {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                 logger: logger)
             var applied = 0
-            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger).decode(Int.self) {
+            for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM schema_migrations", logger: logger).decode(
+                Int.self)
+            {
                 applied = version
             }
             let known = all.last?.version ?? 0

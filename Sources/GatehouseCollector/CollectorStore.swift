@@ -69,7 +69,9 @@ public struct CollectorStore: Sendable {
     /// with its evidence and thrown as `CollectorError.refused`.
     public func submit(hostID: String, shipment: Shipment, witness: Witness, now: Date = Date()) async throws -> ShipmentReceipt {
         let signed: SignedCheckpoint
-        do throws(FleetError) { signed = try SignedCheckpoint(text: shipment.checkpoint) } catch { throw CollectorError.badRequest(error.description) }
+        do throws(FleetError) { signed = try SignedCheckpoint(text: shipment.checkpoint) } catch {
+            throw CollectorError.badRequest(error.description)
+        }
         do {
             return try await client.transaction(logger: logger) { connection in
                 // Serialises shipments of one host across every collector on this database.
@@ -124,8 +126,9 @@ public struct CollectorStore: Sendable {
             "SELECT seq, hash FROM records WHERE host_id = \(hostID) AND seq BETWEEN \(first) AND \(last)", logger: logger)
         for try await (seq, hash) in rows.decode((Int64, Data).self) { stored[seq] = hash }
         for record in resent where stored[record.seq] != record.hash {
-            throw CollectorError.refused(ChainRefusal(
-                .rewrite, "record \(record.seq) of host \(hostID) differs from the one stored under the cosigned checkpoint"))
+            throw CollectorError.refused(
+                ChainRefusal(
+                    .rewrite, "record \(record.seq) of host \(hostID) differs from the one stored under the cosigned checkpoint"))
         }
     }
 
@@ -142,7 +145,9 @@ public struct CollectorStore: Sendable {
         return nil
     }
 
-    private static func head(_ hostID: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> (checkpoint: Checkpoint, note: String)? {
+    private static func head(
+        _ hostID: String, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> (checkpoint: Checkpoint, note: String)? {
         let rows = try await connection.query("SELECT size, head, note FROM host_heads WHERE host_id = \(hostID)", logger: logger)
         for try await (size, head, note) in rows.decode((Int64, Data, String).self) {
             return (Checkpoint(origin: hostID, size: size, head: head), note)
@@ -279,7 +284,9 @@ public struct CollectorStore: Sendable {
     public func verifyChain(_ hostID: String) async throws -> FleetChainReport {
         guard try await hostKey(hostID) != nil else { throw CollectorError.unknownHost(hostID) }
         var cosigned: (size: Int64, head: Data)?
-        for try await (size, head) in try await client.query("SELECT size, head FROM host_heads WHERE host_id = \(hostID)", logger: logger).decode((Int64, Data).self) {
+        for try await (size, head) in try await client.query("SELECT size, head FROM host_heads WHERE host_id = \(hostID)", logger: logger).decode(
+            (Int64, Data).self)
+        {
             cosigned = (size, head)
         }
         var alerts = 0
@@ -304,7 +311,8 @@ public struct CollectorStore: Sendable {
         let done = walk.result
         if let cosigned, (done.headSeq ?? 0) != cosigned.size || walk.head != cosigned.head {
             let have = done.headSeq ?? 0
-            let reason = have < cosigned.size
+            let reason =
+                have < cosigned.size
                 ? "records \(have + 1)…\(cosigned.size) are cosigned but missing from the database"
                 : "the stored chain does not end at the cosigned head (size \(cosigned.size))"
             return report(done, broken: (min(have + 1, cosigned.size), reason))

@@ -6,7 +6,9 @@ import Foundation
 public enum EntityRefSyntax {
     /// The three parts of `text`, the missing ones taken from the defaults; nil when a part is
     /// empty, when there is no kind and no default, or when the name still holds a `:` or `/`.
-    public static func split(_ text: String, defaultKind: String?, defaultNamespace: String = "default") -> (kind: String, namespace: String, name: String)? {
+    public static func split(
+        _ text: String, defaultKind: String?, defaultNamespace: String = "default"
+    ) -> (kind: String, namespace: String, name: String)? {
         var rest = Substring(text.trimmingCharacters(in: .whitespaces))
         var kind = defaultKind
         if let colon = rest.firstIndex(of: ":") {

@@ -99,9 +99,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth + 1, envelope: envelope)
         case UInt8(ascii: "["): return try array(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw failure("unexpected character")
         }
@@ -149,8 +155,14 @@ public struct JSONParser {
             }
             skipWhitespace()
             guard !atEnd else { throw failure("unexpected end of input in an object") }
-            if input[index] == UInt8(ascii: ",") { index += 1; continue }
-            if input[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+            if input[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if input[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
             throw failure("expected ',' or '}' in an object")
         }
     }
@@ -170,8 +182,14 @@ public struct JSONParser {
             elements.append(try value(depth: depth, envelope: depth == 1 ? elements.count : nil))
             skipWhitespace()
             guard !atEnd else { throw failure("unexpected end of input in an array") }
-            if input[index] == UInt8(ascii: ",") { index += 1; continue }
-            if input[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
+            if input[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if input[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
             throw failure("expected ',' or ']' in an array")
         }
     }

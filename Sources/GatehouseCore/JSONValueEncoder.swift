@@ -71,7 +71,7 @@ enum JSONValueEncoder {
 }
 
 /// A value being encoded: finished, or a container that nested encoders may still fill.
-fileprivate enum Part {
+private enum Part {
     case done(JSONValue)
     case open(Node)
 
@@ -84,7 +84,7 @@ fileprivate enum Part {
 }
 
 /// A container shared by reference: `Encoder` hands out containers that write into it later.
-fileprivate final class Node {
+private final class Node {
     var leaf: JSONValue?
     /// In the order written; a key written twice keeps its last value, as in `JSONEncoder`.
     var members: [(key: String, part: Part)]?

@@ -42,7 +42,10 @@ public struct ChainExtension: Sendable {
         }
         let base = cosigned ?? Checkpoint(origin: hostID, size: 0, head: AuditRecord.genesisHash)
         if claimed.size < base.size {
-            throw ChainRefusal(.rollback, "host \(hostID) presented size \(claimed.size), smaller than the cosigned size \(base.size): records \(claimed.size + 1)…\(base.size) would be gone")
+            throw ChainRefusal(
+                .rollback,
+                "host \(hostID) presented size \(claimed.size), smaller than the cosigned size \(base.size): records \(claimed.size + 1)…\(base.size) would be gone"
+            )
         }
         if claimed.size == base.size, claimed.head != base.head {
             throw ChainRefusal(.fork, "host \(hostID) presented another head at the cosigned size \(base.size)")
@@ -66,7 +69,10 @@ public struct ChainExtension: Sendable {
         let fresh = records.filter { $0.seq > base.size }
         if let first = fresh.first {
             guard first.seq == base.size + 1 else {
-                throw ChainRefusal(.gap, "host \(hostID) sent from seq \(first.seq), but the collector has up to \(base.size): records \(base.size + 1)…\(first.seq - 1) are missing")
+                throw ChainRefusal(
+                    .gap,
+                    "host \(hostID) sent from seq \(first.seq), but the collector has up to \(base.size): records \(base.size + 1)…\(first.seq - 1) are missing"
+                )
             }
         } else if claimed.size > base.size {
             throw ChainRefusal(.gap, "host \(hostID) claims size \(claimed.size) but sent no records after \(base.size)")
@@ -81,7 +87,8 @@ public struct ChainExtension: Sendable {
         }
         if let last = fresh.last {
             guard last.seq == claimed.size, last.hash == claimed.head else {
-                throw ChainRefusal(.checkpointMismatch, "the checkpoint says size \(claimed.size), but the records end at \(last.seq) with another head")
+                throw ChainRefusal(
+                    .checkpointMismatch, "the checkpoint says size \(claimed.size), but the records end at \(last.seq) with another head")
             }
         }
         return Accepted(checkpoint: checkpoint, newRecords: fresh, resent: resent)

@@ -24,7 +24,8 @@ public struct CollectorClient: Sendable {
 
     /// Sends a shipment. Safe to repeat: the collector stores each (host, seq) once.
     public func ship(_ shipment: Shipment, hostID: String) async throws -> ShipOutcome {
-        var request = try HTTPRequest.json(.POST, "\(baseURL)/v1/hosts/\(Self.pathSegment(hostID))/shipments", upstream: Self.upstream, body: shipment)
+        var request = try HTTPRequest.json(
+            .POST, "\(baseURL)/v1/hosts/\(Self.pathSegment(hostID))/shipments", upstream: Self.upstream, body: shipment)
         request.idempotent = true
         let response = try await http.send(request)
         if response.status == 200 { return .accepted(try Self.decode(ShipmentReceipt.self, response)) }

@@ -35,10 +35,15 @@ public enum CosignedCheckpointCheck {
         }
         guard let hash = try Data.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [checkpoint.size]) else {
             let first = newest + 1
-            return Finding(seq: first, reason: "records \(first)…\(checkpoint.size) are missing: the fleet collector cosigned \(checkpoint.size) records\(when)")
+            return Finding(
+                seq: first, reason: "records \(first)…\(checkpoint.size) are missing: the fleet collector cosigned \(checkpoint.size) records\(when)")
         }
         guard hash == checkpoint.head else {
-            return Finding(seq: checkpoint.size, reason: "record \(checkpoint.size) is not the one the fleet collector cosigned\(when): records up to it were deleted or rewritten and others written in their place")
+            return Finding(
+                seq: checkpoint.size,
+                reason:
+                    "record \(checkpoint.size) is not the one the fleet collector cosigned\(when): records up to it were deleted or rewritten and others written in their place"
+            )
         }
         return nil
     }

@@ -32,9 +32,11 @@ public struct FleetQuery: Sendable, Codable, Equatable {
 
     /// The query as URL query items, for `GET /v1/records`.
     public var queryItems: [(String, String)] {
-        [("since", since), ("until", until), ("principal", principal), ("host", host), ("method", method), ("entity", entity),
-         ("decision", decision), ("outcome", outcome), ("cursor", cursor), ("limit", limit.map(String.init))]
-            .compactMap { name, value in value.map { (name, $0) } }
+        [
+            ("since", since), ("until", until), ("principal", principal), ("host", host), ("method", method), ("entity", entity),
+            ("decision", decision), ("outcome", outcome), ("cursor", cursor), ("limit", limit.map(String.init)),
+        ]
+        .compactMap { name, value in value.map { (name, $0) } }
     }
 }
 
@@ -86,7 +88,9 @@ public struct FleetChainReport: Sendable, Codable, Equatable {
     public var alerts: Int
 
     /// A report.
-    public init(hostID: String, checked: Int64, headSeq: Int64?, cosignedSize: Int64?, intact: Bool, firstBrokenSeq: Int64?, reason: String?, alerts: Int) {
+    public init(
+        hostID: String, checked: Int64, headSeq: Int64?, cosignedSize: Int64?, intact: Bool, firstBrokenSeq: Int64?, reason: String?, alerts: Int
+    ) {
         self.hostID = hostID
         self.checked = checked
         self.headSeq = headSeq

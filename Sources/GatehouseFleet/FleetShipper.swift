@@ -87,7 +87,8 @@ public final class FleetShipper: Sendable {
             throw FleetShipError.refused(status: status, kind: detail.kind, message: detail.message)
         case .accepted(let receipt):
             let cosigned = try SignedCheckpoint(text: receipt.checkpoint)
-            guard cosigned.checkpoint.origin == identity.hostID, cosigned.cosignatureTime(witness: host.witness.key, name: host.witness.name) != nil else {
+            guard cosigned.checkpoint.origin == identity.hostID, cosigned.cosignatureTime(witness: host.witness.key, name: host.witness.name) != nil
+            else {
                 throw FleetShipError.badCosignature("the collector's answer is not cosigned by the witness pinned at registration")
             }
             // The collector may already be further (a batch whose answer was lost): move to its size
@@ -143,7 +144,8 @@ public final class FleetShipper: Sendable {
     /// `name base64key` as pinned in `fleet_host.witness_key`.
     static func witness(_ pinned: String) -> (name: String, key: Curve25519.Signing.PublicKey)? {
         let parts = pinned.split(separator: " ")
-        guard parts.count == 2, let raw = Data(base64Encoded: String(parts[1])), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+        guard parts.count == 2, let raw = Data(base64Encoded: String(parts[1])), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+        else {
             return nil
         }
         return (String(parts[0]), key)

@@ -23,7 +23,9 @@ public struct HostIdentity: Sendable {
     /// The stored identity, or a new one made and stored now (first start).
     public static func loadOrCreate(store: Store, sealer: Sealer, hostName: String = ProcessInfo.processInfo.hostName) async throws -> HostIdentity {
         let stored = try await store.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT host_id, key_sealed FROM fleet_host WHERE id = 1").map { (id: $0["host_id"] as String, sealed: $0["key_sealed"] as Data) }
+            try Row.fetchOne(db, sql: "SELECT host_id, key_sealed FROM fleet_host WHERE id = 1").map {
+                (id: $0["host_id"] as String, sealed: $0["key_sealed"] as Data)
+            }
         }
         if let stored { return try open(hostID: stored.id, sealed: stored.sealed, sealer: sealer) }
         let key = Curve25519.Signing.PrivateKey()
@@ -35,7 +37,9 @@ public struct HostIdentity: Sendable {
             try db.execute(
                 sql: "INSERT INTO fleet_host (id, host_id, key_sealed, created_at, updated_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
                 arguments: [hostID, sealed, now, now])
-            return try Row.fetchOne(db, sql: "SELECT host_id, key_sealed FROM fleet_host WHERE id = 1").map { (id: $0["host_id"] as String, sealed: $0["key_sealed"] as Data) }
+            return try Row.fetchOne(db, sql: "SELECT host_id, key_sealed FROM fleet_host WHERE id = 1").map {
+                (id: $0["host_id"] as String, sealed: $0["key_sealed"] as Data)
+            }
         }
         guard let winner else { throw HostIdentityError.unreadable("the fleet_host row vanished while it was written") }
         return try open(hostID: winner.id, sealed: winner.sealed, sealer: sealer)

@@ -48,7 +48,8 @@ public struct HostRegistration: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case hostID = "hostId", publicKey, idToken, proof
+        case hostID = "hostId"
+        case publicKey, idToken, proof
     }
 }
 
@@ -69,6 +70,7 @@ public struct HostRegistered: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case hostID = "hostId", subject, email
+        case hostID = "hostId"
+        case subject, email
     }
 }

@@ -40,10 +40,20 @@ public struct ApprovalRecord: Sendable, Codable, Equatable, FetchableRecord, Per
 
     enum CodingKeys: String, CodingKey {
         case id, state, action, entity, rule, summary, principal, reason
-        case requesterUID = "requester_uid", requesterPID = "requester_pid", requesterExe = "requester_exe"
-        case requesterSHA256 = "requester_sha256", requesterClass = "requester_class", requesterParents = "requester_parents"
-        case createdAt = "created_at", expiresAt = "expires_at", decidedAt = "decided_at", decidedBy = "decided_by"
-        case deciderPID = "decider_pid", deciderExe = "decider_exe", deciderClass = "decider_class", deliveredAt = "delivered_at"
+        case requesterUID = "requester_uid"
+        case requesterPID = "requester_pid"
+        case requesterExe = "requester_exe"
+        case requesterSHA256 = "requester_sha256"
+        case requesterClass = "requester_class"
+        case requesterParents = "requester_parents"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+        case decidedAt = "decided_at"
+        case decidedBy = "decided_by"
+        case deciderPID = "decider_pid"
+        case deciderExe = "decider_exe"
+        case deciderClass = "decider_class"
+        case deliveredAt = "delivered_at"
     }
 
     /// A new pending approval for the process `peer`.

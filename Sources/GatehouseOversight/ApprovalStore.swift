@@ -40,8 +40,10 @@ public struct ApprovalStore: Sendable {
                     UPDATE approvals SET state = ?, decided_at = ?, decided_by = ?, decider_pid = ?, decider_exe = ?,
                         decider_class = ?, reason = ? WHERE id = ? AND state = 'pending'
                     """,
-                arguments: [state.rawValue, Timestamp.string(date), decider.name, decider.pid.map { Int64($0) }, decider.executable,
-                            decider.callerClass, reason, id])
+                arguments: [
+                    state.rawValue, Timestamp.string(date), decider.name, decider.pid.map { Int64($0) }, decider.executable,
+                    decider.callerClass, reason, id,
+                ])
             guard db.changesCount == 1 else {
                 let current = try String.fetchOne(db, sql: "SELECT state FROM approvals WHERE id = ?", arguments: [id])
                 throw current.map { OversightError.alreadyDecided(id: id, state: $0) } ?? OversightError.notFound(id: id)
@@ -52,7 +54,8 @@ public struct ApprovalStore: Sendable {
     /// Records that the action's follow-up ran, so a restart does not run it again.
     public func markDelivered(_ id: String, at date: Date) async throws {
         try await store.writer.write { db in
-            try db.execute(sql: "UPDATE approvals SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", arguments: [Timestamp.string(date), id])
+            try db.execute(
+                sql: "UPDATE approvals SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", arguments: [Timestamp.string(date), id])
         }
     }
 

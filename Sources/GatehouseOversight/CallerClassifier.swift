@@ -91,7 +91,8 @@ public struct CallerClassifier: Sendable {
                 }
                 if let ancestor = peer.parents.first(where: { $0.executable.map { Self.glob(glob, matches: $0) } ?? false }) {
                     return CallerClassification(
-                        name: pattern.name, because: "ancestor \(ancestor.name) (pid \(ancestor.pid)) runs \(ancestor.executable ?? "?"), which matches \(glob)")
+                        name: pattern.name,
+                        because: "ancestor \(ancestor.name) (pid \(ancestor.pid)) runs \(ancestor.executable ?? "?"), which matches \(glob)")
                 }
             default:
                 continue

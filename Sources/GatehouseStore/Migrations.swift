@@ -51,13 +51,14 @@ public enum SchemaMigrations {
 enum Migrator {
     static func migrate(_ writer: some DatabaseWriter, path: String, migrations: [Migration] = SchemaMigrations.all) throws {
         try writer.writeWithoutTransaction { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version    INTEGER PRIMARY KEY,
-                    name       TEXT NOT NULL,
-                    applied_at TEXT NOT NULL
-                ) STRICT
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS schema_migrations (
+                        version    INTEGER PRIMARY KEY,
+                        name       TEXT NOT NULL,
+                        applied_at TEXT NOT NULL
+                    ) STRICT
+                    """)
             let applied = try Int.fetchOne(db, sql: "SELECT MAX(version) FROM schema_migrations") ?? 0
             let known = migrations.last?.version ?? 0
             guard applied <= known else {

@@ -20,7 +20,9 @@ extension Bench {
             print("gatehouse-bench audit: \(records) records per run, \(rounds) rounds, medians; µs per record on the committing thread")
             print("batch  raw insert  + audit indexes  AuditLog.append  append/raw  append/indexed")
             for size in batch {
-                var raw: [Double] = [], indexed: [Double] = [], audited: [Double] = []
+                var raw: [Double] = []
+                var indexed: [Double] = []
+                var audited: [Double] = []
                 for _ in 0..<rounds {
                     if !appendOnly {
                         raw.append(try RawInserts(indexes: false).microsPerRecord(records: records, batch: size))
@@ -47,8 +49,10 @@ extension Bench {
             while id < records {
                 let appends = (0..<batch).map { index in
                     id += 1
-                    return AuditLog.Append(AuditEntry(
-                        requestID: String(id), peer: peer, callerClass: "automation", method: "system.ping")) { _ in
+                    return AuditLog.Append(
+                        AuditEntry(
+                            requestID: String(id), peer: peer, callerClass: "automation", method: "system.ping")
+                    ) { _ in
                         if index == batch - 1 { committed.signal() }
                     }
                 }
@@ -74,15 +78,17 @@ private struct RawInserts {
         defer { store.close() }
         return try store.pool.writeWithoutTransaction { db in
             if !indexes {
-                let names = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL")
+                let names = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log' AND sql IS NOT NULL")
                 for name in names { try db.execute(sql: "DROP INDEX \(name)") }
             }
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO audit_log(at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, method,
-                    params, decision, outcome, duration_us, prev_hash, hash)
-                VALUES (?, ?, 1000, 1000, 4242, '/usr/local/bin/gatehouse-bench', 'automation', 'system.ping',
-                    'null', 'none', 'ok', 12, ?, ?)
-                """)
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO audit_log(at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, method,
+                        params, decision, outcome, duration_us, prev_hash, hash)
+                    VALUES (?, ?, 1000, 1000, 4242, '/usr/local/bin/gatehouse-bench', 'automation', 'system.ping',
+                        'null', 'none', 'ok', 12, ?, ?)
+                    """)
             let insert = statement.sqliteStatement
             let begin = try db.makeStatement(sql: "BEGIN IMMEDIATE")
             let commit = try db.makeStatement(sql: "COMMIT")

@@ -42,7 +42,9 @@ extension Bench {
                 Array(#"{"jsonrpc":"2.0","method":"system.ping","id":\#(client * 1_000_000 + call)}"#.utf8)
             }
             let pong: @Sendable ([UInt8]) -> Bool = { reply in reply.count > 20 && reply[17...].starts(with: Array(#""result":"pong""#.utf8)) }
-            print("gatehouse-bench rpc: \(measure.rounds) rounds of \(measure.seconds) s per target, alternating, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "gatehouse-bench rpc: \(measure.rounds) rounds of \(measure.seconds) s per target, alternating, durability=\(durability), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
             print("Medians over the rounds. CPU: the server process's user+system time per round trip.")
             print("clients  target                 round trips/s   p50 µs   p99 µs  CPU µs/rt  errors")
             var rows: [(clients: Int, echo: Measured, gatehouse: Measured, ratio: Double)] = []
@@ -55,15 +57,19 @@ extension Bench {
             }
             print("")
             for row in rows {
-                print(String(
-                    format: "%3d clients: gatehouse/echo throughput = %.2f (median of the rounds' ratios; target ≥ 0.50 at 64 clients); CPU per round trip %.1fx the echo's",
-                    row.clients, row.ratio, row.gatehouse.cpuMicrosPerRequest / row.echo.cpuMicrosPerRequest))
+                print(
+                    String(
+                        format:
+                            "%3d clients: gatehouse/echo throughput = %.2f (median of the rounds' ratios; target ≥ 0.50 at 64 clients); CPU per round trip %.1fx the echo's",
+                        row.clients, row.ratio, row.gatehouse.cpuMicrosPerRequest / row.echo.cpuMicrosPerRequest))
             }
             if let single = rows.first(where: { $0.clients == 1 }) {
-                print(String(
-                    format: "  1 client : gatehouse p99 = %.1f µs (target ≤ 100 µs); echo p99 = %.1f µs, so the daemon adds %.1f µs at p50, %.1f µs at p99",
-                    single.gatehouse.load.p99Micros, single.echo.load.p99Micros,
-                    single.gatehouse.load.p50Micros - single.echo.load.p50Micros, single.gatehouse.load.p99Micros - single.echo.load.p99Micros))
+                print(
+                    String(
+                        format:
+                            "  1 client : gatehouse p99 = %.1f µs (target ≤ 100 µs); echo p99 = %.1f µs, so the daemon adds %.1f µs at p50, %.1f µs at p99",
+                        single.gatehouse.load.p99Micros, single.echo.load.p99Micros,
+                        single.gatehouse.load.p50Micros - single.echo.load.p50Micros, single.gatehouse.load.p99Micros - single.echo.load.p99Micros))
             }
             let audited = try RPCClient(socketPath: socket).call("system.status")["audit"]?["records"]
             print("audit records written during the run: \(audited?.canonicalString ?? "?")")
@@ -75,9 +81,10 @@ extension Bench {
         }
 
         static func printRow(_ name: String, _ result: LoadResult) {
-            print(String(
-                format: "%7d  %@  %14.0f  %7.1f  %7.1f  %6d", result.clients, name.padding(toLength: 21, withPad: " ", startingAt: 0),
-                result.throughput, result.p50Micros, result.p99Micros, result.errors))
+            print(
+                String(
+                    format: "%7d  %@  %14.0f  %7.1f  %7.1f  %6d", result.clients, name.padding(toLength: 21, withPad: " ", startingAt: 0),
+                    result.throughput, result.p50Micros, result.p99Micros, result.errors))
         }
 
         static func printRow(_ name: String, _ measured: Measured) {
@@ -143,11 +150,14 @@ struct MeasuredPair {
         _ options: RoundOptions, clients: Int, echo: (server: Child, socket: String), daemon: (server: Child, socket: String),
         request: @escaping @Sendable (Int, Int) -> [UInt8], isSuccess: @escaping @Sendable ([UInt8]) -> Bool
     ) throws -> MeasuredPair {
-        var echoRounds: [Measured] = [], gatehouseRounds: [Measured] = []
+        var echoRounds: [Measured] = []
+        var gatehouseRounds: [Measured] = []
         for _ in 0..<max(1, options.rounds) {
-            echoRounds.append(try Measured.run(server: echo.server, socket: echo.socket, clients: clients, seconds: options.seconds, request: request))
-            gatehouseRounds.append(try Measured.run(
-                server: daemon.server, socket: daemon.socket, clients: clients, seconds: options.seconds, request: request, isSuccess: isSuccess))
+            echoRounds.append(
+                try Measured.run(server: echo.server, socket: echo.socket, clients: clients, seconds: options.seconds, request: request))
+            gatehouseRounds.append(
+                try Measured.run(
+                    server: daemon.server, socket: daemon.socket, clients: clients, seconds: options.seconds, request: request, isSuccess: isSuccess))
         }
         let ratios = zip(echoRounds, gatehouseRounds).map { $1.load.throughput / $0.load.throughput }
         return MeasuredPair(echo: Measured.median(echoRounds), gatehouse: Measured.median(gatehouseRounds), ratio: Bench.RPC.median(ratios))
@@ -221,7 +231,7 @@ struct Child {
     /// User plus system CPU time the process has used so far (`/proc/PID/stat`, fields 14 and 15).
     var cpuSeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
-              let afterName = stat.range(of: ") ", options: .backwards)
+            let afterName = stat.range(of: ") ", options: .backwards)
         else { return .nan }
         // Fields after the command name start at field 3 (state); utime and stime are fields 14 and 15.
         let fields = stat[afterName.upperBound...].split(separator: " ")

@@ -22,12 +22,12 @@ final class BrokerBench: Sendable {
         let work = directory.path
         try "looker-admin-secret\n".write(toFile: work + "/looker-secret", atomically: true, encoding: .utf8)
         try """
-            identity: {issuer: "\(sandbox.oidcIssuerURL.absoluteString)", client_id: gatehouse, workload_identity_audience: "\(SandboxConfiguration().workloadProviderAudience)", sts_url: "\(sandbox.stsURL.absoluteString)/v1/token", iam_credentials_url: "\(sandbox.iamCredentialsURL.absoluteString)"}
-            catalog: {base_url: "\(sandbox.backstageURL.absoluteString)", sync_interval_seconds: 0}
-            looker: {base_url: "\(sandbox.lookerURL.absoluteString)", client_id: looker-admin-id, client_secret_file: "\(work)/looker-secret", fresh_ttl: 86400}
-            dataproc: {base_url: "\(sandbox.dataprocURL.absoluteString)"}
-            store: {durability: \(durability)}
-            """.write(toFile: work + "/config.yaml", atomically: true, encoding: .utf8)
+        identity: {issuer: "\(sandbox.oidcIssuerURL.absoluteString)", client_id: gatehouse, workload_identity_audience: "\(SandboxConfiguration().workloadProviderAudience)", sts_url: "\(sandbox.stsURL.absoluteString)/v1/token", iam_credentials_url: "\(sandbox.iamCredentialsURL.absoluteString)"}
+        catalog: {base_url: "\(sandbox.backstageURL.absoluteString)", sync_interval_seconds: 0}
+        looker: {base_url: "\(sandbox.lookerURL.absoluteString)", client_id: looker-admin-id, client_secret_file: "\(work)/looker-secret", fresh_ttl: 86400}
+        dataproc: {base_url: "\(sandbox.dataprocURL.absoluteString)"}
+        store: {durability: \(durability)}
+        """.write(toFile: work + "/config.yaml", atomically: true, encoding: .utf8)
         let echoSocket = work + "/echo.sock"
         let echo = try EchoServer.start(socketPath: echoSocket)
         let daemon = try Child.start(
@@ -35,7 +35,10 @@ final class BrokerBench: Sendable {
             environment: ["XDG_RUNTIME_DIR": work + "/run", "XDG_STATE_HOME": work + "/state", "GATEHOUSE_CONFIG": work + "/config.yaml"])
         let bench = BrokerBench(
             sandbox: sandbox, work: directory, socket: work + "/run/gatehouse/gatehouse.sock", echoSocket: echoSocket, daemon: daemon, echo: echo)
-        try await BenchThreads.offPool { try Child.waitForSocket(echoSocket); try Child.waitForSocket(bench.socket) }
+        try await BenchThreads.offPool {
+            try Child.waitForSocket(echoSocket)
+            try Child.waitForSocket(bench.socket)
+        }
         try await bench.signIn(subject: subject)
         _ = try await bench.call("catalog.sync")
         return bench
@@ -133,7 +136,9 @@ extension Bench {
                 ("policy.check", #"{"action":"job.submit","entity":"\#(entity)"}"#, ["action": "job.submit", "entity": .string(entity)]),
                 ("catalog.get", #"{"ref":"\#(entity)"}"#, ["ref": .string(entity)]),
             ]
-            print("gatehouse-bench methods: \(measure.rounds) alternating rounds of \(measure.seconds) s, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, demo catalog synced")
+            print(
+                "gatehouse-bench methods: \(measure.rounds) alternating rounds of \(measure.seconds) s, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, demo catalog synced"
+            )
             print(BrokerBench.header)
             for (method, text, params) in warm where only.isEmpty || only.contains(method) {
                 _ = try await bench.call(method, params)

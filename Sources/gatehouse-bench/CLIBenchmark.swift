@@ -8,10 +8,15 @@ extension Bench {
     /// round trip on the same socket in the same run (the floor for a process that connects and asks).
     struct CLI: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "End-to-end CLI latency (fork, exec, load, connect, call, exit): gatehouse call system.ping and a cached token google-executable vs socat.")
+            abstract:
+                "End-to-end CLI latency (fork, exec, load, connect, call, exit): gatehouse call system.ping and a cached token google-executable vs socat."
+        )
 
         @Option(help: "Runs per target (interleaved: socat, ping, token, socat, ...).") var runs: Int = 200
-        @Option(help: "The gatehouse binary to measure (default: gatehouse-front beside this benchmark, what the package installs as /usr/bin/gatehouse; pass the full CLI to compare).") var cli: String?
+        @Option(
+            help:
+                "The gatehouse binary to measure (default: gatehouse-front beside this benchmark, what the package installs as /usr/bin/gatehouse; pass the full CLI to compare)."
+        ) var cli: String?
 
         func run() async throws {
             let gatehouse = cli ?? Bench.RPC.sibling("gatehouse-front")

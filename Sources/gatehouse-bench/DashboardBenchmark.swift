@@ -17,7 +17,9 @@ extension Bench {
             // The first call fetches from Looker and fills the cache (looker.fresh_ttl is a day): every measured call is a hit.
             let warm = try await bench.call("dashboard.get", ["entity": .string(entity)])
             guard warm["title"] != nil else { throw CleanExit.message("dashboard.get did not answer a dashboard: \(warm)") }
-            print("gatehouse-bench dashboard: \(measure.rounds) alternating rounds of \(measure.seconds) s, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, dashboard \(warm["id"]?.stringValue ?? "?") of \(entity) cached")
+            print(
+                "gatehouse-bench dashboard: \(measure.rounds) alternating rounds of \(measure.seconds) s, \(ProcessInfo.processInfo.activeProcessorCount) cores, signed in as alice, dashboard \(warm["id"]?.stringValue ?? "?") of \(entity) cached"
+            )
             print(BrokerBench.header)
             let request = BrokerBench.request("dashboard.get", #"{"entity":"\#(entity)"}"#)
             for line in try await bench.compare("dashboard.get", clients: clients, measure, request: request) { print(line) }

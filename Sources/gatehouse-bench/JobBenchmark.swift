@@ -20,13 +20,18 @@ extension Bench {
             let entity = "component:default/engagement-reports"
             if !deliver { try await bench.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc) }
             let job = #"{"pysparkJob":{"mainPythonFileUri":"gs://bench/main.py","args":["--day","2026-11-23"]}}"#
-            let first = try await bench.call("job.submit", ["entity": .string(entity), "job": ["pysparkJob": ["mainPythonFileUri": "gs://bench/main.py"]]])
+            let first = try await bench.call(
+                "job.submit", ["entity": .string(entity), "job": ["pysparkJob": ["mainPythonFileUri": "gs://bench/main.py"]]])
             guard first["state"] == "QUEUED" else { throw CleanExit.message("job.submit did not queue a job: \(first)") }
-            print("gatehouse-bench jobs: \(measure.rounds) alternating rounds of \(measure.seconds) s, durability=\(durability), Dataproc \(deliver ? "up (sender delivering)" : "down (acks only)"), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "gatehouse-bench jobs: \(measure.rounds) alternating rounds of \(measure.seconds) s, durability=\(durability), Dataproc \(deliver ? "up (sender delivering)" : "down (acks only)"), \(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
             print(BrokerBench.header)
             let queued = Array(#""state":"QUEUED""#.utf8)
             let request = BrokerBench.request("job.submit", #"{"entity":"\#(entity)","job":\#(job)}"#)
-            for line in try await bench.compare("job.submit", clients: clients, measure, request: request, isSuccess: { $0.firstRange(of: queued) != nil }) {
+            for line in try await bench.compare(
+                "job.submit", clients: clients, measure, request: request, isSuccess: { $0.firstRange(of: queued) != nil })
+            {
                 print(line)
             }
             let jobs = try await bench.call("system.status")["components"]?["jobs"]?["states"]?.canonicalString ?? "?"

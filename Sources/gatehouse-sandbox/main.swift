@@ -15,7 +15,10 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
             /admin/reset) controls faults, time and state while it runs.
             """)
 
-    @Option(help: "First port; upstreams use N (backstage), N+1 (looker), N+2 (dataproc), N+3 (sts), N+4 (iamcredentials), N+5 (oidc), N+6 (admin), N+7 (storage). Default: ephemeral ports.")
+    @Option(
+        help:
+            "First port; upstreams use N (backstage), N+1 (looker), N+2 (dataproc), N+3 (sts), N+4 (iamcredentials), N+5 (oidc), N+6 (admin), N+7 (storage). Default: ephemeral ports."
+    )
     var portBase: Int?
 
     @Option(help: "Loopback address to bind.")
@@ -24,7 +27,10 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(help: "Write the URLs as a JSON object {name: url} to this file once listening.")
     var portsFile: String?
 
-    @Option(help: "Append every request and answer (secrets redacted) as JSON Lines to this file, for scripts/contract. Default: $GATEHOUSE_SANDBOX_EXCHANGES, else off.")
+    @Option(
+        help:
+            "Append every request and answer (secrets redacted) as JSON Lines to this file, for scripts/contract. Default: $GATEHOUSE_SANDBOX_EXCHANGES, else off."
+    )
     var recordExchanges: String?
 
     @Option(help: "Clock mode: real (wall-clock time) or manual (moves only via POST /admin/clock/advance).")
@@ -36,7 +42,10 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(help: "Depth of the synthetic group hierarchy.")
     var groupDepth: Int = 8
 
-    @Option(help: "Directory of the published API specs to check requests against (strict mode). Default: $GATEHOUSE_SANDBOX_FIXTURES, else no strict checks.")
+    @Option(
+        help:
+            "Directory of the published API specs to check requests against (strict mode). Default: $GATEHOUSE_SANDBOX_FIXTURES, else no strict checks."
+    )
     var fixtures: String?
 
     @Flag(help: "Do not load the demo organisation into the Backstage catalog.")
@@ -57,7 +66,9 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "Start with a fault: UPSTREAM=KIND[:ARG[:COUNT]] (repeatable).",
-            discussion: "Kinds: down, slow:MS, status:CODE:N, ratelimit:RETRY_AFTER:N, garbage:N, reset-after-body:N, drop-on-page:PAGE:N, expire-tokens:N, revoke."))
+            discussion:
+                "Kinds: down, slow:MS, status:CODE:N, ratelimit:RETRY_AFTER:N, garbage:N, reset-after-body:N, drop-on-page:PAGE:N, expire-tokens:N, revoke."
+        ))
     var fault: [String] = []
 
     func validate() throws {

@@ -29,7 +29,8 @@ struct Gatehouse: AsyncParsableCommand {
             """,
         version: GatehouseVersion.current,
         subcommands: [
-            Serve.self, Status.self, Version.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self, AuthCommand.self,
+            Serve.self, Status.self, Version.self, Call.self, AuditCommand.self, ConfigCommand.self, Login.self, Logout.self, Token.self,
+            AuthCommand.self,
             CatalogCommand.self, PolicyCommand.self, ApprovalCommand.self, ApproveAlias.self, DenyAlias.self, DashboardCommand.self,
             JobCommand.self, ClusterCommand.self, Doctor.self, Completion.self, ServiceCommand.self, FleetCommand.self,
         ]
@@ -92,7 +93,9 @@ struct Gatehouse: AsyncParsableCommand {
             }
             let names = subcommands.filter { $0.configuration.shouldDisplay }.flatMap { [$0._commandName] + $0.configuration.aliases }
             let nearest = NearestName.closest(to: word, in: names)
-            let suggestion = nearest.map { "; did you mean `\(path.joined(separator: " ")) \($0)`?" } ?? "; `\(path.joined(separator: " ")) --help` lists the commands"
+            let suggestion =
+                nearest.map { "; did you mean `\(path.joined(separator: " ")) \($0)`?" }
+                ?? "; `\(path.joined(separator: " ")) --help` lists the commands"
             return CLIFailure(
                 "unknown command `\(path.joined(separator: " ")) \(word)`" + suggestion, code: .usage, reason: "unknown_command",
                 extra: ["command": .string(word), "didYouMean": nearest.map(JSONValue.string) ?? .null])

@@ -1,9 +1,10 @@
-import GatehouseTestSupport
 import Crypto
 import Foundation
-@testable import GatehouseAudit
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
+
+@testable import GatehouseAudit
 
 /// The hash covers canonical JSON; the fast path that builds it around the chain columns must
 /// produce exactly what `JSONWriter` makes of the whole row, or old chains would stop verifying.
@@ -13,15 +14,16 @@ struct AuditCanonicalFormTests {
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         func number(_ value: Int64?) -> JSONValue { value.map(JSONValue.int) ?? .null }
         let hex = r.prevHash.map { String(format: "%02x", $0) }.joined()
-        return JSONWriter.bytes(.object([
-            "seq": .int(r.seq), "at": .string(r.at), "request_id": text(r.requestID),
-            "peer_uid": number(r.peerUID), "peer_gid": number(r.peerGID), "peer_pid": number(r.peerPID),
-            "peer_exe": text(r.peerExe), "caller_class": text(r.callerClass), "principal": text(r.principal),
-            "method": .string(r.method), "entity": text(r.entity), "params": .string(r.params),
-            "decision": .string(r.decision), "rule": text(r.rule), "outcome": .string(r.outcome),
-            "error_reason": text(r.errorReason), "detail": text(r.detail), "duration_us": .int(r.durationUS),
-            "prev_hash": .string(hex),
-        ]), sortedKeys: true)
+        return JSONWriter.bytes(
+            .object([
+                "seq": .int(r.seq), "at": .string(r.at), "request_id": text(r.requestID),
+                "peer_uid": number(r.peerUID), "peer_gid": number(r.peerGID), "peer_pid": number(r.peerPID),
+                "peer_exe": text(r.peerExe), "caller_class": text(r.callerClass), "principal": text(r.principal),
+                "method": .string(r.method), "entity": text(r.entity), "params": .string(r.params),
+                "decision": .string(r.decision), "rule": text(r.rule), "outcome": .string(r.outcome),
+                "error_reason": text(r.errorReason), "detail": text(r.detail), "duration_us": .int(r.durationUS),
+                "prev_hash": .string(hex),
+            ]), sortedKeys: true)
     }
 
     static let full = AuditRecord(

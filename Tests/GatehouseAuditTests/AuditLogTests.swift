@@ -1,9 +1,9 @@
-import GatehouseTestSupport
 import Foundation
 import GRDB
 import GatehouseAudit
 import GatehouseCore
 import GatehouseStore
+import GatehouseTestSupport
 import Testing
 
 @Suite("Audit log")
@@ -12,11 +12,12 @@ struct AuditLogTests {
         let temp = try TemporaryStore()
         let log = AuditLog(store: temp.store)
         for index in 0..<count {
-            try await log.append(AuditEntry(
-                principal: index.isMultiple(of: 2) ? "alice@example.com" : "bob@example.com",
-                method: index.isMultiple(of: 3) ? "job.submit" : "catalog.get", entity: "component:default/svc-\(index % 4)",
-                params: ["n": .int(Int64(index)), "client_secret": "hunter2-secret"],
-                decision: index.isMultiple(of: 5) ? .deny : .allow, outcome: index.isMultiple(of: 5) ? .error : .ok))
+            try await log.append(
+                AuditEntry(
+                    principal: index.isMultiple(of: 2) ? "alice@example.com" : "bob@example.com",
+                    method: index.isMultiple(of: 3) ? "job.submit" : "catalog.get", entity: "component:default/svc-\(index % 4)",
+                    params: ["n": .int(Int64(index)), "client_secret": "hunter2-secret"],
+                    decision: index.isMultiple(of: 5) ? .deny : .allow, outcome: index.isMultiple(of: 5) ? .error : .ok))
         }
         return (temp, log)
     }
@@ -52,7 +53,9 @@ struct AuditLogTests {
         #expect(record.entity == nil && record.rule == nil && record.detail == nil)
         #expect(record.params == #"{"k":"v"}"# && record.decision == "allow" && record.outcome == "error" && record.durationUS == 17)
         #expect(record.prevHash == AuditRecord.genesisHash && record.hash == record.computedHash())
-        let kinds = try await temp.store.pool.read { try String.fetchAll($0, sql: "SELECT typeof(caller_class) || typeof(rule) || typeof(hash) FROM audit_log") }
+        let kinds = try await temp.store.pool.read {
+            try String.fetchAll($0, sql: "SELECT typeof(caller_class) || typeof(rule) || typeof(hash) FROM audit_log")
+        }
         #expect(kinds == ["textnullblob"])
         try await #expect(temp.store.pool.read { try AuditVerifier.verify($0) }.isIntact)
     }

@@ -3,16 +3,17 @@ import GRDB
 import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
+import GatehouseOversight
+import GatehousePeer
 import GatehousePolicy
 import GatehouseStore
 import GatehouseTesting
 import Logging
 import Synchronization
 import Testing
+
 @testable import GatehouseBroker
 @testable import GatehouseRPC
-import GatehousePeer
-import GatehouseOversight
 
 /// The oversight component in process: caller classes, the approval gate, decisions, expiry and follow-ups.
 @Suite("Approvals")
@@ -30,7 +31,10 @@ struct ApprovalTests {
         #expect(classifier.classify(agent).name == "ai-agent", "a named class beats having a terminal")
         let shellOfAgent = PeerCredentials(
             uid: 1, gid: 1, pid: 11, executable: "/usr/bin/gatehouse", hasTerminal: true,
-            parents: [PeerAncestor(pid: 12, name: "bash", executable: "/usr/bin/bash"), PeerAncestor(pid: 13, name: "agent", executable: "/opt/agent/bin/agent")])
+            parents: [
+                PeerAncestor(pid: 12, name: "bash", executable: "/usr/bin/bash"),
+                PeerAncestor(pid: 13, name: "agent", executable: "/opt/agent/bin/agent"),
+            ])
         let inherited = classifier.classify(shellOfAgent)
         #expect(inherited.name == "ai-agent")
         #expect(inherited.because.contains("ancestor agent (pid 13)"))
@@ -42,7 +46,10 @@ struct ApprovalTests {
 
     @Test func aClassCanNameAnExecutableByItsHash() throws {
         let sleeper = try ChildProcess("/bin/sleep", ["30"])
-        defer { sleeper.send(SIGKILL); sleeper.waitForExit() }
+        defer {
+            sleeper.send(SIGKILL)
+            sleeper.waitForExit()
+        }
         let hasher = ExecutableHasher()
         let digest = try #require(hasher.sha256(ofFileAt: "/bin/sleep"))
         let classifier = try CallerClassifier(entries: ["ci=\(digest.uppercased())"], hasher: hasher)
@@ -62,8 +69,9 @@ struct ApprovalTests {
     @Test func automationIsHeldAndRecordedWhileAPersonGoesAhead() async throws {
         let harness = try Harness()
         let call = Harness.call(Self.automation)
-        let pending = try #require(try await harness.oversight.requireApproval(
-            for: call, action: "cluster.create", entity: "component:default/pipeline", decision: Harness.allowed, summary: ["workers": 4]))
+        let pending = try #require(
+            try await harness.oversight.requireApproval(
+                for: call, action: "cluster.create", entity: "component:default/pipeline", decision: Harness.allowed, summary: ["workers": 4]))
         #expect(pending.id.hasPrefix("apr-"))
         #expect(call.annotations.fields.decision == "pending")
         #expect(call.annotations.fields.callerClass == "automation")
@@ -76,11 +84,14 @@ struct ApprovalTests {
         #expect(audited.first?["decision"] == "pending" && audited.first?["caller_class"] == "automation")
 
         let personCall = Harness.call(Self.person)
-        #expect(try await harness.oversight.requireApproval(
-            for: personCall, action: "cluster.create", entity: "component:default/pipeline", decision: Harness.allowed, summary: .null) == nil)
+        #expect(
+            try await harness.oversight.requireApproval(
+                for: personCall, action: "cluster.create", entity: "component:default/pipeline", decision: Harness.allowed, summary: .null) == nil)
         #expect(personCall.annotations.fields.callerClass == "interactive")
-        #expect(try await harness.oversight.requireApproval(
-            for: Harness.call(Self.automation), action: "job.view", entity: "component:default/pipeline", decision: Harness.allowed, summary: .null) == nil)
+        #expect(
+            try await harness.oversight.requireApproval(
+                for: Harness.call(Self.automation), action: "job.view", entity: "component:default/pipeline", decision: Harness.allowed,
+                summary: .null) == nil)
     }
 
     @Test func onlyAPersonOtherThanTheRequesterDecides() async throws {
@@ -95,7 +106,10 @@ struct ApprovalTests {
         }
         let startedByRequester = PeerCredentials(
             uid: getuid(), gid: getgid(), pid: 4_000_009, executable: "/usr/bin/gatehouse", hasTerminal: true,
-            parents: [PeerAncestor(pid: 4_000_008, name: "script", executable: "/usr/bin/script"), PeerAncestor(pid: 4_000_001, name: "bot", executable: nil)])
+            parents: [
+                PeerAncestor(pid: 4_000_008, name: "script", executable: "/usr/bin/script"),
+                PeerAncestor(pid: 4_000_001, name: "bot", executable: nil),
+            ])
         await #expect(throws: OversightError.approverIsRequester(id: id, pid: 4_000_001)) {
             try await harness.oversight.decide(id, approve: true, reason: nil, call: Harness.call(startedByRequester))
         }
@@ -139,7 +153,9 @@ struct ApprovalTests {
         let resolutions = seen.withLock { $0 }
         #expect(resolutions.count == 2)
         #expect(resolutions.first { $0.approvalID == approved }?.outcome == .approved)
-        #expect(resolutions.first { $0.approvalID == denied } == ApprovalResolution(approvalID: denied, outcome: .denied, decidedBy: "uid \(getuid())", reason: "not now"))
+        #expect(
+            resolutions.first { $0.approvalID == denied }
+                == ApprovalResolution(approvalID: denied, outcome: .denied, decidedBy: "uid \(getuid())", reason: "not now"))
         #expect(try await harness.oversight.approvals.get(approved)?.deliveredAt != nil)
     }
 
@@ -235,9 +251,12 @@ struct Harness {
 
     func auditRecords(method: String) async throws -> [JSONValue] {
         try await context.store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT decision, caller_class, params FROM audit_log WHERE method = ? ORDER BY seq", arguments: [method]).map { row in
-                ["decision": .string(row["decision"]), "caller_class": (row["caller_class"] as String?).map(JSONValue.string) ?? .null,
-                 "params": .string(row["params"])]
+            try Row.fetchAll(db, sql: "SELECT decision, caller_class, params FROM audit_log WHERE method = ? ORDER BY seq", arguments: [method]).map {
+                row in
+                [
+                    "decision": .string(row["decision"]), "caller_class": (row["caller_class"] as String?).map(JSONValue.string) ?? .null,
+                    "params": .string(row["params"]),
+                ]
             }
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseBroker
 
 /// Hostile or broken configuration files fail fast with a message naming the file and the limit.
@@ -77,10 +78,12 @@ struct ConfigBoundsTests {
         let path = try file("catalog:\n  base_url: \"not a url\"\n")
         let message = try #require(loadError(path))
         #expect(message.contains("catalog.base_url") && message.contains("http:// or https:// URL"), "\(message)")
-        let good = try Config.load(file: nil, environment: [
-            "GATEHOUSE_CATALOG_BASE_URL": "http://localhost:7007", "GATEHOUSE_IDENTITY_ISSUER": "https://idp.example.com/realms/x",
-            "GATEHOUSE_LOOKER_BASE_URL": "https://looker.example.com:19999",
-        ])
+        let good = try Config.load(
+            file: nil,
+            environment: [
+                "GATEHOUSE_CATALOG_BASE_URL": "http://localhost:7007", "GATEHOUSE_IDENTITY_ISSUER": "https://idp.example.com/realms/x",
+                "GATEHOUSE_LOOKER_BASE_URL": "https://looker.example.com:19999",
+            ])
         #expect(good[ConfigKeys.Catalog.baseURL] == "http://localhost:7007")
         #expect(try Config.load(file: nil, environment: ["GATEHOUSE_CATALOG_BASE_URL": ""])[ConfigKeys.Catalog.baseURL] == nil, "empty: no sync")
     }
@@ -126,7 +129,11 @@ struct ConfigBoundsTests {
         // A symlink to a real database is fine; one to the empty file is not.
         let real = path + ".real"
         #expect(FileManager.default.createFile(atPath: real, contents: Data("SQLite format 3\0".utf8)))
-        defer { unlink(real); unlink(path + ".link"); unlink(path + ".empty-link") }
+        defer {
+            unlink(real)
+            unlink(path + ".link")
+            unlink(path + ".empty-link")
+        }
         #expect(symlink(real, path + ".link") == 0 && symlink(path, path + ".empty-link") == 0)
         try BrokerPaths.checkDatabaseFile(path + ".link")
         #expect(throws: DatabaseFileError.self) { try BrokerPaths.checkDatabaseFile(path + ".empty-link") }

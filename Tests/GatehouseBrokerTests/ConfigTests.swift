@@ -3,6 +3,7 @@ import GatehouseDataproc
 import GatehouseHTTP
 import GatehouseStore
 import Testing
+
 @testable import GatehouseBroker
 
 @Suite("Configuration")
@@ -72,7 +73,8 @@ struct ConfigTests {
         #expect(unset[ConfigKeys.Oversight.requireApproval] == ["job.submit@production", "cluster.create", "cluster.delete"])
         #expect(unset.source(of: ConfigKeys.Dataproc.requestTimeout) == "default")
 
-        let path = try file("clusters:\n  idle_delete_ttl: 1h30m\n  end_of_day: \"19:05\"\n  teardown: report\nidentity:\n  refresh_ahead_fraction: 0.5\n")
+        let path = try file(
+            "clusters:\n  idle_delete_ttl: 1h30m\n  end_of_day: \"19:05\"\n  teardown: report\nidentity:\n  refresh_ahead_fraction: 0.5\n")
         let set = try Config.load(file: path, environment: ["GATEHOUSE_RPC_ALLOWED_UIDS": "1001, 1002"])
         #expect(set[ConfigKeys.Clusters.idleDeleteTTL] == 5400)
         #expect(set[ConfigKeys.Clusters.endOfDay]?.minutes == 19 * 60 + 5)

@@ -20,10 +20,12 @@ struct MethodMappingTests {
     /// Every component of a daemon whose upstreams are all configured (nothing is contacted here).
     static func components() throws -> [any BrokerComponent] {
         let store = try TemporaryStore().store
-        let config = try Config.load(file: nil, environment: [:], flags: [
-            "identity.issuer": "http://127.0.0.1:9", "catalog.base_url": "http://127.0.0.1:9",
-            "dataproc.base_url": "http://127.0.0.1:9/",
-        ])
+        let config = try Config.load(
+            file: nil, environment: [:],
+            flags: [
+                "identity.issuer": "http://127.0.0.1:9", "catalog.base_url": "http://127.0.0.1:9",
+                "dataproc.base_url": "http://127.0.0.1:9/",
+            ])
         let context = try BrokerContext(config: config, store: store, audit: AuditLog(store: store), logger: Logger(label: "test"))
         return try Daemon.makeComponents(context)
     }

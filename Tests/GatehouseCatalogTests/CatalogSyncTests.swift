@@ -1,19 +1,21 @@
-import GatehouseTestSupport
 import Foundation
-import GatehouseCatalog
 import GRDB
+import GatehouseCatalog
 import GatehouseCore
+import GatehouseStore
+import GatehouseTestSupport
 import GatehouseTesting
 import Synchronization
 import Testing
-import GatehouseStore
 
 @Suite("Catalog sync and reads against the sandbox")
 struct CatalogSyncTests {
     static let seed = SandboxSeed(backstageEntities: [
-        ["apiVersion": "backstage.io/v1alpha1", "kind": "Component",
-         "metadata": ["name": "platform-portal", "title": "Platform Portal", "description": "Internal developer portal"],
-         "spec": ["type": "website", "lifecycle": "experimental", "owner": "platform"]],
+        [
+            "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+            "metadata": ["name": "platform-portal", "title": "Platform Portal", "description": "Internal developer portal"],
+            "spec": ["type": "website", "lifecycle": "experimental", "owner": "platform"],
+        ]
     ])
 
     @Test("the example entities arrive with their owners, members and nested groups")
@@ -36,10 +38,12 @@ struct CatalogSyncTests {
             // team-a's members: the example users, both `guest`s, and the demo org's alice.
             let (owners, _) = try await harness.reader.owners(of: ref("component:artist-lookup"))
             #expect(owners.owner == "group:default/team-a")
-            #expect(Set(owners.users) == Set<String>([
-                "user:default/breanna.davison", "user:default/janelle.dawe", "user:default/nigel.manning", "user:default/guest",
-                "user:development/guest", "user:default/alice",
-            ]))
+            #expect(
+                Set(owners.users)
+                    == Set<String>([
+                        "user:default/breanna.davison", "user:default/janelle.dawe", "user:default/nigel.manning", "user:default/guest",
+                        "user:development/guest", "user:default/alice",
+                    ]))
 
             // Nested: alice is in team-a ⊂ data-eng ⊂ platform, so she owns what platform owns.
             let alice = Principal(subject: "alice", issuer: "test", email: "alice@example.com")

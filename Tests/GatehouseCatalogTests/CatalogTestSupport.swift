@@ -1,9 +1,9 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseStore
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 

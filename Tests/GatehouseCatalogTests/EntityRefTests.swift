@@ -3,13 +3,15 @@ import Testing
 
 @Suite("EntityRef")
 struct EntityRefTests {
-    @Test("fills kind and namespace from context, compares case-insensitively", arguments: [
-        ("artist-lookup", "component", "component:default/artist-lookup"),
-        ("team-a", "group", "group:default/team-a"),
-        ("Group:Default/Team-A", "component", "group:default/team-a"),
-        ("development/guest", "user", "user:development/guest"),
-        ("resource:artists-db", "component", "resource:default/artists-db"),
-    ])
+    @Test(
+        "fills kind and namespace from context, compares case-insensitively",
+        arguments: [
+            ("artist-lookup", "component", "component:default/artist-lookup"),
+            ("team-a", "group", "group:default/team-a"),
+            ("Group:Default/Team-A", "component", "group:default/team-a"),
+            ("development/guest", "user", "user:development/guest"),
+            ("resource:artists-db", "component", "resource:default/artists-db"),
+        ])
     func parses(text: String, defaultKind: String, expected: String) throws {
         #expect(try EntityRef(parsing: text, defaultKind: defaultKind).description == expected)
     }

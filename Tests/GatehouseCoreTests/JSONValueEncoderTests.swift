@@ -12,7 +12,10 @@ struct JSONValueEncoderTests {
         case labelled(String, Int)
         case empty
     }
-    struct Point: Hashable, Codable { var x: Int; var y: Int }
+    struct Point: Hashable, Codable {
+        var x: Int
+        var y: Int
+    }
 
     /// One of everything a record or result in Gatehouse is made of, and the edge cases of each.
     struct Everything: Codable {

@@ -1,9 +1,9 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseDataproc
 import GatehouseHTTP
 import GatehouseStore
+import GatehouseTestSupport
 import GatehouseTesting
 import Logging
 import Testing
@@ -21,7 +21,8 @@ struct ClusterServiceTests {
         var logger = Logger(label: "test.clusters")
         logger.logLevel = .critical
         let service = ClusterService(
-            store: harness.store, client: harness.client, sender: harness.service.sender, tracker: .init(minInterval: 0.1, maxInterval: 0.5), logger: logger)
+            store: harness.store, client: harness.client, sender: harness.service.sender, tracker: .init(minInterval: 0.1, maxInterval: 0.5),
+            logger: logger)
         let background = Task {
             await withDiscardingTaskGroup { group in
                 group.addTask { await harness.service.run() }
@@ -45,7 +46,8 @@ struct ClusterServiceTests {
         var owner = Self.owner
         if let principal { owner.principal = principal }
         let id = ClusterService.newID()
-        let spec = try ClusterSpec(template: ClusterTemplate(name: "default"), overrides: nil, owner: owner, localID: id, lifetime: ClusterSpecTests.lifetime)
+        let spec = try ClusterSpec(
+            template: ClusterTemplate(name: "default"), overrides: nil, owner: owner, localID: id, lifetime: ClusterSpecTests.lifetime)
         let (cluster, work) = service.prepareCreate(id: id, spec: spec, owner: owner, region: region, template: "default")
         try await store.writer.write(work)
         return cluster
@@ -84,7 +86,8 @@ struct ClusterServiceTests {
         try await Self.withService { harness, service in
             let id = ClusterService.newID()
             let overrides: JSONValue = ["config": ["softwareConfig": ["properties": ["sandbox:fail": "true"]]]]
-            let spec = try ClusterSpec(template: ClusterTemplate(name: "default"), overrides: overrides, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
+            let spec = try ClusterSpec(
+                template: ClusterTemplate(name: "default"), overrides: overrides, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
             let (_, work) = service.prepareCreate(id: id, spec: spec, owner: Self.owner, region: Self.region, template: "default")
             try await harness.store.writer.write(work)
             #expect(try await eventually { try await Self.state(service, id) == ClusterState.creating })
@@ -115,8 +118,10 @@ struct ClusterServiceTests {
     @Test func aWithdrawnCreateIsNeverSent() async throws {
         try await Self.withService { harness, service in
             let id = ClusterService.newID()
-            let spec = try ClusterSpec(template: ClusterTemplate(name: "default"), overrides: nil, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
-            let (cluster, work) = service.prepareCreate(id: id, spec: spec, owner: Self.owner, region: Self.region, template: "default", approvalID: "ap-1")
+            let spec = try ClusterSpec(
+                template: ClusterTemplate(name: "default"), overrides: nil, owner: Self.owner, localID: id, lifetime: ClusterSpecTests.lifetime)
+            let (cluster, work) = service.prepareCreate(
+                id: id, spec: spec, owner: Self.owner, region: Self.region, template: "default", approvalID: "ap-1")
             try await harness.store.writer.write(work)
             #expect(try await Self.state(service, id) == ClusterState.pendingApproval)
             try await harness.store.writer.write(try service.prepareDelete(cluster, reason: "changed my mind"))
@@ -136,9 +141,11 @@ struct ClusterServiceTests {
             }
             // A cluster labelled for the same principal that this Gatehouse has no record of (another machine, a lost database).
             let path = "v1/projects/demo-project/regions/\(Self.region)/clusters?requestId=elsewhere-1"
-            _ = try await harness.client.perform(.POST, path, body: [
-                "clusterName": "gh-elsewhere-1", "projectId": "demo-project", "labels": ["gatehouse-principal": "alice-smith-example-com"],
-            ])
+            _ = try await harness.client.perform(
+                .POST, path,
+                body: [
+                    "clusterName": "gh-elsewhere-1", "projectId": "demo-project", "labels": ["gatehouse-principal": "alice-smith-example-com"],
+                ])
             harness.sandbox.clock.advance(by: 120)
             let (targets, problems) = await service.teardownTargets(principal: Self.owner.principal)
             #expect(problems.isEmpty)

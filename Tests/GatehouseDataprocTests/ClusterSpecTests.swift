@@ -18,7 +18,10 @@ struct ClusterSpecTests {
     @Test func templateLinesParseAndADefaultIsAlwaysThere() throws {
         let templates = try ClusterTemplate.catalog(["big: workers=8 machine=n2-highmem-16 image=2.1-debian11", "gpu: master_machine=a2-highgpu-1g"])
         #expect(templates.keys.sorted() == ["big", "default", "gpu"])
-        #expect(templates["big"] == ClusterTemplate(name: "big", masterMachineType: "n2-highmem-16", workerMachineType: "n2-highmem-16", workers: 8, imageVersion: "2.1-debian11"))
+        #expect(
+            templates["big"]
+                == ClusterTemplate(
+                    name: "big", masterMachineType: "n2-highmem-16", workerMachineType: "n2-highmem-16", workers: 8, imageVersion: "2.1-debian11"))
         #expect(templates["gpu"]?.masterMachineType == "a2-highgpu-1g")
         #expect(templates["gpu"]?.workerMachineType == "n2-standard-4")
         #expect(try ClusterTemplate.catalog(["default: workers=3"])["default"]?.workers == 3)
@@ -31,7 +34,9 @@ struct ClusterSpecTests {
     }
 
     @Test func overridesMergeOverTheTemplateMemberByMember() throws {
-        let spec = try Self.spec(["config": ["workerConfig": ["numInstances": 5], "softwareConfig": ["properties": ["spark:spark.executor.memory": "4g"]]]])
+        let spec = try Self.spec([
+            "config": ["workerConfig": ["numInstances": 5], "softwareConfig": ["properties": ["spark:spark.executor.memory": "4g"]]]
+        ])
         let config = try #require(spec.cluster["config"])
         #expect(config["workerConfig"]?["numInstances"] == 5)
         #expect(config["workerConfig"]?["machineTypeUri"] == "n2-standard-4", "the template's machine type stays")
@@ -43,10 +48,11 @@ struct ClusterSpecTests {
 
     @Test func everyClusterGetsGatehouseLabelsAndALifecycle() throws {
         let spec = try Self.spec(["labels": ["cost-center": "analytics"]])
-        #expect(spec.cluster["labels"] == [
-            "cost-center": "analytics", "gatehouse-owner": "team-a", "gatehouse-entity": "component-default-engagement-reports",
-            "gatehouse-principal": "alice-smith-example-com",
-        ])
+        #expect(
+            spec.cluster["labels"] == [
+                "cost-center": "analytics", "gatehouse-owner": "team-a", "gatehouse-entity": "component-default-engagement-reports",
+                "gatehouse-principal": "alice-smith-example-com",
+            ])
         #expect(spec.cluster["config"]?["lifecycleConfig"] == ["idleDeleteTtl": "1800s", "autoDeleteTtl": "14400s"])
         #expect(spec.autoDeleteSeconds == 14_400)
         #expect(spec.idleDeleteSeconds == 1800)
@@ -96,7 +102,9 @@ struct ClusterSpecTests {
         #expect(long.hasPrefix("gh-a-very-long-entity"))
         #expect(long.hasSuffix("-7788aabb"))
         #expect(ClusterName.derive(entityName: "engagement-reports", localID: Self.id) == "gh-engagement-reports-7788aabb")
-        #expect(ClusterName.derive(entityName: "x", localID: "gh-0190aabbccdd112233445566778800ff") != ClusterName.derive(entityName: "x", localID: Self.id))
+        #expect(
+            ClusterName.derive(entityName: "x", localID: "gh-0190aabbccdd112233445566778800ff")
+                != ClusterName.derive(entityName: "x", localID: Self.id))
         #expect(ClusterName.isValid(ClusterName.derive(entityName: "___", localID: Self.id)))
     }
 

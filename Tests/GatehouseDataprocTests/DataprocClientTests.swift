@@ -35,13 +35,19 @@ struct DataprocClientTests {
         do {
             // 404 NOT_FOUND: permanent.
             let notFound = await #expect(throws: DataprocError.self) { try await harness.client.job("gh-missing", at: harness.location) }
-            guard case .upstream(404, "NOT_FOUND", let message, _)? = notFound else { Issue.record("got \(String(describing: notFound))"); throw CancellationError() }
+            guard case .upstream(404, "NOT_FOUND", let message, _)? = notFound else {
+                Issue.record("got \(String(describing: notFound))")
+                throw CancellationError()
+            }
             #expect(message.contains("gh-missing") && notFound?.isRetryable == false)
             // 400 from a bad project id: permanent, with Google's message.
             let bad = DataprocLocation(project: "X", region: "europe-west1", cluster: "c")
             let job = try DataprocHarness.pyspark().submission(jobID: "gh-x", location: bad)
             let invalid = await #expect(throws: DataprocError.self) { try await harness.client.submit(job, requestID: "gh-x", at: bad) }
-            guard case .upstream(400, _, let badMessage, _)? = invalid else { Issue.record("got \(String(describing: invalid))"); throw CancellationError() }
+            guard case .upstream(400, _, let badMessage, _)? = invalid else {
+                Issue.record("got \(String(describing: invalid))")
+                throw CancellationError()
+            }
             #expect(badMessage.contains("Invalid project id") && invalid?.isRetryable == false)
             // 503 twice (the HTTP client retries once): retryable.
             try await harness.sandbox.setFault(SandboxFault(kind: .status, count: 2, status: 503), on: .dataproc)
@@ -50,7 +56,10 @@ struct DataprocClientTests {
             // Down: unreachable, retryable.
             try await harness.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
             let down = await #expect(throws: DataprocError.self) { try await harness.client.job("gh-any", at: harness.location) }
-            guard case .unreachable? = down else { Issue.record("got \(String(describing: down))"); throw CancellationError() }
+            guard case .unreachable? = down else {
+                Issue.record("got \(String(describing: down))")
+                throw CancellationError()
+            }
         } catch {
             await harness.stop()
             throw error
@@ -70,7 +79,10 @@ struct DataprocClientTests {
                 _ = try await failing.job("gh-1", at: harness.location)
             }
             let refused = await #expect(throws: DataprocError.self) { try await wrong.job("gh-1", at: harness.location) }
-            guard case .upstream(401, _, _, _)? = refused else { Issue.record("got \(String(describing: refused))"); throw CancellationError() }
+            guard case .upstream(401, _, _, _)? = refused else {
+                Issue.record("got \(String(describing: refused))")
+                throw CancellationError()
+            }
             #expect(refused?.isRetryable == true && refused?.description.contains("secret-token-value-123") == false)
         } catch {
             await harness.stop()

@@ -22,7 +22,8 @@ struct DriverOutputReaderTests {
         return DriverOutputReader(http: harness.http, baseURL: harness.sandbox.url(of: .storage).absoluteString, timeout: .seconds(3)) { fixed }
     }
 
-    private static func submit(_ harness: DataprocHarness, _ jobID: String, main: String = "gs://bucket/main.py") async throws -> DriverOutputLocation {
+    private static func submit(_ harness: DataprocHarness, _ jobID: String, main: String = "gs://bucket/main.py") async throws -> DriverOutputLocation
+    {
         let job = try DataprocHarness.pyspark(main).submission(jobID: jobID, location: harness.location)
         let submitted = try await harness.client.submit(job, requestID: jobID, at: harness.location)
         return try #require(submitted["driverOutputResourceUri"]?.stringValue.flatMap(DriverOutputLocation.init(uri:)))
@@ -62,9 +63,12 @@ struct DriverOutputReaderTests {
             let location = try await Self.submit(harness, "gh-output-2", main: "gs://bucket/fail.py")
             let client = harness.client
             let at = harness.location
-            var chunks = reader.follow(location, interval: .milliseconds(20), ended: {
-                try await client.job("gh-output-2", at: at)["done"]?.boolValue == true
-            }).makeAsyncIterator()
+            var chunks = reader.follow(
+                location, interval: .milliseconds(20),
+                ended: {
+                    try await client.job("gh-output-2", at: at)["done"]?.boolValue == true
+                }
+            ).makeAsyncIterator()
             // The sandbox clock moves only here: the driver starts, and its first chunk arrives
             // while the job is RUNNING.
             harness.sandbox.clock.advance(by: 2)
@@ -103,8 +107,13 @@ struct DriverOutputReaderTests {
             await #expect(throws: DriverOutputError.upstream(status: 404, message: "The specified bucket does not exist.")) {
                 for try await _ in Self.reader(harness).follow(missing, interval: .milliseconds(20), ended: { false }) {}
             }
-            let forged = await #expect(throws: DriverOutputError.self) { try await Self.reader(harness, token: "forged-token-value").chunks(of: location) }
-            guard case .upstream(401, _)? = forged else { Issue.record("got \(String(describing: forged))"); throw CancellationError() }
+            let forged = await #expect(throws: DriverOutputError.self) {
+                try await Self.reader(harness, token: "forged-token-value").chunks(of: location)
+            }
+            guard case .upstream(401, _)? = forged else {
+                Issue.record("got \(String(describing: forged))")
+                throw CancellationError()
+            }
             #expect(forged?.isRetryable == true, "a refreshed token may succeed")
             #expect(forged?.description.contains("forged-token-value") == false)
         } catch {

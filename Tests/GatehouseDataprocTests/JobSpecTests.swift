@@ -1,12 +1,17 @@
+import Foundation
 import GatehouseCore
 import GatehouseDataproc
 import Testing
-import Foundation
 
 @Suite("Job spec validation")
 struct JobSpecTests {
     @Test func acceptsTheFourSupportedShapes() throws {
-        #expect(try JobSpec(["pysparkJob": ["mainPythonFileUri": "gs://b/main.py", "args": ["--day", "2026-11-23"], "properties": ["spark.executor.memory": "4g"]]]).type == .pyspark)
+        #expect(
+            try JobSpec([
+                "pysparkJob": [
+                    "mainPythonFileUri": "gs://b/main.py", "args": ["--day", "2026-11-23"], "properties": ["spark.executor.memory": "4g"],
+                ]
+            ]).type == .pyspark)
         #expect(try JobSpec(["sparkJob": ["mainClass": "com.example.Main", "jarFileUris": ["gs://b/app.jar"]]]).type == .spark)
         #expect(try JobSpec(["sparkSqlJob": ["queryList": ["queries": ["SELECT 1"]]]]).type == .sparkSql)
         #expect(try JobSpec(["hiveJob": ["queryFileUri": "gs://b/q.hql"], "labels": ["team": "a"]]).type == .hive)
@@ -20,12 +25,18 @@ struct JobSpecTests {
         (JSONValue.object(["pysparkJob": ["mainPythonFileUri": 42]]), "job.pysparkJob.mainPythonFileUri must be a string"),
         (JSONValue.object(["pysparkJob": ["mainPythonFileUri": "gs://b/m.py", "args": "--x"]]), "job.pysparkJob.args must be an array"),
         (JSONValue.object(["pysparkJob": ["mainPythonFileUri": "gs://b/m.py"], "status": ["state": "DONE"]]), "job.status is set by Dataproc"),
-        (JSONValue.object(["pysparkJob": ["mainPythonFileUri": "gs://b/m.py"], "placement": ["clusterName": "other"]]), "job.placement is set by Gatehouse"),
+        (
+            JSONValue.object(["pysparkJob": ["mainPythonFileUri": "gs://b/m.py"], "placement": ["clusterName": "other"]]),
+            "job.placement is set by Gatehouse"
+        ),
         (JSONValue.object(["sparkJob": ["mainClass": "A", "mainJarFileUri": "gs://b/a.jar"]]), "exactly one of mainJarFileUri and mainClass"),
         (JSONValue.object(["sparkSqlJob": [:]]), "exactly one of queryFileUri and queryList"),
         (JSONValue.object(["hadoopJob": ["mainClass": "A"]]), "not supported by Gatehouse"),
         (JSONValue.object(["hiveJob": ["queryFileUri": "gs://q"], "labels": ["Team": "a"]]), "labels key 'Team'"),
-        (JSONValue.object(["hiveJob": ["queryFileUri": "gs://q"], "scheduling": ["maxFailuresPerHour": "often"]]), "maxFailuresPerHour must be an integer"),
+        (
+            JSONValue.object(["hiveJob": ["queryFileUri": "gs://q"], "scheduling": ["maxFailuresPerHour": "often"]]),
+            "maxFailuresPerHour must be an integer"
+        ),
     ]
 
     @Test(arguments: invalid)
@@ -54,7 +65,8 @@ struct JobSpecTests {
 
     @Test func locationNeedsAllThreeAnnotations() {
         #expect(throws: DataprocError.notConfigured(entity: "component:default/x", missing: ["dataproc.googleapis.com/cluster"])) {
-            try DataprocLocation(annotations: ["dataproc.googleapis.com/project": "p", "dataproc.googleapis.com/region": "r"], entity: "component:default/x")
+            try DataprocLocation(
+                annotations: ["dataproc.googleapis.com/project": "p", "dataproc.googleapis.com/region": "r"], entity: "component:default/x")
         }
     }
 }

@@ -1,12 +1,12 @@
-import GatehouseTestSupport
 import Foundation
+import GRDB
 import GatehouseCore
 import GatehouseDataproc
 import GatehouseHTTP
-import GRDB
+import GatehouseStore
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
-import GatehouseStore
 
 @Suite("Outbox, sender and tracker against the sandbox")
 struct OutboxTests {
@@ -207,7 +207,9 @@ struct OutboxTests {
         struct Recorder: OutboxHandler {
             let delivered: Doorbell
             func delivered(_ entry: OutboxEntry, response: JSONValue, in db: Database) throws {
-                try db.execute(sql: "UPDATE dataproc_outbox SET last_error = ? WHERE id = ?", arguments: ["seen " + (response["reference"]?["jobId"]?.stringValue ?? "?"), entry.id])
+                try db.execute(
+                    sql: "UPDATE dataproc_outbox SET last_error = ? WHERE id = ?",
+                    arguments: ["seen " + (response["reference"]?["jobId"]?.stringValue ?? "?"), entry.id])
             }
             func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {}
             func existingResourcePath(for entry: OutboxEntry) -> String? { nil }
@@ -264,8 +266,10 @@ struct OutboxTests {
         try await withRunningHarness { harness in
             let service = harness.service
             let spec = try DataprocHarness.pyspark()
-            let (held, work) = service.prepareSubmit(spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-1")
-            let (expiring, work2) = service.prepareSubmit(spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-2")
+            let (held, work) = service.prepareSubmit(
+                spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-1")
+            let (expiring, work2) = service.prepareSubmit(
+                spec, entity: "component:default/analytics-pipeline", location: harness.location, principal: "alice@example.com", approvalID: "ap-2")
             try await harness.store.writer.write(work)
             try await harness.store.writer.write(work2)
             #expect(held.state == JobState.pendingApproval)

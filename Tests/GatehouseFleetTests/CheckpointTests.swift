@@ -43,7 +43,10 @@ import Testing
     }
 
     @Test func malformedNotesAreRefused() {
-        for text in ["", "host\n1\n", "host\n1\nAAAA\n\n\u{2014} host AAAAAAAA\n", "host\nx\n\(Data(count: 32).base64EncodedString())\n\n\u{2014} h AAAAAAAA\n"] {
+        for text in [
+            "", "host\n1\n", "host\n1\nAAAA\n\n\u{2014} host AAAAAAAA\n",
+            "host\nx\n\(Data(count: 32).base64EncodedString())\n\n\u{2014} h AAAAAAAA\n",
+        ] {
             #expect(throws: FleetError.self) { try SignedCheckpoint(text: text) }
         }
     }

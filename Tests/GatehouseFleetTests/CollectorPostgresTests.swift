@@ -67,8 +67,9 @@ extension Collector: StoppableResource {}
             let firstCheckpoint = try FleetFixtures.checkpoint("alice-host", first, key: alice)
             let receipt1 = try Self.accepted(try await client.ship(Shipment(checkpoint: firstCheckpoint.text, records: first), hostID: "alice-host"))
             #expect(receipt1.stored == 6)
-            let receipt2 = try Self.accepted(try await client.ship(
-                Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", second, key: alice).text, records: second), hostID: "alice-host"))
+            let receipt2 = try Self.accepted(
+                try await client.ship(
+                    Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", second, key: alice).text, records: second), hostID: "alice-host"))
             #expect(receipt2.stored == 4)
             let cosigned = try SignedCheckpoint(text: receipt2.checkpoint)
             #expect(cosigned.checkpoint == Checkpoint(origin: "alice-host", size: 10, head: second[3].hash))
@@ -76,8 +77,9 @@ extension Collector: StoppableResource {}
             #expect(try await client.latestCheckpoint(hostID: "alice-host") == receipt2.checkpoint)
 
             // The second batch again (its answer lost): stored once, same head.
-            let again = try Self.accepted(try await client.ship(
-                Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", second, key: alice).text, records: second), hostID: "alice-host"))
+            let again = try Self.accepted(
+                try await client.ship(
+                    Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", second, key: alice).text, records: second), hostID: "alice-host"))
             #expect(again.stored == 0)
             // Replaying the first, older checkpoint moves nothing back: the answer is the current head.
             let replay = try Self.accepted(try await client.ship(Shipment(checkpoint: firstCheckpoint.text, records: first), hostID: "alice-host"))
@@ -88,12 +90,14 @@ extension Collector: StoppableResource {}
             let all = first + second
             let cut = Array(all.prefix(7))
             let rollback = try await client.ship(
-                Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", Array(FleetFixtures.rewritten(cut, at: 7)), key: alice).text, records: []),
+                Shipment(
+                    checkpoint: try FleetFixtures.checkpoint("alice-host", Array(FleetFixtures.rewritten(cut, at: 7)), key: alice).text, records: []),
                 hostID: "alice-host")
             #expect(Self.kind(rollback) == "rollback")
             let rewritten = FleetFixtures.rewritten(all, at: 3)
             let fork = try await client.ship(
-                Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", rewritten, key: alice).text, records: rewritten), hostID: "alice-host")
+                Shipment(checkpoint: try FleetFixtures.checkpoint("alice-host", rewritten, key: alice).text, records: rewritten), hostID: "alice-host"
+            )
             #expect(Self.kind(fork) == "fork")
             let rewrittenLonger = rewritten + FleetFixtures.chain(2, after: rewritten.last)
             let rewrite = try await client.ship(
@@ -115,7 +119,9 @@ extension Collector: StoppableResource {}
             let alerts = try await collector.store.alerts(hostID: "alice-host")
             #expect(Set(alerts.map(\.kind)) == ["rollback", "fork", "rewrite", "bad_signature"])
             #expect(alerts.first { $0.kind == "rollback" }?.message.contains("records 8…10 would be gone") == true)
-            #expect(try await postgres.psql("SELECT count(*) FROM alerts WHERE evidence ? 'presentedCheckpoint' AND evidence ? 'cosignedCheckpoint'") == "4\n")
+            #expect(
+                try await postgres.psql("SELECT count(*) FROM alerts WHERE evidence ? 'presentedCheckpoint' AND evidence ? 'cosignedCheckpoint'")
+                    == "4\n")
 
             // The stored chain re-verifies from PostgreSQL with the shared canonical writer.
             let stored = try await collector.store.records(hostID: "alice-host", afterSeq: 0, limit: 100)
@@ -134,10 +140,15 @@ extension Collector: StoppableResource {}
                 let http = HTTPClient()
                 defer { http.shutdown() }
                 let other = CollectorClient(baseURL: "http://127.0.0.1:\(second.port)", http: http)
-                _ = try Self.accepted(try await other.ship(Shipment(checkpoint: try FleetFixtures.checkpoint("h", records, key: key).text, records: records), hostID: "h"))
+                _ = try Self.accepted(
+                    try await other.ship(
+                        Shipment(checkpoint: try FleetFixtures.checkpoint("h", records, key: key).text, records: records), hostID: "h"))
                 let more = FleetFixtures.chain(2, after: records.last)
-                let receipt = try Self.accepted(try await client.ship(Shipment(checkpoint: try FleetFixtures.checkpoint("h", more, key: key).text, records: more), hostID: "h"))
-                #expect(try SignedCheckpoint(text: receipt.checkpoint).cosignatureTime(witness: second.witness.publicKey, name: second.witness.name) != nil)
+                let receipt = try Self.accepted(
+                    try await client.ship(Shipment(checkpoint: try FleetFixtures.checkpoint("h", more, key: key).text, records: more), hostID: "h"))
+                #expect(
+                    try SignedCheckpoint(text: receipt.checkpoint).cosignatureTime(witness: second.witness.publicKey, name: second.witness.name)
+                        != nil)
                 #expect(try await postgres.psql("SELECT count(*) FROM schema_migrations") == "\(CollectorSchema.all.count)\n")
                 #expect(try await postgres.psql("SELECT size FROM host_heads WHERE host_id = 'h'") == "5\n")
             }

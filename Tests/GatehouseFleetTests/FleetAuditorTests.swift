@@ -34,12 +34,16 @@ import Testing
                         defer { temp.store.close() }
                         let audit = AuditLog(store: temp.store)
                         for index in 0..<count {
-                            _ = try await audit.append(AuditEntry(
-                                principal: "\(person)@example.com", method: index % 2 == 0 ? "dashboard.get" : "job.submit", entity: "component:default/c\(index)",
-                                decision: .allow))
+                            _ = try await audit.append(
+                                AuditEntry(
+                                    principal: "\(person)@example.com", method: index % 2 == 0 ? "dashboard.get" : "job.submit",
+                                    entity: "component:default/c\(index)",
+                                    decision: .allow))
                         }
-                        let host = try await HostIdentity.loadOrCreate(store: temp.store, sealer: Sealer(key: SymmetricKey(size: .bits256)), hostName: "\(person)-laptop")
-                        let shipper = FleetShipper(identity: host, store: temp.store, client: client, idToken: { token }, logger: CollectorPostgresTests.quiet)
+                        let host = try await HostIdentity.loadOrCreate(
+                            store: temp.store, sealer: Sealer(key: SymmetricKey(size: .bits256)), hostName: "\(person)-laptop")
+                        let shipper = FleetShipper(
+                            identity: host, store: temp.store, client: client, idToken: { token }, logger: CollectorPostgresTests.quiet)
                         #expect(try await shipper.shipOnce() == .shipped(through: Int64(count), records: count))
                         hosts.append(host.hostID)
                     }
@@ -71,7 +75,9 @@ import Testing
                     // Bob is not an auditor: refused, and that is on record too.
                     await HostRegistrationTests.expectRefused(403, "not_auditor") { _ = try await client.query(FleetQuery(), idToken: bobToken) }
                     await HostRegistrationTests.expectRefused(401, "unauthenticated") { _ = try await client.query(FleetQuery(), idToken: "forged") }
-                    #expect(try await postgres.psql("SELECT email, action, allowed, outcome FROM access_log WHERE email = 'bob@example.com'") == "bob@example.com|query|f|not an auditor\n")
+                    #expect(
+                        try await postgres.psql("SELECT email, action, allowed, outcome FROM access_log WHERE email = 'bob@example.com'")
+                            == "bob@example.com|query|f|not an auditor\n")
                     #expect(try await postgres.psql("SELECT count(*) FROM access_log WHERE email = 'alice@example.com' AND allowed") == "5\n")
 
                     // Tampering in PostgreSQL itself (a row deleted behind the collector's back) is caught by verify.

@@ -29,16 +29,21 @@ import Testing
                     let http = HTTPClient()
                     defer { http.shutdown() }
                     let audit = AuditLog(store: temp.store)
-                    for index in 0..<25 { _ = try await audit.append(AuditEntry(principal: "alice@example.com", method: "catalog.get", entity: "component:default/c\(index)")) }
+                    for index in 0..<25 {
+                        _ = try await audit.append(
+                            AuditEntry(principal: "alice@example.com", method: "catalog.get", entity: "component:default/c\(index)"))
+                    }
                     let sealer = Sealer(key: SymmetricKey(size: .bits256))
                     let host = try await HostIdentity.loadOrCreate(store: temp.store, sealer: sealer, hostName: "alice-laptop")
                     let client = CollectorClient(baseURL: "http://127.0.0.1:\(collector.port)", http: http)
                     let tokens = Counter()
                     let makeShipper = {
-                        FleetShipper(identity: host, store: temp.store, client: client, batchSize: 10, idToken: {
-                            tokens.increment()
-                            return try await HostRegistrationTests.idToken(sandbox, subject: "alice", http: http)
-                        }, logger: CollectorPostgresTests.quiet)
+                        FleetShipper(
+                            identity: host, store: temp.store, client: client, batchSize: 10,
+                            idToken: {
+                                tokens.increment()
+                                return try await HostRegistrationTests.idToken(sandbox, subject: "alice", http: http)
+                            }, logger: CollectorPostgresTests.quiet)
                     }
                     let shipper = makeShipper()
                     #expect(try await shipper.lag().records == 25)
@@ -53,7 +58,10 @@ import Testing
 
                     // PostgreSQL restarts under the collector: shipping fails until the pool reconnects, then
                     // resumes where the cursor is; every record is stored once.
-                    for index in 0..<7 { _ = try await audit.append(AuditEntry(principal: "alice@example.com", method: "job.submit", entity: "component:default/r\(index)")) }
+                    for index in 0..<7 {
+                        _ = try await audit.append(
+                            AuditEntry(principal: "alice@example.com", method: "job.submit", entity: "component:default/r\(index)"))
+                    }
                     try await postgres.restart()
                     let resumed = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
                         // `records` may be 0: a try whose answer was lost in the restart may have been stored.

@@ -13,10 +13,12 @@ struct BodyTests {
             router.get("/declared") { _, _ in big }
             router.get("/streamed") { _, _ -> Response in
                 // No Content-Length: only the write callback can notice.
-                Response(status: .ok, body: ResponseBody { writer in
-                    for _ in 0..<64 { try await writer.write(ByteBuffer(string: String(repeating: "y", count: 1024))) }
-                    try await writer.finish(nil)
-                })
+                Response(
+                    status: .ok,
+                    body: ResponseBody { writer in
+                        for _ in 0..<64 { try await writer.write(ByteBuffer(string: String(repeating: "y", count: 1024))) }
+                        try await writer.finish(nil)
+                    })
             }
             router.get("/small") { _, _ in "fits" }
         }) { base in
@@ -67,7 +69,10 @@ struct BodyTests {
 
     @Test("JSON requests carry the encoded body and content type; responses decode")
     func jsonRoundTrip() async throws {
-        struct Job: Codable, Equatable { var id: String; var args: [String] }
+        struct Job: Codable, Equatable {
+            var id: String
+            var args: [String]
+        }
         let recorder = RequestRecorder()
         let response = try await withScriptedServer(routes: { router in
             router.put("/jobs/1") { request, _ -> Response in
@@ -87,8 +92,14 @@ struct BodyTests {
     func methods() async throws {
         let recorder = RequestRecorder()
         try await withScriptedServer(routes: { router in
-            router.head("/thing") { _, _ -> Response in recorder.record(body: "HEAD"); return Response(status: .noContent) }
-            router.delete("/thing") { _, _ -> Response in recorder.record(body: "DELETE"); return Response(status: .noContent) }
+            router.head("/thing") { _, _ -> Response in
+                recorder.record(body: "HEAD")
+                return Response(status: .noContent)
+            }
+            router.delete("/thing") { _, _ -> Response in
+                recorder.record(body: "DELETE")
+                return Response(status: .noContent)
+            }
         }) { base in
             let client = makeTestClient()
             let head = try await client.send(HTTPRequest(method: .HEAD, url: "\(base)/thing", upstream: "u"))
@@ -103,7 +114,10 @@ struct BodyTests {
         let recorder = RequestRecorder()
         let response = try await withScriptedServer(routes: { router in
             router.get("/moved") { _, _ in Response(status: .found, headers: [.location: "/elsewhere"]) }
-            router.get("/elsewhere") { _, _ -> Response in recorder.record(); return Response(status: .ok) }
+            router.get("/elsewhere") { _, _ -> Response in
+                recorder.record()
+                return Response(status: .ok)
+            }
         }) { base in
             try await makeTestClient().send(.get("\(base)/moved", upstream: "idp", headers: HTTPHeaders([("Authorization", "Bearer abcd1234")])))
         }

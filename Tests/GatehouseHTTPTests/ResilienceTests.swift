@@ -1,7 +1,8 @@
 import Foundation
-@testable import GatehouseHTTP
 import Synchronization
 import Testing
+
+@testable import GatehouseHTTP
 
 @Suite("Retry-After and breaker rules")
 struct ResilienceTests {

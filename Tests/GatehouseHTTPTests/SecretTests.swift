@@ -69,7 +69,9 @@ struct SecretTests {
         #expect(logs.text.contains("Authorization"))
         #expect(logs.count(of: "upstream responded") >= 4)
         #expect(logs.count(of: "upstream attempt failed") >= 3)
-        for secret in [bearer, clientSecret, queryToken, extraSecret, FormEncoding.encode([("", clientSecret)]).dropFirst().description, "session=abc"] {
+        for secret in [
+            bearer, clientSecret, queryToken, extraSecret, FormEncoding.encode([("", clientSecret)]).dropFirst().description, "session=abc",
+        ] {
             #expect(!everything.contains(secret), "found a secret in: \(everything)")
         }
     }

@@ -1,9 +1,9 @@
 import Foundation
 import GatehouseCore
-import Hummingbird
-import JWTKit
 import GatehouseHTTP
 import GatehouseStore
+import Hummingbird
+import JWTKit
 import Synchronization
 
 @testable import GatehouseIdentity
@@ -28,7 +28,8 @@ final class FakeIssuer: Sendable {
         let server = try await LoopbackServer.start { router in
             router.get("/.well-known/openid-configuration") { _, _ -> Response in
                 let base = box.withLock { $0!.server.url }
-                let document = "{\"issuer\":\"\(base)\",\"authorization_endpoint\":\"\(base)/authorize\",\"token_endpoint\":\"\(base)/token\",\"jwks_uri\":\"\(base)/jwks\"}"
+                let document =
+                    "{\"issuer\":\"\(base)\",\"authorization_endpoint\":\"\(base)/authorize\",\"token_endpoint\":\"\(base)/token\",\"jwks_uri\":\"\(base)/jwks\"}"
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document)))
             }
             router.get("/jwks") { _, _ -> Response in

@@ -13,7 +13,8 @@ import Testing
 @Suite("Sign-in against a hostile provider")
 struct HostileProviderTests {
     /// Starts a device sign-in against `hostility`, approves it as alice, and returns how it ended.
-    func deviceSignIn(_ harness: ProviderHarness, _ service: IdentityService, _ hostility: OIDCHostility) async throws -> Result<Principal, any Error> {
+    func deviceSignIn(_ harness: ProviderHarness, _ service: IdentityService, _ hostility: OIDCHostility) async throws -> Result<Principal, any Error>
+    {
         harness.provider.behave(hostility)
         let challenge = try await service.startLogin(.device)
         try harness.provider.approveDevice(userCode: try #require(challenge.userCode), subject: "alice")
@@ -152,7 +153,10 @@ struct HostileProviderTests {
 
         harness.clock.advance(by: 400)  // past it: fetched again, and the removed key no longer verifies
         let removed = await #expect(throws: IdentityError.self) { try await service.verifier.verify(oldToken, nonce: nil, now: harness.clock.now) }
-        guard case .invalidIDToken(.unknownKeyID) = removed else { Issue.record("expected unknownKeyID, got \(String(describing: removed))"); return }
+        guard case .invalidIDToken(.unknownKeyID) = removed else {
+            Issue.record("expected unknownKeyID, got \(String(describing: removed))")
+            return
+        }
         #expect(harness.provider.requestCount[.jwks] == fetches + 1)
 
         try await service.renew(.idToken, for: alice)  // a token signed with the rotated key is accepted
@@ -214,7 +218,8 @@ struct HostileProviderTests {
         let message = refused?.description ?? ""
         #expect(message.contains("verification_uri") && !message.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F })
 
-        let description = IdentityError.upstreamRejected(upstream: "idp", error: "access_denied", description: "\u{1B}[31mred\u{1B}[0m\u{202E}txt").description
+        let description = IdentityError.upstreamRejected(upstream: "idp", error: "access_denied", description: "\u{1B}[31mred\u{1B}[0m\u{202E}txt")
+            .description
         #expect(description == "idp refused: access_denied (redtxt)")
     }
 
@@ -273,7 +278,8 @@ struct HostileProviderTests {
         var hostility = OIDCHostility()
         hostility.tokenResponsePadding = 200 * 1024
         let message = failure(try await deviceSignIn(harness, service, hostility))
-        #expect(message.contains("larger than 65536 bytes") && !message.contains("unreachable") && !message.contains("maxResponseBytes"), "\(message)")
+        #expect(
+            message.contains("larger than 65536 bytes") && !message.contains("unreachable") && !message.contains("maxResponseBytes"), "\(message)")
     }
 
     // MARK: 10. principal sealed

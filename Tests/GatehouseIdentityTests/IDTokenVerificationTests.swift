@@ -1,12 +1,12 @@
 import Foundation
+import GatehouseCore
 import GatehouseHTTP
 import GatehouseStore
 import JWTKit
+import Synchronization
 import Testing
 
 @testable import GatehouseIdentity
-import GatehouseCore
-import Synchronization
 
 @Suite("ID token verification")
 struct IDTokenVerificationTests {
@@ -46,8 +46,12 @@ struct IDTokenVerificationTests {
     @Test func rejectsEachForgeryWithAClearReason() async throws {
         try await withVerifier { issuer, verifier in
             #expect(await rejection(verifier, try await issuer.token(signer: ES256PrivateKey())) == .badSignature)
-            #expect(await rejection(verifier, try await issuer.token(aud: ["someone-else"])) == .wrongAudience(expected: "gatehouse", found: ["someone-else"]))
-            #expect(await rejection(verifier, try await issuer.token(iss: "https://evil.example")) == .wrongIssuer(expected: issuer.url, found: "https://evil.example"))
+            #expect(
+                await rejection(verifier, try await issuer.token(aud: ["someone-else"]))
+                    == .wrongAudience(expected: "gatehouse", found: ["someone-else"]))
+            #expect(
+                await rejection(verifier, try await issuer.token(iss: "https://evil.example"))
+                    == .wrongIssuer(expected: issuer.url, found: "https://evil.example"))
             let expiredAt = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down) - 120)
             #expect(await rejection(verifier, try await issuer.token(exp: expiredAt)) == .expired(at: expiredAt))
             #expect(await rejection(verifier, try await issuer.token(nonce: "other"), nonce: "mine") == .nonceMismatch)

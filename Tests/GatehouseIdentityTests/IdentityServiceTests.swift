@@ -33,12 +33,18 @@ struct IdentityServiceTests {
         let denied = try await service.startLogin(.device)
         try harness.provider.denyDevice(userCode: try #require(denied.userCode))
         await #expect(throws: IdentityError.self) { try await harness.waitForLogin(service, denied.id) }
-        guard case .failed(let reason) = try service.loginStatus(id: denied.id) else { Issue.record("not failed"); return }
+        guard case .failed(let reason) = try service.loginStatus(id: denied.id) else {
+            Issue.record("not failed")
+            return
+        }
         #expect(reason.contains("denied"))
 
         let expired = try await service.startLogin(.device)
         await #expect(throws: IdentityError.self) { try await harness.waitForLogin(service, expired.id) }
-        guard case .failed(let why) = try service.loginStatus(id: expired.id) else { Issue.record("not failed"); return }
+        guard case .failed(let why) = try service.loginStatus(id: expired.id) else {
+            Issue.record("not failed")
+            return
+        }
         #expect(why.contains("expired"))
         #expect(service.currentPrincipal() == nil)
     }
@@ -113,7 +119,10 @@ struct IdentityServiceTests {
         let secrets = [
             try await service.accessToken(for: .idpAccess).value, try await service.accessToken(for: .idToken).value,
             try await service.accessToken(for: .google(scopes: [])).value,
-            try #require(try await TokenStore(store: harness.store, sealer: Sealer(key: try SealingKeySource.file(harness.directory + "/gatehouse.db.key").load())).loadSession()?.refreshToken),
+            try #require(
+                try await TokenStore(
+                    store: harness.store, sealer: Sealer(key: try SealingKeySource.file(harness.directory + "/gatehouse.db.key").load())
+                ).loadSession()?.refreshToken),
         ]
         try await harness.store.pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         var bytes = Data()

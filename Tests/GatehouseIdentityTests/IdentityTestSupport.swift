@@ -27,7 +27,10 @@ final class SandboxIdentityClock: IdentityClock {
 
     func sleep(for duration: Duration) async throws {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        let index = recorded.withLock { $0.append(seconds); return $0.count - 1 }
+        let index = recorded.withLock {
+            $0.append(seconds)
+            return $0.count - 1
+        }
         try await Task.sleep(for: .milliseconds(10))
         sandbox.advance(by: seconds - (shortfall[index] ?? 0))
     }
@@ -82,9 +85,11 @@ struct ProviderHarness {
         let provider = OIDCProviderSandbox(issuer: "http://127.0.0.1", clock: clock, users: SandboxUser.demoUsers, options: options)
         let providerServer = try await LoopbackServer.start { provider.addRoutes(to: $0) }
         provider.updateIssuer(providerServer.url)
-        let sts = STSSandbox(clock: clock, trustedIssuers: [
-            TrustedIssuer(provider: provider, audience: workloadAudience, allowedAudiences: [workloadAudience, "gatehouse"]),
-        ])
+        let sts = STSSandbox(
+            clock: clock,
+            trustedIssuers: [
+                TrustedIssuer(provider: provider, audience: workloadAudience, allowedAudiences: [workloadAudience, "gatehouse"])
+            ])
         let stsServer = try await LoopbackServer.start { router in
             sts.addRoutes(to: router)
             sts.addIAMCredentialsRoutes(to: router)

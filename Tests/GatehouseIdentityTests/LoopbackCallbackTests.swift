@@ -1,10 +1,10 @@
 import Foundation
+import GatehouseCore
+import GatehouseHTTP
 import GatehouseTesting
 import Testing
 
 @testable import GatehouseIdentity
-import GatehouseCore
-import GatehouseHTTP
 
 /// Issue 25 item 5: the loopback redirect belongs to the person signing in.
 @Suite("Loopback callback ownership", .serialized)
@@ -57,7 +57,8 @@ extension LoopbackCallbackTests {
 
         let forged = "\(redirect)?code=mallory-code&state=\(state)"
         let attacker = try ChildProcess.run(
-            "/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", forged])
+            "/usr/bin/setpriv",
+            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", forged])
         #expect(attacker.stdout == "403", "nobody's callback must be refused: \(attacker.stdout) \(attacker.stderr)")
         let abort = "\(redirect)?error=access_denied&error_description=%1B%5D8%3B%3Bhttps%3A%2F%2Fevil.example%07click%1B%5D8%3B%3B%07&state=wrong"
         #expect(try ChildProcess.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", abort]).stdout == "200")

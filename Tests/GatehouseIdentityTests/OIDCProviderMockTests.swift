@@ -51,7 +51,7 @@ struct OIDCProviderMockTests {
         try #require(decision.status == 302)
         let location = try #require(decision.headers["Location"])
         #expect(location.contains("state="))
-        _ = try await http.send(.get(location, upstream: "browser")); 
+        _ = try await http.send(.get(location, upstream: "browser"))
         for _ in 0..<500 {
             switch try service.loginStatus(id: challenge.id) {
             case .pending: try await Task.sleep(for: .milliseconds(10))

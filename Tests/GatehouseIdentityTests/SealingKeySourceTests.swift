@@ -14,7 +14,10 @@ struct SealingKeySourceTests {
         _ = text.withCString { write(fds[1], $0, strlen($0)) }
         close(fds[1])
         let pinned = try SealingKeySource.fileDescriptor(fds[0]).pinned()
-        guard case .base64 = pinned else { Issue.record("a descriptor source must be pinned to the key itself"); return }
+        guard case .base64 = pinned else {
+            Issue.record("a descriptor source must be pinned to the key itself")
+            return
+        }
         let first = try pinned.load()
         let second = try pinned.load()
         #expect(first == key && second == key)

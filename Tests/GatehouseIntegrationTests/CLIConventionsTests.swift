@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -25,9 +25,11 @@ struct CLIConventionsTests {
         try await OversightJobEnvironment.with(approvalTTLSeconds: 600) { jobs in
             let daemon = jobs.daemon
             // 7: a production job from a script waits for a person.
-            let held = try OversightTests.withoutTerminal(daemon, [
-                "job", "submit", OversightJobTests.production, "--pyspark", "gs://b/nightly.py", "--json", "--", "--day", "2026-11-23",
-            ])
+            let held = try OversightTests.withoutTerminal(
+                daemon,
+                [
+                    "job", "submit", OversightJobTests.production, "--pyspark", "gs://b/nightly.py", "--json", "--", "--day", "2026-11-23",
+                ])
             #expect(held.status == 7, "waiting for approval exits 7: \(held.stdout) \(held.stderr)")
             let heldAnswer = try Self.json(held.stdout)
             let approval = try #require(heldAnswer["approvalId"]?.stringValue)

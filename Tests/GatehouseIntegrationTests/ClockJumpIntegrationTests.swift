@@ -130,12 +130,12 @@ final class ClockJumpEnvironment: Sendable {
         do {
             try wallClock.set(offset: 0)
             try """
-                rules:
-                  - name: owners-manage-clusters
-                    effect: allow
-                    actions: [cluster.create, cluster.delete]
-                    owners: true
-                """.write(toFile: root + "/rules.yaml", atomically: true, encoding: .utf8)
+            rules:
+              - name: owners-manage-clusters
+                effect: allow
+                actions: [cluster.create, cluster.delete]
+                owners: true
+            """.write(toFile: root + "/rules.yaml", atomically: true, encoding: .utf8)
             daemon = try TestDaemon(
                 config: """
                     \(sandboxIdentityAndCatalogYAML(sandbox, configuration))

@@ -1,9 +1,9 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
-import Testing
+import GatehouseTestSupport
 import GatehouseTesting
+import Testing
 
 /// Dataproc clusters through the real daemon against the sandbox: lifecycle end to end, exactly one
 /// cluster through connection resets, owners only, and teardown at logout and on lost ownership.
@@ -11,10 +11,13 @@ import GatehouseTesting
 struct ClusterIntegrationTests {
     @Test func createRunJobAndDeleteEndToEnd() async throws {
         try await ClusterEnvironment.with { env in
-            let created = try await offPool { try env.daemon.cli(["cluster", "create", ClusterEnvironment.entity, "--template", "small", "--workers", "3"]) }
+            let created = try await offPool {
+                try env.daemon.cli(["cluster", "create", ClusterEnvironment.entity, "--template", "small", "--workers", "3"])
+            }
             #expect(created.status == 0, "\(created.stdout)\n\(created.stderr)")
             // The arrow is Unicode only under a UTF-8 locale.
-            #expect(created.stdout.contains("CREATING → RUNNING") || created.stdout.contains("CREATING -> RUNNING"), "progress line: \(created.stdout)")
+            #expect(
+                created.stdout.contains("CREATING → RUNNING") || created.stdout.contains("CREATING -> RUNNING"), "progress line: \(created.stdout)")
             let listed = try await env.call("cluster.list", ["mine": true])
             let cluster = try #require(listed["clusters"]?.arrayValue?.first)
             let id = try #require(cluster["id"]?.stringValue)
@@ -38,20 +41,24 @@ struct ClusterIntegrationTests {
             // Extend within the maximum (4h), then past it.
             let extended = try await offPool { try env.daemon.cli(["cluster", "extend", id, "--by", "1h"]) }
             #expect(extended.status == 0, "\(extended.stderr)")
-            #expect(try await eventually(every: .milliseconds(200)) { try await env.upstream(name)?["lifecycleConfig"]?["autoDeleteTtl"] == "10800s" })
+            #expect(
+                try await eventually(every: .milliseconds(200)) { try await env.upstream(name)?["lifecycleConfig"]?["autoDeleteTtl"] == "10800s" })
             let tooLong = try await env.daemon.failure("cluster.extend", ["id": .string(id), "by": "2h"])
             #expect(tooLong?.message.contains("maximum of 4h") == true, "\(String(describing: tooLong))")
 
             // A job on it.
-            let job = try await env.call("job.submit", [
-                "entity": .string(ClusterEnvironment.entity), "cluster": .string(name),
-                "job": ["pysparkJob": ["mainPythonFileUri": "gs://bucket/engagement.py"]],
-            ])
+            let job = try await env.call(
+                "job.submit",
+                [
+                    "entity": .string(ClusterEnvironment.entity), "cluster": .string(name),
+                    "job": ["pysparkJob": ["mainPythonFileUri": "gs://bucket/engagement.py"]],
+                ])
             let jobID = try #require(job["jobId"]?.stringValue)
             #expect(job["cluster"]?.stringValue == name)
-            #expect(try await eventually(every: .milliseconds(200)) {
-                try await env.call("job.status", ["jobId": .string(jobID)])["state"] == "DONE"
-            })
+            #expect(
+                try await eventually(every: .milliseconds(200)) {
+                    try await env.call("job.status", ["jobId": .string(jobID)])["state"] == "DONE"
+                })
 
             let deleted = try await offPool { try env.daemon.cli(["cluster", "delete", id, "--yes"]) }
             #expect(deleted.status == 0, "\(deleted.stderr)")
@@ -143,7 +150,8 @@ struct ClusterIntegrationTests {
             for id in mine { #expect(try await eventually(every: .milliseconds(200)) { try await env.state(id) == "RUNNING" }) }
             let names = try await mine.asyncMap { try #require(try await env.call("cluster.get", ["id": .string($0)])["name"]?.stringValue) }
             // Someone else's Gatehouse cluster, one alice made elsewhere (no local record), and one Gatehouse never made.
-            try await env.createElsewhere("gh-carols-1", labels: ["gatehouse-principal": "carol-example-com", "gatehouse-entity": "component-default-engagement-reports"])
+            try await env.createElsewhere(
+                "gh-carols-1", labels: ["gatehouse-principal": "carol-example-com", "gatehouse-entity": "component-default-engagement-reports"])
             try await env.createElsewhere("gh-alice-elsewhere", labels: ["gatehouse-principal": .string(ClusterEnvironment.aliceLabel)])
             try await env.createElsewhere("hand-made", labels: [:])
 
@@ -154,12 +162,15 @@ struct ClusterIntegrationTests {
             #expect(try await env.daemon.call("auth.status")["signedIn"] == true, "a refused logout signs nobody out")
             let logout = try await offPool { try env.daemon.cli(["logout", "--yes"]) }
             #expect(logout.status == 0, "\(logout.stderr)")
-            #expect(try await eventually(every: .milliseconds(200)) {
-                let upstream = try await env.upstreamClusters()
-                return (names + ["gh-alice-elsewhere"]).allSatisfy { name in
-                    upstream.contains { $0["clusterName"]?.stringValue == name && ["DELETING", "DELETED"].contains($0["state"]?.stringValue ?? "") }
-                }
-            })
+            #expect(
+                try await eventually(every: .milliseconds(200)) {
+                    let upstream = try await env.upstreamClusters()
+                    return (names + ["gh-alice-elsewhere"]).allSatisfy { name in
+                        upstream.contains {
+                            $0["clusterName"]?.stringValue == name && ["DELETING", "DELETED"].contains($0["state"]?.stringValue ?? "")
+                        }
+                    }
+                })
             let upstream = try await env.upstreamClusters()
             for untouched in ["gh-carols-1", "hand-made"] {
                 let record = try #require(upstream.first { $0["clusterName"]?.stringValue == untouched })
@@ -193,9 +204,10 @@ struct ClusterIntegrationTests {
             // The check runs after each sync, as the periodic one would; another sync only if none has run it yet.
             let checked = try await env.teardownRecorded(syncing: 3)
             #expect(checked, "no teardown after three syncs; the daemon's log:\n\(env.daemon.log)")
-            #expect(try await eventually(every: .milliseconds(200)) {
-                ["DELETING", "DELETED"].contains(try await env.upstream(lostName)?["state"]?.stringValue ?? "")
-            })
+            #expect(
+                try await eventually(every: .milliseconds(200)) {
+                    ["DELETING", "DELETED"].contains(try await env.upstream(lostName)?["state"]?.stringValue ?? "")
+                })
             #expect(["CREATING", "RUNNING"].contains(try await env.upstream(keptName)?["state"]?.stringValue ?? ""))
             #expect(env.sandbox.dataproc.clusters.operations.filter { $0.kind == .delete }.count == 1)
 

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -31,31 +31,32 @@ final class ClusterEnvironment: Sendable {
         do {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("gh-cl-rules-\(UUID().uuidString.prefix(8)).yaml").path
             try """
-                rules:
-                  - name: owners-manage-clusters
-                    effect: allow
-                    actions: [cluster.create, cluster.delete]
-                    owners: true
-                """.write(toFile: root, atomically: true, encoding: .utf8)
-            daemon = try TestDaemon(config: """
-                \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
-                policy:
-                  rules_file: \(root)
-                oversight:
-                  require_approval: [\(requireApproval)]
-                dataproc:
-                  base_url: \(sandbox.dataprocURL.absoluteString)
-                  request_timeout_seconds: 2
-                  retry_max_seconds: 1
-                  offline_probe_seconds: 1
-                  poll_max_seconds: 1
-                clusters:
-                  templates: ["small: workers=2 machine=n2-standard-2 image=2.2-debian12"]
-                  idle_delete_ttl: 30m
-                  auto_delete_ttl: 2h
-                  max_auto_delete_ttl: 4h
-                  teardown_wait_seconds: 15
-                """)
+            rules:
+              - name: owners-manage-clusters
+                effect: allow
+                actions: [cluster.create, cluster.delete]
+                owners: true
+            """.write(toFile: root, atomically: true, encoding: .utf8)
+            daemon = try TestDaemon(
+                config: """
+                    \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
+                    policy:
+                      rules_file: \(root)
+                    oversight:
+                      require_approval: [\(requireApproval)]
+                    dataproc:
+                      base_url: \(sandbox.dataprocURL.absoluteString)
+                      request_timeout_seconds: 2
+                      retry_max_seconds: 1
+                      offline_probe_seconds: 1
+                      poll_max_seconds: 1
+                    clusters:
+                      templates: ["small: workers=2 machine=n2-standard-2 image=2.2-debian12"]
+                      idle_delete_ttl: 30m
+                      auto_delete_ttl: 2h
+                      max_auto_delete_ttl: 4h
+                      teardown_wait_seconds: 15
+                    """)
             try await daemon.start()
             try await daemon.signIn(sandbox: sandbox, as: "alice")
             _ = try await daemon.call("catalog.sync")
@@ -131,10 +132,12 @@ final class ClusterEnvironment: Sendable {
         let url = sandbox.dataprocURL.absoluteString + "/v1/projects/demo-project/regions/europe-west1/clusters?requestId=\(name)"
         let body: JSONValue = ["clusterName": .string(name), "projectId": "demo-project", "labels": .object(labels)]
         let result = try await offPool {
-            try TestDaemon.run("/usr/bin/curl", [
-                "-sS", "--fail-with-body", "--max-time", "30", "-X", "POST", "-H", "Authorization: Bearer \(token)",
-                "-H", "Content-Type: application/json", "--data", body.canonicalString, url,
-            ])
+            try TestDaemon.run(
+                "/usr/bin/curl",
+                [
+                    "-sS", "--fail-with-body", "--max-time", "30", "-X", "POST", "-H", "Authorization: Bearer \(token)",
+                    "-H", "Content-Type: application/json", "--data", body.canonicalString, url,
+                ])
         }
         try #require(result.status == 0, "sandbox create failed: \(result.stdout) \(result.stderr)")
     }

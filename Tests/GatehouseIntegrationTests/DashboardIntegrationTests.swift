@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -82,19 +82,20 @@ struct DashboardIntegrationTests {
     static func daemon(for sandbox: Sandbox) async throws -> TestDaemon {
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
         try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
-        let daemon = try TestDaemon(config: """
-            identity:
-              issuer: \(sandbox.oidcIssuerURL.absoluteString)
-              client_id: gatehouse
-            catalog:
-              base_url: \(sandbox.backstageURL.absoluteString)
-              sync_interval_seconds: 0
-            looker:
-              base_url: \(sandbox.lookerURL.absoluteString)
-              client_id: looker-admin-id
-              client_secret_file: \(secret)
-              fresh_ttl: 1
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                identity:
+                  issuer: \(sandbox.oidcIssuerURL.absoluteString)
+                  client_id: gatehouse
+                catalog:
+                  base_url: \(sandbox.backstageURL.absoluteString)
+                  sync_interval_seconds: 0
+                looker:
+                  base_url: \(sandbox.lookerURL.absoluteString)
+                  client_id: looker-admin-id
+                  client_secret_file: \(secret)
+                  fresh_ttl: 1
+                """)
         try await daemon.start()
         return daemon
     }

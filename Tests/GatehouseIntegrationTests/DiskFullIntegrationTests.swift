@@ -14,13 +14,15 @@ struct DiskFullIntegrationTests {
         defer {
             if let directory = mounted.withLock({ $0 }) { _ = try? TestDaemon.run("/bin/umount", ["-l", directory]) }
         }
-        try await using(JobEnvironment.start { daemon in
-            let directory = (daemon.databasePath as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let mount = try TestDaemon.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", directory])
-            try #require(mount.status == 0, "mount: \(mount.stderr)")
-            mounted.withLock { $0 = directory }
-        }) { env in
+        try await using(
+            JobEnvironment.start { daemon in
+                let directory = (daemon.databasePath as NSString).deletingLastPathComponent
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                let mount = try TestDaemon.run("/bin/mount", ["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", directory])
+                try #require(mount.status == 0, "mount: \(mount.stderr)")
+                mounted.withLock { $0 = directory }
+            }
+        ) { env in
             try await env.sandbox.setFault(SandboxFault(kind: .down), on: .dataproc)
             let directory = try #require(mounted.withLock { $0 })
             let filler = directory + "/filler"

@@ -1,6 +1,6 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -9,16 +9,16 @@ import Testing
 struct DoctorIntegrationTests {
     @Test func healthySetupIsAllGreen() async throws {
         try await using(JobEnvironment.start()) { jobs in
-        let report = try await offPool { try jobs.daemon.cli(["doctor", "--json"]) }
-        #expect(report.status == 0, "\(report.stdout) \(report.stderr)")
-        let checks = try Self.checks(report.stdout)
-        let notGreen = checks.filter { !["ok", "skip"].contains($0.value["status"]?.stringValue ?? "") }
-        #expect(notGreen.isEmpty, "not green: \(notGreen)")
-        for name in ["config", "daemon", "socket", "idp", "tokens", "catalog", "backstage", "dataproc", "disk", "audit"] {
-            #expect(checks[name]?["status"] == "ok", "\(name): \(checks[name] ?? .null)")
-        }
-        let human = try await offPool { try jobs.daemon.cli(["doctor"]) }
-        #expect(human.stdout.contains("no problems found"), "\(human.stdout)")
+            let report = try await offPool { try jobs.daemon.cli(["doctor", "--json"]) }
+            #expect(report.status == 0, "\(report.stdout) \(report.stderr)")
+            let checks = try Self.checks(report.stdout)
+            let notGreen = checks.filter { !["ok", "skip"].contains($0.value["status"]?.stringValue ?? "") }
+            #expect(notGreen.isEmpty, "not green: \(notGreen)")
+            for name in ["config", "daemon", "socket", "idp", "tokens", "catalog", "backstage", "dataproc", "disk", "audit"] {
+                #expect(checks[name]?["status"] == "ok", "\(name): \(checks[name] ?? .null)")
+            }
+            let human = try await offPool { try jobs.daemon.cli(["doctor"]) }
+            #expect(human.stdout.contains("no problems found"), "\(human.stdout)")
         }
     }
 
@@ -36,13 +36,16 @@ struct DoctorIntegrationTests {
     @Test func unreachableIdPNamesTheIssuerKey() async throws {
         try await using(Sandbox.start()) { sandbox in
             // A port nothing listens on: the discovery request is refused.
-            let yaml = sandboxIdentityAndCatalogYAML(sandbox).replacingOccurrences(of: sandbox.oidcIssuerURL.absoluteString, with: "http://127.0.0.1:9/realm")
+            let yaml = sandboxIdentityAndCatalogYAML(sandbox).replacingOccurrences(
+                of: sandbox.oidcIssuerURL.absoluteString, with: "http://127.0.0.1:9/realm")
             let daemon = try TestDaemon(config: yaml)
             try await daemon.start()
             defer { daemon.stop() }
             let report = try await offPool { try daemon.cli(["doctor"]) }
             #expect(report.status == 1)
-            #expect(report.stdout.contains("http://127.0.0.1:9/realm unreachable") && report.stdout.contains("fix: check identity.issuer"), "\(report.stdout)")
+            #expect(
+                report.stdout.contains("http://127.0.0.1:9/realm unreachable") && report.stdout.contains("fix: check identity.issuer"),
+                "\(report.stdout)")
         }
     }
 

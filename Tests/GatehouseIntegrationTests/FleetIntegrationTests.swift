@@ -12,9 +12,11 @@ import Testing
         let log = postgres.directory + "/collector-\(UUID().uuidString.prefix(6)).log"
         let process = try ChildProcess(
             BuiltProducts.path("gatehouse-collector"),
-            ["--port", "\(port)", "--pg-host", postgres.socketDirectory, "--pg-port", "\(postgres.port)", "--pg-user", postgres.user,
-             "--pg-database", postgres.database, "--witness-key", postgres.directory + "/witness.key",
-             "--oidc-issuer", issuer, "--oidc-client-id", "gatehouse", "--allow-insecure-http", "--auditor-group", "team-a"],
+            [
+                "--port", "\(port)", "--pg-host", postgres.socketDirectory, "--pg-port", "\(postgres.port)", "--pg-user", postgres.user,
+                "--pg-database", postgres.database, "--witness-key", postgres.directory + "/witness.key",
+                "--oidc-issuer", issuer, "--oidc-client-id", "gatehouse", "--allow-insecure-http", "--auditor-group", "team-a",
+            ],
             stdout: .append(log), stderr: .append(log))
         var url: String?
         _ = try await eventually(timeout: .seconds(60)) {
@@ -117,19 +119,28 @@ import Testing
 
                     // Bob is not: refused (exit 4), and the refusal is kept centrally.
                     let refused = try await offPool { try bob.cli(["fleet", "audit", "query"]) }
-                    #expect(refused.status == 4 && refused.stderr.contains("none of the collector's auditor groups"), "\(refused.status) \(refused.stderr)")
+                    #expect(
+                        refused.status == 4 && refused.stderr.contains("none of the collector's auditor groups"),
+                        "\(refused.status) \(refused.stderr)")
                     #expect(try await postgres.psql("SELECT outcome FROM access_log WHERE email = 'bob@example.com'") == "not an auditor\n")
 
                     // Alice's newest records deleted with the daemon stopped: `audit verify` names the missing range.
                     alice.stop()
-                    let shipped = try #require(Int(try await postgres.psql("SELECT size FROM host_heads WHERE host_id = '\(aliceHost)'").trimmingCharacters(in: .whitespacesAndNewlines)))
+                    let shipped = try #require(
+                        Int(
+                            try await postgres.psql("SELECT size FROM host_heads WHERE host_id = '\(aliceHost)'").trimmingCharacters(
+                                in: .whitespacesAndNewlines)))
                     let cut = try await offPool {
-                        try TestDaemon.run("/usr/bin/sqlite3", [alice.databasePath, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > \(shipped - 2);"])
+                        try TestDaemon.run(
+                            "/usr/bin/sqlite3",
+                            [alice.databasePath, "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > \(shipped - 2);"])
                     }
                     #expect(cut.status == 0, "\(cut.stderr)")
                     let truncated = try await offPool { try alice.cli(["audit", "verify"]) }
                     #expect(truncated.status == 1)
-                    #expect(truncated.stderr.contains("records \(shipped - 1)…\(shipped) are missing: the fleet collector cosigned \(shipped) records"), "\(truncated.stderr)")
+                    #expect(
+                        truncated.stderr.contains("records \(shipped - 1)…\(shipped) are missing: the fleet collector cosigned \(shipped) records"),
+                        "\(truncated.stderr)")
                     // All of them deleted.
                     _ = try await offPool { try TestDaemon.run("/usr/bin/sqlite3", [alice.databasePath, "DELETE FROM audit_log;"]) }
                     let emptied = try await offPool { try alice.cli(["audit", "verify"]) }

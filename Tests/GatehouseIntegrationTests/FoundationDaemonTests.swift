@@ -1,9 +1,9 @@
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTesting
 import Synchronization
 import Testing
-import GatehouseTesting
 
 /// The shipped daemon binary, started as a real process and driven over its socket and CLI.
 @Suite("Daemon foundation", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
@@ -37,14 +37,20 @@ struct FoundationDaemonTests {
     @Test func scriptsCanUseSocatAndPython() async throws {
         let daemon = try TestDaemon()
         try await daemon.start()
-        let shell = try TestDaemon.run("/bin/sh", ["-c", #"echo '{"jsonrpc":"2.0","method":"system.ping","id":1}' | socat -t 5 - UNIX-CONNECT:"$0""#, daemon.socketPath])
+        let shell = try TestDaemon.run(
+            "/bin/sh", ["-c", #"echo '{"jsonrpc":"2.0","method":"system.ping","id":1}' | socat -t 5 - UNIX-CONNECT:"$0""#, daemon.socketPath])
         #expect(shell.stdout.contains(#""result":"pong""#), "socat: \(shell.stderr)")
-        let python = try TestDaemon.run("/usr/bin/env", ["python3", "-c", """
-            import json, socket, sys
-            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-            s.sendall(b'{"jsonrpc":"2.0","method":"system.status","id":"py"}\\n')
-            print(json.loads(s.makefile().readline())["result"]["version"])
-            """, daemon.socketPath])
+        let python = try TestDaemon.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import json, socket, sys
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                s.sendall(b'{"jsonrpc":"2.0","method":"system.status","id":"py"}\\n')
+                print(json.loads(s.makefile().readline())["result"]["version"])
+                """, daemon.socketPath,
+            ])
         #expect(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == GatehouseVersion.current, "python: \(python.stderr)")
     }
 
@@ -57,17 +63,22 @@ struct FoundationDaemonTests {
         try await daemon.start()
         // Loosen the file modes on purpose: the uid check must hold even when the file system lets a stranger reach the socket.
         try await daemon.openSocketToOtherUsers()
-        let stranger = try TestDaemon.run("/usr/bin/env", ["python3", "-c", """
-            import os, socket, sys
-            os.setgid(65534); os.setuid(65534)
-            s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-            # A refused peer is told at once and the connection closed, so read before (maybe) writing.
-            print(s.makefile().readline())
-            try:
-                s.sendall(b'{"jsonrpc":"2.0","method":"system.ping","id":1}\\n'); print(s.makefile().readline())
-            except OSError:
-                pass
-            """, daemon.socketPath])
+        let stranger = try TestDaemon.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import os, socket, sys
+                os.setgid(65534); os.setuid(65534)
+                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                # A refused peer is told at once and the connection closed, so read before (maybe) writing.
+                print(s.makefile().readline())
+                try:
+                    s.sendall(b'{"jsonrpc":"2.0","method":"system.ping","id":1}\\n'); print(s.makefile().readline())
+                except OSError:
+                    pass
+                """, daemon.socketPath,
+            ])
         #expect(stranger.stdout.contains("peer_uid_not_allowed"), "stranger got: \(stranger.stdout) / stderr: \(stranger.stderr)")
         #expect(!stranger.stdout.contains("pong"))
         let refusals = try daemon.client().call("audit.query", params: ["method": "rpc.connection_refused"])

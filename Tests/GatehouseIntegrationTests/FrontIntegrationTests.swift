@@ -1,5 +1,5 @@
-import GatehouseTestSupport
 import Foundation
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -20,7 +20,8 @@ struct FrontIntegrationTests {
 
         let pong = try await run(front, ["call", "system.ping"])
         #expect(pong.status == 0)
-        #expect(pong.stdout == (try await run(BuiltProducts.path("gatehouse"), ["call", "system.ping"])).stdout, "the full CLI's output, byte for byte")
+        #expect(
+            pong.stdout == (try await run(BuiltProducts.path("gatehouse"), ["call", "system.ping"])).stdout, "the full CLI's output, byte for byte")
         #expect(pong.stdout == "\"pong\"\n")
 
         // Alone in a directory, without the full CLI: the fast path needs nothing else; the rest says what is missing.
@@ -30,7 +31,8 @@ struct FrontIntegrationTests {
             #expect(try await run(alone, ["call", "system.ping"]).stdout == "\"pong\"\n")
             // A config file in plain block form is read: its socket key moves the socket.
             let config = directory.appendingPathComponent("config.yaml").path
-            try "# moved\nsocket: \"\(daemon.socketPath)\"\nidentity:\n  client_id: gatehouse\n".write(toFile: config, atomically: true, encoding: .utf8)
+            try "# moved\nsocket: \"\(daemon.socketPath)\"\nidentity:\n  client_id: gatehouse\n".write(
+                toFile: config, atomically: true, encoding: .utf8)
             var configured = environment
             configured["GATEHOUSE_CONFIG"] = config
             configured["XDG_RUNTIME_DIR"] = daemon.root + "/nowhere"

@@ -1,10 +1,10 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
+import GatehouseTesting
 import Synchronization
 import Testing
-import GatehouseTesting
 
 /// Misbehaving clients and hostile input against the real `gatehouse serve` (issue 21).
 @Suite("Daemon hardening", .serialized, .timeLimit(.minutes(5)))
@@ -57,7 +57,9 @@ struct HardeningTests {
             return (peak, pings)
         }
         let growth = peak - baseline
-        print("backpressure: answer \(answerSize) bytes, sent \(sent.load(ordering: .relaxed)) of \(total) frames, RSS \(baseline >> 20) MiB → peak \(peak >> 20) MiB (+\(growth >> 20) MiB), \(pings) pings answered meanwhile")
+        print(
+            "backpressure: answer \(answerSize) bytes, sent \(sent.load(ordering: .relaxed)) of \(total) frames, RSS \(baseline >> 20) MiB → peak \(peak >> 20) MiB (+\(growth >> 20) MiB), \(pings) pings answered meanwhile"
+        )
         #expect(growth < 64 << 20, "RSS grew by \(growth >> 20) MiB")
         #expect(sent.load(ordering: .relaxed) < total, "the daemon stopped reading the unread client's requests")
         #expect(pings >= 20)
@@ -98,23 +100,28 @@ struct HardeningTests {
         try await daemon.start()
         try await daemon.openSocketToOtherUsers()
         let attempts = 20
-        let stranger = try TestDaemon.run("/usr/bin/env", ["python3", "-c", """
-            import os, socket, sys
-            os.setgroups([]); os.setgid(65534); os.setuid(65534)
-            told = 0
-            for attempt in range(int(sys.argv[2])):
-                s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
-                try:
-                    # Write first, then read: what most clients do.
-                    s.sendall(b'{"jsonrpc":"2.0","method":"system.ping","id":1}\\n')
-                    line = s.makefile().readline()
-                    if '"code":-32001' in line and 'peer_uid_not_allowed' in line: told += 1
-                    else: print("attempt", attempt, "got", repr(line))
-                except OSError as error:
-                    print("attempt", attempt, "failed:", error)
-                s.close()
-            print("told", told)
-            """, daemon.socketPath, String(attempts)])
+        let stranger = try TestDaemon.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import os, socket, sys
+                os.setgroups([]); os.setgid(65534); os.setuid(65534)
+                told = 0
+                for attempt in range(int(sys.argv[2])):
+                    s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+                    try:
+                        # Write first, then read: what most clients do.
+                        s.sendall(b'{"jsonrpc":"2.0","method":"system.ping","id":1}\\n')
+                        line = s.makefile().readline()
+                        if '"code":-32001' in line and 'peer_uid_not_allowed' in line: told += 1
+                        else: print("attempt", attempt, "got", repr(line))
+                    except OSError as error:
+                        print("attempt", attempt, "failed:", error)
+                    s.close()
+                print("told", told)
+                """, daemon.socketPath, String(attempts),
+            ])
         #expect(stranger.stdout.contains("told \(attempts)"), "stranger: \(stranger.stdout) / \(stranger.stderr)")
         let refusals = try daemon.client().call("audit.query", params: ["method": "rpc.connection_refused", "limit": 100])
         #expect(refusals["records"]?.arrayValue?.count == attempts, "every refusal is audited")
@@ -125,11 +132,15 @@ struct HardeningTests {
 @Suite("Daemon configuration hardening", .serialized, .timeLimit(.minutes(2)))
 struct ConfigHardeningTests {
     @Test func anAliasBombStopsServeWithAnErrorNamingTheFileAndTheLimit() throws {
-        let bomb = (0..<9).map { level -> String in
-            let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
-            let items = level == 0 ? Array(repeating: "\"lol\"", count: 10) : Array(repeating: "*" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1))), count: 10)
-            return "\(name): &\(name) [\(items.joined(separator: ","))]"
-        }.joined(separator: "\n") + "\n"
+        let bomb =
+            (0..<9).map { level -> String in
+                let name = String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level)))
+                let items =
+                    level == 0
+                    ? Array(repeating: "\"lol\"", count: 10)
+                    : Array(repeating: "*" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(level - 1))), count: 10)
+                return "\(name): &\(name) [\(items.joined(separator: ","))]"
+            }.joined(separator: "\n") + "\n"
         let daemon = try TestDaemon(config: bomb)
         let started = ContinuousClock.now
         let result = try daemon.cli(["serve"])

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -38,11 +38,46 @@ struct HostileSignInIntegrationTests {
         try await daemon.start()
 
         let lies: [(String, OIDCHostility, String)] = [
-            ("expires_in 1e300", { var h = OIDCHostility(); h.tokenResponse = ["expires_in": .double(1e300)]; return h }(), "expires_in = 1e+300"),
-            ("exp 1e19", { var h = OIDCHostility(); h.idTokenClaims = ["exp": .double(1e19)]; return h }(), "exp is 1e+19"),
-            ("another client's token", { var h = OIDCHostility(); h.idTokenClaims = ["aud": ["gatehouse", "other-client"], "azp": "other-client"]; return h }(), "azp is other-client"),
-            ("empty sub", { var h = OIDCHostility(); h.idTokenClaims = ["sub": ""]; return h }(), "sub claim is empty"),
-            ("DPoP token", { var h = OIDCHostility(); h.tokenResponse = ["token_type": "DPoP"]; return h }(), "token_type must be Bearer"),
+            (
+                "expires_in 1e300",
+                {
+                    var h = OIDCHostility()
+                    h.tokenResponse = ["expires_in": .double(1e300)]
+                    return h
+                }(), "expires_in = 1e+300"
+            ),
+            (
+                "exp 1e19",
+                {
+                    var h = OIDCHostility()
+                    h.idTokenClaims = ["exp": .double(1e19)]
+                    return h
+                }(), "exp is 1e+19"
+            ),
+            (
+                "another client's token",
+                {
+                    var h = OIDCHostility()
+                    h.idTokenClaims = ["aud": ["gatehouse", "other-client"], "azp": "other-client"]
+                    return h
+                }(), "azp is other-client"
+            ),
+            (
+                "empty sub",
+                {
+                    var h = OIDCHostility()
+                    h.idTokenClaims = ["sub": ""]
+                    return h
+                }(), "sub claim is empty"
+            ),
+            (
+                "DPoP token",
+                {
+                    var h = OIDCHostility()
+                    h.tokenResponse = ["token_type": "DPoP"]
+                    return h
+                }(), "token_type must be Bearer"
+            ),
         ]
         for (name, hostility, expected) in lies {
             let error = try await refusedSignIn(daemon, sandbox, hostility)
@@ -134,11 +169,12 @@ extension HostileSignInIntegrationTests {
     /// Item 2 end to end: a plain-http issuer on a real host is refused before any request, by
     /// name and on the audit record; `identity.allow_insecure_http` is said out loud at start.
     @Test func aPlainHTTPIssuerIsRefusedAndTheTestOverrideIsLoud() async throws {
-        let daemon = try TestDaemon(config: """
-            identity:
-              issuer: http://idp.corp.example
-              client_id: gatehouse
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                identity:
+                  issuer: http://idp.corp.example
+                  client_id: gatehouse
+                """)
         try await daemon.start()
         let refused = try #require(try await daemon.failure("auth.login.start", ["method": "loopback"]))
         #expect(refused.reason == "insecure_endpoint" && refused.message.contains("http://idp.corp.example"), "\(refused)")
@@ -147,11 +183,12 @@ extension HostileSignInIntegrationTests {
         #expect(!daemon.log.contains("allow_insecure_http is on"))
         daemon.stop()
 
-        let lax = try TestDaemon(config: """
-            identity:
-              issuer: http://idp.corp.example
-              allow_insecure_http: true
-            """)
+        let lax = try TestDaemon(
+            config: """
+                identity:
+                  issuer: http://idp.corp.example
+                  allow_insecure_http: true
+                """)
         try await lax.start()
         #expect(lax.log.contains("identity.allow_insecure_http is on"))
         lax.stop()

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Synchronization
 import Testing
@@ -58,7 +58,9 @@ struct JobIntegrationTests {
             let sentAfter = ContinuousClock.now - started
             sandbox.clock.advance(by: 10)
             let done = try await eventually(timeout: .seconds(120), every: .milliseconds(200)) { try await env.localCount("DONE") == 1000 }
-            print("exactly-once test: all 1000 sent after \(sentAfter), all DONE after \(ContinuousClock.now - started); faults met by submits: \(faultsOnSubmits.sorted())")
+            print(
+                "exactly-once test: all 1000 sent after \(sentAfter), all DONE after \(ContinuousClock.now - started); faults met by submits: \(faultsOnSubmits.sorted())"
+            )
             let localDone = try await env.localCount("DONE")
             #expect(done, "local DONE: \(localDone)")
 
@@ -67,7 +69,8 @@ struct JobIntegrationTests {
             #expect(Set(upstream.map(\.jobId)) == Set(acknowledged))
             #expect(Set(upstream.compactMap(\.requestId)).count == 1000, "one requestId per job, derived from its id")
             #expect(upstream.allSatisfy { $0.state == "DONE" })
-            #expect(faultsOnSubmits.isSuperset(of: ["reset-after-body", "status", "ratelimit", "slow"]), "every fault met a submit: \(faultsOnSubmits)")
+            #expect(
+                faultsOnSubmits.isSuperset(of: ["reset-after-body", "status", "ratelimit", "slow"]), "every fault met a submit: \(faultsOnSubmits)")
         }
     }
 
@@ -85,7 +88,8 @@ struct JobIntegrationTests {
             let first = try await env.daemon.call("job.status", ["jobId": .string(acknowledged[0])])
             #expect(first["state"] == "QUEUED")
             let failing = try await eventually(timeout: .seconds(15), every: .milliseconds(200)) {
-                try await env.daemon.call("job.status", ["jobId": .string(acknowledged[0])])["lastError"]?.stringValue?.contains("unreachable") == true
+                try await env.daemon.call("job.status", ["jobId": .string(acknowledged[0])])["lastError"]?.stringValue?.contains("unreachable")
+                    == true
             }
             #expect(failing, "a queued job shows why it has not gone yet")
             try await Task.sleep(for: .seconds(3))  // long enough for the outbox to be deep in its backoff
@@ -137,7 +141,9 @@ struct JobIntegrationTests {
             let replays = env.sandbox.requestLog.recent(upstream: .dataproc).filter { $0.path.hasSuffix("jobs:submit") }.count
             let upstream = try await env.upstreamJobs()
             print("crash test: \(replays) submit requests in the sandbox log")
-            print("crash test: \(kills) kills, \(acknowledged.count) jobs acknowledged, \(sentBeforeLastRestart) upstream before the last restart, \(upstream.count) after draining")
+            print(
+                "crash test: \(kills) kills, \(acknowledged.count) jobs acknowledged, \(sentBeforeLastRestart) upstream before the last restart, \(upstream.count) after draining"
+            )
             let upstreamIDs = upstream.map(\.jobId)
             #expect(Set(upstreamIDs).count == upstreamIDs.count, "no job exists twice upstream")
             #expect(Set(upstreamIDs).isSuperset(of: acknowledged), "every acknowledged job reached Dataproc")
@@ -162,7 +168,10 @@ struct JobIntegrationTests {
         try await using(JobEnvironment.start()) { env in
             let daemon = env.daemon
             let submitted = try await offPool {
-                try daemon.cli(["job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--", "--day", "2026-11-23", "--json"])
+                try daemon.cli([
+                    "job", "submit", JobEnvironment.entity, "--pyspark", "gs://bucket/main.py", "--label", "team=a", "--json", "--", "--day",
+                    "2026-11-23", "--json",
+                ])
             }
             #expect(submitted.status == 0, "\(submitted.stderr)")
             let answer = try JSONDecoder().decode(JSONValue.self, from: Data(submitted.stdout.utf8))
@@ -177,7 +186,9 @@ struct JobIntegrationTests {
             let listed = try await offPool { try daemon.cli(["job", "ls"]) }
             #expect(listed.stdout.contains(id) && listed.stdout.contains(JobEnvironment.entity), "\(listed.stdout)")
 
-            let pending = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) { try await env.daemon.call("job.status", ["jobId": .string(id)])["state"] == "PENDING" }
+            let pending = try await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
+                try await env.daemon.call("job.status", ["jobId": .string(id)])["state"] == "PENDING"
+            }
             #expect(pending)
             let upstream = try #require(try await env.upstreamJobs().first)
             #expect(upstream.jobId == id)
@@ -212,9 +223,11 @@ struct JobIntegrationTests {
             #expect(afterCancel.map(\.jobId) == [id], "only the first job went upstream: \(afterCancel)")
 
             // Another cluster of the entity's project and region, by name; a name Dataproc would refuse is refused here.
-            let elsewhere = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(3), "cluster": "adhoc-cluster-1"])
+            let elsewhere = try await env.call(
+                "job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(3), "cluster": "adhoc-cluster-1"])
             #expect(elsewhere["cluster"] == "adhoc-cluster-1" && elsewhere["project"] == "demo-project")
-            let badCluster = try await env.daemon.failure("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(4), "cluster": "Bad_Name"])
+            let badCluster = try await env.daemon.failure(
+                "job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(4), "cluster": "Bad_Name"])
             #expect(badCluster?.code == RPCErrorCode.invalidParams.rawValue)
 
             // A spec that does not fit the discovery document is refused before anything is queued (exit 2), naming the field.

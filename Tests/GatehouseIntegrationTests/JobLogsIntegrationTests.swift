@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Synchronization
 import Testing

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Synchronization
 import Testing
@@ -27,18 +27,19 @@ final class JobEnvironment: StoppableResource {
         var configuration = SandboxConfiguration()
         configuration.dataprocStepSeconds = 2
         let sandbox = try await Sandbox.start(configuration)
-        let daemon = try TestDaemon(config: """
-            \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
-            dataproc:
-              base_url: \(sandbox.dataprocURL.absoluteString)
-              storage_base_url: \(sandbox.url(of: .storage).absoluteString)
-              logs_poll_ms: 100
-              request_timeout_seconds: 2
-              retry_max_seconds: 1
-              offline_probe_seconds: 1
-              sender_concurrency: 16
-              poll_max_seconds: 2
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
+                dataproc:
+                  base_url: \(sandbox.dataprocURL.absoluteString)
+                  storage_base_url: \(sandbox.url(of: .storage).absoluteString)
+                  logs_poll_ms: 100
+                  request_timeout_seconds: 2
+                  retry_max_seconds: 1
+                  offline_probe_seconds: 1
+                  sender_concurrency: 16
+                  poll_max_seconds: 2
+                """)
         do {
             try prepare(daemon)
             try await daemon.start()

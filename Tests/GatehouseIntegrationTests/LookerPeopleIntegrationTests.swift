@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -89,16 +89,17 @@ struct LookerPeopleIntegrationTests {
         let sandbox = try await Sandbox.start()
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
         try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
-        let daemon = try TestDaemon(config: """
-            identity:
-              issuer: \(sandbox.oidcIssuerURL.absoluteString)
-              client_id: gatehouse
-            looker:
-              base_url: \(sandbox.lookerURL.absoluteString)
-              client_id: looker-admin-id
-              client_secret_file: \(secret)
-              people: service
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                identity:
+                  issuer: \(sandbox.oidcIssuerURL.absoluteString)
+                  client_id: gatehouse
+                looker:
+                  base_url: \(sandbox.lookerURL.absoluteString)
+                  client_id: looker-admin-id
+                  client_secret_file: \(secret)
+                  people: service
+                """)
         try await daemon.start()
         defer { daemon.stop() }
         try await daemon.signIn(sandbox: sandbox, as: "alice")
@@ -117,20 +118,21 @@ struct LookerAuditRotationIntegrationTests {
         LookerPeopleIntegrationTests.registerShared(in: sandbox)
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
         try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
-        let daemon = try TestDaemon(config: """
-            identity:
-              issuer: \(sandbox.oidcIssuerURL.absoluteString)
-              client_id: gatehouse
-            catalog:
-              base_url: \(sandbox.backstageURL.absoluteString)
-              sync_interval_seconds: 0
-            looker:
-              base_url: \(sandbox.lookerURL.absoluteString)
-              client_id: looker-admin-id
-              client_secret_file: \(secret)
-              fresh_ttl: 0
-              rotate_every: 1
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                identity:
+                  issuer: \(sandbox.oidcIssuerURL.absoluteString)
+                  client_id: gatehouse
+                catalog:
+                  base_url: \(sandbox.backstageURL.absoluteString)
+                  sync_interval_seconds: 0
+                looker:
+                  base_url: \(sandbox.lookerURL.absoluteString)
+                  client_id: looker-admin-id
+                  client_secret_file: \(secret)
+                  fresh_ttl: 0
+                  rotate_every: 1
+                """)
         try await daemon.start()
         defer { daemon.stop() }
         try await daemon.signIn(sandbox: sandbox, as: "alice")

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -121,15 +121,16 @@ enum OversightJobEnvironment {
             let daemon = jobs.daemon
             let rules = daemon.root + "/rules.yaml"
             try """
-                rules:
-                  - name: team-a-production-jobs
-                    effect: allow
-                    actions: [job.submit, job.view]
-                    groups: [team-a]
-                    lifecycles: [production]
-                """.write(toFile: rules, atomically: true, encoding: .utf8)
+            rules:
+              - name: team-a-production-jobs
+                effect: allow
+                actions: [job.submit, job.view]
+                groups: [team-a]
+                lifecycles: [production]
+            """.write(toFile: rules, atomically: true, encoding: .utf8)
             let config = try String(contentsOfFile: daemon.root + "/config.yaml", encoding: .utf8)
-            try (config + "\npolicy:\n  rules_file: \(rules)\noversight:\n  approval_ttl_seconds: \(approvalTTLSeconds)\n"
+            try
+                (config + "\npolicy:\n  rules_file: \(rules)\noversight:\n  approval_ttl_seconds: \(approvalTTLSeconds)\n"
                 + "  step_up_max_age_seconds: \(stepUpMaxAgeSeconds)\n")
                 .write(toFile: daemon.root + "/config.yaml", atomically: true, encoding: .utf8)
             daemon.stop()

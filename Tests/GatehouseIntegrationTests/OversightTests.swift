@@ -9,7 +9,8 @@ import Testing
 /// a person; only a process with a (pseudo-)terminal can decide; undecided requests expire; all audited.
 @Suite("Oversight", .serialized, .timeLimit(.minutes(4)))  // a hang fails, named, instead of stalling CI
 struct OversightTests {
-    static let request = #"{"action":"job.submit","entity":"component:default/analytics-pipeline","summary":{"cluster":"etl","pysparkJob":{"mainPythonFileUri":"gs://bucket/etl.py"}}}"#
+    static let request =
+        #"{"action":"job.submit","entity":"component:default/analytics-pipeline","summary":{"cluster":"etl","pysparkJob":{"mainPythonFileUri":"gs://bucket/etl.py"}}}"#
 
     @Test func automationWaitsForAPersonAtATerminal() async throws {
         let daemon = try TestDaemon()
@@ -25,7 +26,8 @@ struct OversightTests {
 
         let listed = try Self.withoutTerminal(daemon, ["approvals"])
         #expect(listed.status == 0)
-        #expect(listed.stdout.contains(id) && listed.stdout.contains("job.submit") && listed.stdout.contains("gs://bucket/etl.py"), "\(listed.stdout)")
+        #expect(
+            listed.stdout.contains(id) && listed.stdout.contains("job.submit") && listed.stdout.contains("gs://bucket/etl.py"), "\(listed.stdout)")
 
         let refused = try Self.withoutTerminal(daemon, ["approve", id])
         #expect(refused.status == 4, "automation may not approve: \(refused.stdout) \(refused.stderr)")

@@ -20,16 +20,17 @@ struct SecretsIntegrationTests {
         let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("gh-secret-\(UUID().uuidString.prefix(8))").path
         try (Self.lookerSecret + "\n").write(toFile: secretFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: secretFile) }
-        let daemon = try TestDaemon(config: """
-            log_level: debug
-            \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
-            looker:
-              base_url: \(sandbox.lookerURL.absoluteString)
-              client_id: looker-admin-id
-              client_secret_file: \(secretFile)
-            dataproc:
-              base_url: \(sandbox.dataprocURL.absoluteString)
-            """)
+        let daemon = try TestDaemon(
+            config: """
+                log_level: debug
+                \(sandboxIdentityAndCatalogYAML(sandbox, configuration))
+                looker:
+                  base_url: \(sandbox.lookerURL.absoluteString)
+                  client_id: looker-admin-id
+                  client_secret_file: \(secretFile)
+                dataproc:
+                  base_url: \(sandbox.dataprocURL.absoluteString)
+                """)
         try await daemon.start()
         try await daemon.signIn(sandbox: sandbox, as: "alice")
         _ = try await daemon.call("catalog.sync")
@@ -42,9 +43,11 @@ struct SecretsIntegrationTests {
         }
         // Use them upstream: Looker with the client secret, Dataproc with the exchanged Google token.
         _ = try await daemon.call("dashboard.get", ["entity": "component:default/analytics-pipeline"])
-        let job = try await daemon.call("job.submit", [
-            "entity": "component:default/engagement-reports", "job": ["pysparkJob": ["mainPythonFileUri": "gs://secrets/main.py"]],
-        ])
+        let job = try await daemon.call(
+            "job.submit",
+            [
+                "entity": "component:default/engagement-reports", "job": ["pysparkJob": ["mainPythonFileUri": "gs://secrets/main.py"]],
+            ])
         let jobID = try #require(job["jobId"]?.stringValue)
         var state = ""
         for _ in 0..<200 where !["SUBMITTED", "PENDING", "RUNNING", "DONE"].contains(state) {

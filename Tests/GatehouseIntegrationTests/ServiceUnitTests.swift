@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -51,7 +51,9 @@ struct ServiceUnitTests {
                         environment: ["XDG_RUNTIME_DIR": runtime, "PATH": "/usr/bin:/bin"])
                 }
                 // systemd-analyze also runs `man` for Documentation=; only the unit's own problems count.
-                let problems = (verified.stdout + verified.stderr).split(separator: "\n").filter { !$0.contains("man gatehouse(1)") && !$0.contains("Command 'man ") }
+                let problems = (verified.stdout + verified.stderr).split(separator: "\n").filter {
+                    !$0.contains("man gatehouse(1)") && !$0.contains("Command 'man ")
+                }
                 #expect(problems.isEmpty, "systemd-analyze verify: \(problems)")
             }
 
@@ -74,16 +76,21 @@ struct ServiceUnitTests {
             let root = directory.path
             let socket = root + "/run/gatehouse/gatehouse.sock"
             let database = root + "/state/gatehouse/gatehouse.db"
-            try FileManager.default.createDirectory(atPath: root + "/run/gatehouse", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: root + "/run/gatehouse", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GATEHOUSE_") }
             environment["XDG_RUNTIME_DIR"] = root + "/run"
             environment["XDG_STATE_HOME"] = root + "/state"
             let log = root + "/daemon.log"
             let activated = try ChildProcess(
                 // It hands the daemon only the variables named with -E, as systemd hands a unit only its own.
-                activator, ["-l", socket, "-E", "XDG_RUNTIME_DIR", "-E", "XDG_STATE_HOME", "-E", "HOME=\(root)", BuiltProducts.path("gatehouse"), "serve"],
+                activator,
+                ["-l", socket, "-E", "XDG_RUNTIME_DIR", "-E", "XDG_STATE_HOME", "-E", "HOME=\(root)", BuiltProducts.path("gatehouse"), "serve"],
                 environment: environment, stdout: .append(log), stderr: .append(log))
-            defer { activated.send(SIGKILL); _ = activated.waitForExit() }
+            defer {
+                activated.send(SIGKILL)
+                _ = activated.waitForExit()
+            }
             #expect(try await eventually { FileManager.default.fileExists(atPath: socket) }, "systemd-socket-activate listens")
             #expect(!FileManager.default.fileExists(atPath: root + "/state"), "nothing runs before the first call")
 

@@ -1,6 +1,6 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
@@ -11,15 +11,16 @@ struct StatusIntegrationTests {
         try await using(Sandbox.start()) { sandbox in
             let secret = FileManager.default.temporaryDirectory.appendingPathComponent("looker-secret-\(UUID().uuidString.prefix(8))").path
             try "looker-admin-secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
-            let daemon = try TestDaemon(config: sandboxIdentityAndCatalogYAML(sandbox) + """
+            let daemon = try TestDaemon(
+                config: sandboxIdentityAndCatalogYAML(sandbox) + """
 
-                looker:
-                  base_url: \(sandbox.lookerURL.absoluteString)
-                  client_id: looker-admin-id
-                  client_secret_file: \(secret)
-                dataproc:
-                  base_url: \(sandbox.dataprocURL.absoluteString)
-                """)
+                    looker:
+                      base_url: \(sandbox.lookerURL.absoluteString)
+                      client_id: looker-admin-id
+                      client_secret_file: \(secret)
+                    dataproc:
+                      base_url: \(sandbox.dataprocURL.absoluteString)
+                    """)
             try await daemon.start()
             defer { daemon.stop() }
 

@@ -1,10 +1,10 @@
 import Foundation
+import GRDB
 import GatehouseCore
 import GatehouseLooker
+import GatehouseStore
 import GatehouseTesting
 import Testing
-import GRDB
-import GatehouseStore
 
 @Suite("Dashboard cache: stale-while-revalidate, eviction, sealing")
 struct DashboardCacheTests {

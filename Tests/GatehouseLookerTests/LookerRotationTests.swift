@@ -3,13 +3,14 @@ import Foundation
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseIdentity
-@testable import GatehouseLooker
 import GatehouseStore
+import GatehouseTestSupport
 import GatehouseTesting
 import Logging
 import Synchronization
-import GatehouseTestSupport
 import Testing
+
+@testable import GatehouseLooker
 
 /// Keeps every log line (message and metadata) so a test can look for secrets in them.
 final class CapturedLogs: Sendable {
@@ -55,10 +56,12 @@ struct LookerRotationTests {
         // No retries: a call that a rotation broke would show as a failure.
         let http = HTTPClient(configuration: .init(retry: .none, breaker: .init(failureThreshold: 10_000)))
         let base = sandbox.lookerURL.absoluteString
-        let session = LookerServiceSession(http: http, baseURL: base, credentials: LookerAPICredentials(clientID: "looker-admin-id", clientSecret: "looker-admin-secret"))
+        let session = LookerServiceSession(
+            http: http, baseURL: base, credentials: LookerAPICredentials(clientID: "looker-admin-id", clientSecret: "looker-admin-secret"))
         let people = LookerEmbedUsers(
             service: session, profiles: { LookerAttributeMapping.standard.profile(for: $0, teams: ["team-a"], entities: []) }, models: [])
-        let client = LookerClient(http: http, baseURL: base, credentials: people, lookerUser: session.lookerUser, identity: LookerEmbedUsers.lookerUser(for:))
+        let client = LookerClient(
+            http: http, baseURL: base, credentials: people, lookerUser: session.lookerUser, identity: LookerEmbedUsers.lookerUser(for:))
         let sealer = Sealer(key: SymmetricKey(size: .bits256))
         let logs = CapturedLogs()
         let rotation = LookerCredentialRotation(session: session, store: store, sealer: sealer, baseURL: base, logger: logs.logger)
@@ -114,7 +117,9 @@ struct LookerRotationTests {
         let current = try #require(pairs.last)
         #expect(rig.sandbox.looker.credentialsLogIn(clientId: current.clientID, secret: current.clientSecret))
         // Stored sealed: it opens with the key, and no secret is in the database files in clear.
-        #expect(try LookerCredentialRotation.storedCredentials(store: rig.store, sealer: rig.sealer, baseURL: rig.sandbox.lookerURL.absoluteString)?.clientID == current.clientID)
+        #expect(
+            try LookerCredentialRotation.storedCredentials(store: rig.store, sealer: rig.sealer, baseURL: rig.sandbox.lookerURL.absoluteString)?
+                .clientID == current.clientID)
         var bytes = Data()
         for suffix in ["", "-wal"] { bytes.append((try? Data(contentsOf: URL(fileURLWithPath: rig.path + suffix))) ?? Data()) }
         let logs = rig.logs.lines.withLock { $0 }.joined(separator: "\n")

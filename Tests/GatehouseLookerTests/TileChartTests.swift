@@ -6,8 +6,11 @@ import Testing
 @Suite("Tile charts in the terminal")
 struct TileChartTests {
     static let rows: [JSONValue] = (1...12).map { n in
-        ["kpis.team": .string(n % 2 == 0 ? "team-b" : "team-a"), "kpis.name": .string("a rather long metric name number \(n) that will not fit in eighty columns at all"),
-         "kpis.count": .int(Int64(n * 7919 % 1000))]
+        [
+            "kpis.team": .string(n % 2 == 0 ? "team-b" : "team-a"),
+            "kpis.name": .string("a rather long metric name number \(n) that will not fit in eighty columns at all"),
+            "kpis.count": .int(Int64(n * 7919 % 1000)),
+        ]
     }
     static let fields = ["kpis.team", "kpis.name", "kpis.count"]
     static let types: [String?] = ["looker_bar", "looker_column", "looker_line", "looker_area", "single_value", "looker_grid", "table", nil]
@@ -48,4 +51,3 @@ struct TileChartTests {
         #expect(!lines.joined().contains("\u{1B}"))
     }
 }
-

@@ -30,13 +30,16 @@ struct ApprovalRuleTests {
         let policy = ApprovalPolicy(rules: try Self.defaults.map { try ApprovalRule(shorthand: $0) }, catalog: fixture.reader)
         let held = await policy.requirement(action: "job.submit", entity: "analytics-pipeline", callerClass: "automation")
         #expect(held?.name == "approval:job.submit@production")
-        #expect(await policy.requirement(action: "job.submit", entity: "analytics-pipeline", callerClass: "ai-agent") != nil,
+        #expect(
+            await policy.requirement(action: "job.submit", entity: "analytics-pipeline", callerClass: "ai-agent") != nil,
             "named classes are not people either")
         #expect(await policy.requirement(action: "job.submit", entity: "analytics-pipeline", callerClass: "interactive") == nil)
-        #expect(await policy.requirement(action: "job.submit", entity: "frozen-svc", callerClass: "automation") == nil,
+        #expect(
+            await policy.requirement(action: "job.submit", entity: "frozen-svc", callerClass: "automation") == nil,
             "experimental entities need no approval")
         #expect(await policy.requirement(action: "job.view", entity: "analytics-pipeline", callerClass: "automation") == nil)
-        #expect(await policy.requirement(action: "cluster.create", entity: "frozen-svc", callerClass: "automation")?.name == "approval:cluster.create")
+        #expect(
+            await policy.requirement(action: "cluster.create", entity: "frozen-svc", callerClass: "automation")?.name == "approval:cluster.create")
     }
 
     @Test func explicitCallerClassesAndUnknownEntitiesFailClosed() async throws {
@@ -46,7 +49,8 @@ struct ApprovalRuleTests {
         #expect(await policy.requirement(action: "job.cancel", entity: "frozen-svc", callerClass: "ai-agent")?.name == "agents-everywhere")
         #expect(await policy.requirement(action: "job.cancel", entity: "frozen-svc", callerClass: "automation") == nil)
         #expect(await policy.requirement(action: "job.cancel", entity: "analytics-pipeline", callerClass: "ai-agent") == nil)
-        #expect(await policy.requirement(action: "job.cancel", entity: "no-such-thing", callerClass: "ai-agent") != nil,
+        #expect(
+            await policy.requirement(action: "job.cancel", entity: "no-such-thing", callerClass: "ai-agent") != nil,
             "an entity the snapshot lacks cannot prove it is exempt")
         let everyone = ApprovalPolicy(rules: [ApprovalRule(name: "all", actions: ["cluster.delete"], callers: ["*"])], catalog: fixture.reader)
         #expect(await everyone.requirement(action: "cluster.delete", entity: "frozen-svc", callerClass: "interactive") != nil)

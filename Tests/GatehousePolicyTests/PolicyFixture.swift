@@ -17,9 +17,11 @@ struct PolicyFixture: Sendable {
     static let rules: [PolicyRule] = [
         PolicyRule(name: "frozen", effect: .deny, actions: ["job.submit", "job.cancel"], labels: ["frozen": "true"]),
         PolicyRule(name: "alice-frozen-grant", effect: .allow, actions: ["job.submit"], users: ["alice"], entities: ["frozen-svc"]),
-        PolicyRule(name: "data-eng-owners-prod", effect: .allow, actions: ["job.submit"], groups: ["data-eng"], lifecycles: ["production"], owners: true),
+        PolicyRule(
+            name: "data-eng-owners-prod", effect: .allow, actions: ["job.submit"], groups: ["data-eng"], lifecycles: ["production"], owners: true),
         PolicyRule(name: "sre-prod", effect: .allow, actions: ["job.submit", "job.view"], groups: ["sre"], kinds: ["component"]),
-        PolicyRule(name: "sre-dashboards", effect: .allow, actions: ["dashboard.view"], groups: ["group:default/sre"],
+        PolicyRule(
+            name: "sre-dashboards", effect: .allow, actions: ["dashboard.view"], groups: ["group:default/sre"],
             annotations: ["looker.com/dashboard-ids": "*"]),
         PolicyRule(name: "auditors", effect: .allow, actions: ["audit.read"], groups: ["platform"]),
         PolicyRule(name: "team-a-tokens", effect: .allow, actions: ["token.get"], groups: ["team-a"]),
@@ -31,7 +33,8 @@ struct PolicyFixture: Sendable {
         entity("User", "pat", spec: ["memberOf": ["platform"], "profile": ["email": "pat@example.com"]]),
         entity("User", "sam", spec: ["memberOf": ["sre"], "profile": ["email": "sam@example.com"]]),
         entity("Component", "frozen-svc", labels: ["frozen": "true"], spec: ["type": "service", "lifecycle": "experimental", "owner": "team-a"]),
-        entity("Component", "platform-portal", annotations: ["looker.com/dashboard-ids": "90"],
+        entity(
+            "Component", "platform-portal", annotations: ["looker.com/dashboard-ids": "90"],
             spec: ["type": "website", "lifecycle": "experimental", "owner": "platform"]),
     ])
 

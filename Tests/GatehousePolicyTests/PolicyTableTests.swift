@@ -2,8 +2,8 @@ import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehousePolicy
-import Testing
 import GatehouseStore
+import Testing
 
 /// One row of the table: who, what, on which entity, and the expected decision and rule.
 struct PolicyCase: Sendable, CustomTestStringConvertible {

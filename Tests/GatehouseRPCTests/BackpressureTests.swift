@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import Synchronization
 import Testing
 
@@ -9,9 +9,11 @@ import Testing
 @Suite("Backpressure", .serialized, .timeLimit(.minutes(2)))
 struct BackpressureTests {
     /// 8 KiB answers: a few dozen fill the bounds below.
-    static let bulky = RPCMethod("bulky", summary: "8 KiB of text", handler: .immediate { _ in
-        .string(String(repeating: "x", count: 8192))
-    })
+    static let bulky = RPCMethod(
+        "bulky", summary: "8 KiB of text",
+        handler: .immediate { _ in
+            .string(String(repeating: "x", count: 8192))
+        })
 
     /// Polls `value` until it stops changing for `quiet`, and returns it.
     static func settled(_ value: () -> Int, quiet: Duration = .milliseconds(700)) async throws -> Int {
@@ -21,7 +23,10 @@ struct BackpressureTests {
         while ContinuousClock.now - stableSince < quiet, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
             let now = value()
-            if now != last { last = now; stableSince = .now }
+            if now != last {
+                last = now
+                stableSince = .now
+            }
         }
         return last
     }
@@ -104,18 +109,20 @@ struct BackpressureTests {
 
     @Test func aNotificationStreamWhoseReaderStallsIsClosedAndAudited() async throws {
         let streamsEnded = Atomic<Int>(0)
-        let stream = RPCMethod("stream", summary: "1 KiB notifications until the caller leaves", handler: .async { call in
-            let pad = JSONValue.string(String(repeating: "n", count: 1024))
-            var sent = 0
-            while call.notifier.isConnected {
-                call.notifier.notify(method: "tick", params: ["n": .int(Int64(sent)), "pad": pad])
-                sent += 1
-                // About 1 MB/s at most: a stream a reader can keep up with.
-                try await Task.sleep(for: .milliseconds(1))
-            }
-            streamsEnded.add(1, ordering: .relaxed)
-            return .int(Int64(sent))
-        })
+        let stream = RPCMethod(
+            "stream", summary: "1 KiB notifications until the caller leaves",
+            handler: .async { call in
+                let pad = JSONValue.string(String(repeating: "n", count: 1024))
+                var sent = 0
+                while call.notifier.isConnected {
+                    call.notifier.notify(method: "tick", params: ["n": .int(Int64(sent)), "pad": pad])
+                    sent += 1
+                    // About 1 MB/s at most: a stream a reader can keep up with.
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+                streamsEnded.add(1, ordering: .relaxed)
+                return .int(Int64(sent))
+            })
         let server = try await TestServer(methods: SpecMethods.all + [stream]) { configuration in
             configuration.maxUnsentBytes = 256 << 10
         }

@@ -1,7 +1,7 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import Testing
 
 /// The 15 examples of the JSON-RPC 2.0 specification (§7), sent as raw bytes over the socket.

@@ -1,8 +1,8 @@
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import GatehouseRPC
 import Testing
-import GatehousePeer
 
 /// Hostile and broken input: every frame gets its specified error or a clean close, and the server keeps serving.
 @Suite("Malformed input")

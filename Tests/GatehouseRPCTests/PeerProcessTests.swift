@@ -1,8 +1,8 @@
 import Foundation
+import GatehousePeer
 import GatehouseRPC
 import GatehouseTesting
 import Testing
-import GatehousePeer
 
 /// What the RPC layer learns about a caller from `/proc`: terminal, parents, executable hash.
 @Suite("Peer process facts")
@@ -18,13 +18,14 @@ struct PeerProcessTests {
     @Test func aProcessInItsOwnSessionHasNoTerminal() throws {
         // setsid() drops the controlling terminal even when the tests themselves run in one; it needs
         // a process that leads no group, hence the fork.
-        let child = try SleepingChild(python: """
-            import os, time
-            if os.fork() == 0:
-                os.setsid(); print(os.getpid(), flush=True); time.sleep(30)
-            else:
-                time.sleep(30)
-            """)
+        let child = try SleepingChild(
+            python: """
+                import os, time
+                if os.fork() == 0:
+                    os.setsid(); print(os.getpid(), flush=True); time.sleep(30)
+                else:
+                    time.sleep(30)
+                """)
         defer { child.stop() }
         let peer = PeerCredentials.inspect(pid: child.reportedPID, uid: getuid(), gid: getgid())
         #expect(peer.hasTerminal == false)
@@ -35,14 +36,15 @@ struct PeerProcessTests {
     @Test func aProcessUnderAPseudoTerminalHasOne() throws {
         // pty.fork() makes the child a session leader whose controlling terminal is a new pty. The
         // child reports its pid through the pty, so it is read only once the terminal is attached.
-        let child = try SleepingChild(python: """
-            import os, pty, time
-            pid, fd = pty.fork()
-            if pid == 0:
-                print(os.getpid(), flush=True); time.sleep(30)
-            else:
-                print(os.read(fd, 64).decode().strip(), flush=True); time.sleep(30)
-            """)
+        let child = try SleepingChild(
+            python: """
+                import os, pty, time
+                pid, fd = pty.fork()
+                if pid == 0:
+                    print(os.getpid(), flush=True); time.sleep(30)
+                else:
+                    print(os.read(fd, 64).decode().strip(), flush=True); time.sleep(30)
+                """)
         defer { child.stop() }
         let peer = PeerCredentials.inspect(pid: child.reportedPID, uid: getuid(), gid: getgid())
         #expect(peer.hasTerminal)
@@ -117,6 +119,8 @@ struct SleepingChild {
 enum SleepingChildError: Error, CustomStringConvertible {
     case noPID(String)
     var description: String {
-        switch self { case .noPID(let text): "the helper printed no pid (got \"\(text)\")" }
+        switch self {
+        case .noPID(let text): "the helper printed no pid (got \"\(text)\")"
+        }
     }
 }

@@ -1,9 +1,9 @@
-import GatehouseTestSupport
 import Foundation
+import GatehouseCore
 import GatehouseRPC
+import GatehouseTestSupport
 import Logging
 import Testing
-import GatehouseCore
 
 @Suite("Socket lifecycle")
 struct SocketLifecycleTests {
@@ -45,17 +45,20 @@ struct SocketLifecycleTests {
         #expect(SocketLocation.occupancy(of: path) == .stale)
         var registry = MethodRegistry()
         registry.register(SpecMethods.all)
-        let server = RPCServer(configuration: RPCServerConfiguration(socketPath: path), registry: registry, observer: NoCallObserver(), logger: Logger(label: "test"))
+        let server = RPCServer(
+            configuration: RPCServerConfiguration(socketPath: path), registry: registry, observer: NoCallObserver(), logger: Logger(label: "test"))
         try await server.start()
         #expect(try RPCClient(socketPath: path).call("system.ping") == "pong")
         await server.shutdown()
     }
 
     @Test func shutdownLetsInFlightRequestsFinish() async throws {
-        let slow = RPCMethod("slow", summary: "sleeps", handler: .async { _ in
-            try await Task.sleep(for: .milliseconds(300))
-            return "done"
-        })
+        let slow = RPCMethod(
+            "slow", summary: "sleeps",
+            handler: .async { _ in
+                try await Task.sleep(for: .milliseconds(300))
+                return "done"
+            })
         let server = try await TestServer(methods: SpecMethods.all + [slow])
         let client = Unchecked(try server.client())
         try client.value.send(Array(#"{"jsonrpc":"2.0","method":"slow","id":1}"#.utf8))
@@ -67,10 +70,12 @@ struct SocketLifecycleTests {
     }
 
     @Test func aClientWithATimeoutGivesUpOnASilentDaemonWithAClearError() async throws {
-        let slow = RPCMethod("slow", summary: "sleeps", handler: .async { _ in
-            try await Task.sleep(for: .seconds(2))
-            return "done"
-        })
+        let slow = RPCMethod(
+            "slow", summary: "sleeps",
+            handler: .async { _ in
+                try await Task.sleep(for: .seconds(2))
+                return "done"
+            })
         let server = try await TestServer(methods: SpecMethods.all + [slow])
         let socketPath = server.socketPath
         let outcome = try await offPool { () -> String in

@@ -1,10 +1,10 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import GatehouseRPC
+import GatehouseTestSupport
 import Logging
 import Synchronization
-import GatehousePeer
 
 /// An in-process RPC server on a temporary socket, for protocol tests.
 final class TestServer: StoppableResource {
@@ -64,22 +64,26 @@ extension RPCClient {
 enum SpecMethods {
     static var all: [RPCMethod] {
         [
-            RPCMethod("subtract", summary: "minuend - subtrahend", handler: .immediate { call in
-                switch call.params {
-                case .array(let values)? where values.count == 2:
-                    guard let a = values[0].intValue, let b = values[1].intValue else { throw RPCError.invalidParams("numbers expected") }
-                    return .int(a - b)
-                case .object(let members)?:
-                    guard let a = members["minuend"]?.intValue, let b = members["subtrahend"]?.intValue else {
-                        throw RPCError.invalidParams("minuend and subtrahend are required")
+            RPCMethod(
+                "subtract", summary: "minuend - subtrahend",
+                handler: .immediate { call in
+                    switch call.params {
+                    case .array(let values)? where values.count == 2:
+                        guard let a = values[0].intValue, let b = values[1].intValue else { throw RPCError.invalidParams("numbers expected") }
+                        return .int(a - b)
+                    case .object(let members)?:
+                        guard let a = members["minuend"]?.intValue, let b = members["subtrahend"]?.intValue else {
+                            throw RPCError.invalidParams("minuend and subtrahend are required")
+                        }
+                        return .int(a - b)
+                    default: throw RPCError.invalidParams("two numbers expected")
                     }
-                    return .int(a - b)
-                default: throw RPCError.invalidParams("two numbers expected")
-                }
-            }),
-            RPCMethod("sum", summary: "sum", handler: .immediate { call in
-                .int((call.params?.arrayValue ?? []).compactMap(\.intValue).reduce(0, +))
-            }),
+                }),
+            RPCMethod(
+                "sum", summary: "sum",
+                handler: .immediate { call in
+                    .int((call.params?.arrayValue ?? []).compactMap(\.intValue).reduce(0, +))
+                }),
             RPCMethod("update", summary: "notification target", handler: .immediate { _ in .null }),
             RPCMethod("notify_hello", summary: "notification target", handler: .immediate { _ in .null }),
             RPCMethod("notify_sum", summary: "notification target", handler: .immediate { _ in .null }),

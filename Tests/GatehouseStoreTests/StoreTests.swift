@@ -1,10 +1,11 @@
-import GatehouseTestSupport
+import CoreFoundation
 import Foundation
 import GRDB
+import GatehouseTestSupport
 import Synchronization
 import Testing
+
 @testable import GatehouseStore
-import CoreFoundation
 
 @Suite("Store")
 struct StoreTests {
@@ -87,7 +88,9 @@ struct StoreTests {
                 group.addTask {
                     do {
                         // 7 is written twice: exactly one of the two must fail, without taking its batch down.
-                        try await temp.store.writer.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value == 100 ? 7 : value]) }
+                        try await temp.store.writer.write { db in
+                            try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value == 100 ? 7 : value])
+                        }
                         return true
                     } catch {
                         return false
@@ -110,13 +113,15 @@ struct StoreTests {
         let outcomes = Mutex<[Int: Bool]>([:])
         // One submission on an idle writer commits as one batch; the second 1 violates UNIQUE.
         let items = [1, 1, 2].enumerated().map { index, value in
-            BatchWriter.Item({ db in
-                runs.withLock { $0 += 1 }
-                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
-                db.afterNextTransaction(onCommit: { _ in hooks.withLock { $0 += 1 } })
-            }, completion: { outcome in
-                outcomes.withLock { $0[index] = (try? outcome.get()) != nil }
-            })
+            BatchWriter.Item(
+                { db in
+                    runs.withLock { $0 += 1 }
+                    try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                    db.afterNextTransaction(onCommit: { _ in hooks.withLock { $0 += 1 } })
+                },
+                completion: { outcome in
+                    outcomes.withLock { $0[index] = (try? outcome.get()) != nil }
+                })
         }
         temp.store.writer.submit(items, inlineWhenIdle: true)
         #expect(outcomes.withLock { $0 } == [0: true, 1: false, 2: true])
@@ -137,11 +142,13 @@ struct StoreTests {
         let queuedThread = Mutex<pthread_t?>(nil)
         let done = DispatchSemaphore(value: 0)
         Thread {
-            temp.store.writer.submit({ _ in
-                inlineThread.withLock { $0 = Self.thread }
-                holding.signal()
-                release.wait()
-            }, inlineWhenIdle: true) { _ in }
+            temp.store.writer.submit(
+                { _ in
+                    inlineThread.withLock { $0 = Self.thread }
+                    holding.signal()
+                    release.wait()
+                }, inlineWhenIdle: true
+            ) { _ in }
         }.start()
         holding.wait()
         // Offered while the inline committer holds the turn: queued, not committed here.
@@ -171,7 +178,10 @@ struct StoreTests {
         // While the writer thread holds the turn, an inline offer queues and that thread commits it afterwards.
         let release = DispatchSemaphore(value: 0)
         let holding = DispatchSemaphore(value: 0)
-        temp.store.writer.submit({ _ in holding.signal(); release.wait() }) { _ in }
+        temp.store.writer.submit({ _ in
+            holding.signal()
+            release.wait()
+        }) { _ in }
         holding.wait()
         let queuedOn = Mutex<pthread_t?>(nil)
         let committed = DispatchSemaphore(value: 0)
@@ -210,9 +220,11 @@ struct StoreTests {
         var largest = 0
         for _ in 0..<(written / (row.count * 50)) {
             let committed = DispatchSemaphore(value: 0)
-            temp.store.writer.submit({ db in
-                for _ in 0..<50 { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [row]) }
-            }, inlineWhenIdle: true) { _ in committed.signal() }
+            temp.store.writer.submit(
+                { db in
+                    for _ in 0..<50 { try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [row]) }
+                }, inlineWhenIdle: true
+            ) { _ in committed.signal() }
             committed.wait()
             largest = max(largest, walSize())
         }
@@ -229,8 +241,10 @@ struct StoreTests {
         try temp.store.pool.write { db in try db.execute(sql: "CREATE TABLE t(x BLOB)") }
         func write(_ bytes: Int) {
             let committed = DispatchSemaphore(value: 0)
-            temp.store.writer.submit({ db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [Data(count: bytes)]) },
-                                     inlineWhenIdle: true) { _ in committed.signal() }
+            temp.store.writer.submit(
+                { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [Data(count: bytes)]) },
+                inlineWhenIdle: true
+            ) { _ in committed.signal() }
             committed.wait()
         }
         // Fill the WAL past the threshold until the writer's turn has been needed to start it over.

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseTesting
 
 @Suite("Backstage catalog sandbox")
@@ -41,11 +42,14 @@ struct BackstageCatalogTests {
             #expect(userRefs.allSatisfy { $0.hasPrefix("user:") })
 
             let groups = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query?filter=kind=group&limit=100"))
-            let both = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-query?filter=kind=group&filter=kind=user&limit=100"))
+            let both = try await LoopbackHTTP.get(
+                sandbox.backstageURL.with("/api/catalog/entities/by-query?filter=kind=group&filter=kind=user&limit=100"))
             #expect(both.json?["totalItems"]?.intValue == (users.json?["totalItems"]?.intValue ?? 0) + (groups.json?["totalItems"]?.intValue ?? 0))
 
             let production = try await LoopbackHTTP.get(
-                sandbox.backstageURL.with("/api/catalog/entities/by-query?filter=kind=component,spec.lifecycle=production,metadata.annotations.dataproc.googleapis.com/cluster"))
+                sandbox.backstageURL.with(
+                    "/api/catalog/entities/by-query?filter=kind=component,spec.lifecycle=production,metadata.annotations.dataproc.googleapis.com/cluster"
+                ))
             #expect(refs(of: production) == ["component:default/analytics-pipeline"])
 
             let owned = try await LoopbackHTTP.get(
@@ -58,7 +62,9 @@ struct BackstageCatalogTests {
     @Test func relationsAreComputedLikeBackstage() async throws {
         try await withManualSandbox { sandbox in
             let teamA = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-name/group/default/team-a"))
-            let relations = (teamA.json?["relations"]?.arrayValue ?? []).map { "\($0["type"]?.stringValue ?? "") \($0["targetRef"]?.stringValue ?? "")" }
+            let relations = (teamA.json?["relations"]?.arrayValue ?? []).map {
+                "\($0["type"]?.stringValue ?? "") \($0["targetRef"]?.stringValue ?? "")"
+            }
             #expect(relations.contains("hasMember user:default/alice"))
             #expect(relations.contains("hasMember user:default/breanna.davison"))
             #expect(relations.contains("childOf group:default/data-eng"))
@@ -66,7 +72,9 @@ struct BackstageCatalogTests {
             #expect(!relations.contains("hasMember user:default/bob"))
 
             let artist = try await LoopbackHTTP.get(sandbox.backstageURL.with("/api/catalog/entities/by-name/component/default/artist-lookup"))
-            let artistRelations = (artist.json?["relations"]?.arrayValue ?? []).map { "\($0["type"]?.stringValue ?? "") \($0["targetRef"]?.stringValue ?? "")" }
+            let artistRelations = (artist.json?["relations"]?.arrayValue ?? []).map {
+                "\($0["type"]?.stringValue ?? "") \($0["targetRef"]?.stringValue ?? "")"
+            }
             #expect(artistRelations.contains("ownedBy group:default/team-a"))
             #expect(artistRelations.contains("partOf system:default/artist-engagement-portal"))
             #expect(artistRelations.contains("dependsOn resource:default/artists-db"))

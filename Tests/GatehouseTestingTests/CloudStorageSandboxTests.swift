@@ -1,7 +1,8 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
+
 @testable import GatehouseTesting
 
 /// Reads the sandbox's Cloud Storage stand-in as a client of the JSON API would.
@@ -50,7 +51,8 @@ private struct StorageClient {
 struct CloudStorageSandboxTests {
     private func submit(_ sandbox: Sandbox, jobId: String, main: String = "gs://bucket/main.py") async throws -> String {
         let response = try await LoopbackHTTP.postJSON(
-            sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: nil, jobId: jobId, main: main), headers: sandbox.bearer())
+            sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: nil, jobId: jobId, main: main),
+            headers: sandbox.bearer())
         return try #require(response.json?["driverOutputResourceUri"]?.stringValue)
     }
 

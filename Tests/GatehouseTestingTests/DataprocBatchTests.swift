@@ -1,7 +1,8 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
+
 @testable import GatehouseTesting
 
 /// Calls the sandbox's Serverless batch routes with one token.
@@ -30,7 +31,9 @@ private struct BatchClient {
     func batch(_ id: String) async throws -> JSONValue? { try await get(Self.parent + "/batches/\(id)").json }
 
     func list(_ query: String) async throws -> [String]? {
-        try await get(Self.parent + "/batches?" + query).json?["batches"]?.arrayValue?.compactMap { $0["name"]?.stringValue?.components(separatedBy: "/").last }
+        try await get(Self.parent + "/batches?" + query).json?["batches"]?.arrayValue?.compactMap {
+            $0["name"]?.stringValue?.components(separatedBy: "/").last
+        }
     }
 
     func delete(_ id: String) async throws -> LoopbackResponse {
@@ -64,7 +67,8 @@ struct DataprocBatchTests {
             #expect(late.json?["name"]?.stringValue == operation)
             #expect(sandbox.dataproc.batches.all.isEmpty)
             let generated = try await client.create()
-            #expect(generated.json?.value(at: "metadata.batch")?.stringValue?.hasPrefix("projects/demo-project/locations/europe-west1/batches/") == true)
+            #expect(
+                generated.json?.value(at: "metadata.batch")?.stringValue?.hasPrefix("projects/demo-project/locations/europe-west1/batches/") == true)
         }
     }
 

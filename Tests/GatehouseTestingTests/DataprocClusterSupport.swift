@@ -1,5 +1,6 @@
 import Foundation
 import GatehouseCore
+
 @testable import GatehouseTesting
 
 /// Calls the sandbox's Dataproc cluster and operation routes with one token.
@@ -38,7 +39,8 @@ struct ClusterClient {
         var headers = auth
         headers["Content-Type"] = "application/json"
         let query = mask.map { "?updateMask=\($0)" } ?? ""
-        return try await LoopbackHTTP.send("PATCH", sandbox.dataprocURL.with(Self.region + "/clusters/\(name)" + query), headers: headers, body: body.canonicalData())
+        return try await LoopbackHTTP.send(
+            "PATCH", sandbox.dataprocURL.with(Self.region + "/clusters/\(name)" + query), headers: headers, body: body.canonicalData())
     }
 
     func state(_ name: String) async throws -> String? {

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseTesting
 
 @Suite("Dataproc sandbox")
@@ -38,7 +39,8 @@ struct DataprocSandboxTests {
             let auth = sandbox.bearer()
             let url = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             let ok = try await LoopbackHTTP.postJSON(url, Sandbox.submitBody(requestId: "a", jobId: "ok-job"), headers: auth)
-            let failing = try await LoopbackHTTP.postJSON(url, Sandbox.submitBody(requestId: "b", jobId: "bad-job", main: "gs://b/fail.py"), headers: auth)
+            let failing = try await LoopbackHTTP.postJSON(
+                url, Sandbox.submitBody(requestId: "b", jobId: "bad-job", main: "gs://b/fail.py"), headers: auth)
             #expect(ok.json?.value(at: "status.state")?.stringValue == "PENDING")
             #expect(failing.json?["done"]?.boolValue == false)
 
@@ -59,7 +61,8 @@ struct DataprocSandboxTests {
             let active = try await LoopbackHTTP.get(
                 sandbox.dataprocURL.with(sandbox.jobsPath + "?filter=status.state%20%3D%20ACTIVE%20AND%20labels.env%20%3D%20staging"), headers: auth)
             #expect(active.json?["jobs"]?.arrayValue?.isEmpty ?? true)
-            let finished = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath + "?jobStateMatcher=NON_ACTIVE&pageSize=1"), headers: auth)
+            let finished = try await LoopbackHTTP.get(
+                sandbox.dataprocURL.with(sandbox.jobsPath + "?jobStateMatcher=NON_ACTIVE&pageSize=1"), headers: auth)
             #expect(finished.json?["jobs"]?.arrayValue?.count == 1)
             #expect(finished.json?["nextPageToken"]?.stringValue != nil)
         }
@@ -68,7 +71,8 @@ struct DataprocSandboxTests {
     @Test func cancelMovesAnActiveJobToCancelled() async throws {
         try await withManualSandbox { sandbox in
             let auth = sandbox.bearer()
-            _ = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: "c", jobId: "to-cancel"), headers: auth)
+            _ = try await LoopbackHTTP.postJSON(
+                sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: "c", jobId: "to-cancel"), headers: auth)
             let cancelled = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + "/to-cancel:cancel"), [:], headers: auth)
             #expect(cancelled.json?.value(at: "status.state")?.stringValue == "CANCELLED")
             let again = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + "/to-cancel:cancel"), [:], headers: auth)

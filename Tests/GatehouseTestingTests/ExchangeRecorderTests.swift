@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseTesting
 
 @Suite("Sandbox exchange recording")
@@ -20,7 +21,11 @@ struct ExchangeRecorderTests {
             #expect(!text.contains(token))
             let lines = try text.split(separator: "\n").map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
             let listed = try #require(lines.first?["routes"]?.arrayValue)
-            #expect(listed.contains { $0["path"]?.stringValue == "/v1/projects/{projectId}/regions/{region}/clusters/{clusterName}" && $0["method"]?.stringValue == "PATCH" })
+            #expect(
+                listed.contains {
+                    $0["path"]?.stringValue == "/v1/projects/{projectId}/regions/{region}/clusters/{clusterName}"
+                        && $0["method"]?.stringValue == "PATCH"
+                })
             #expect(listed.count == sandbox.routes.count)
             let exchanges = lines.dropFirst()
             #expect(exchanges.count == 2)
@@ -44,7 +49,10 @@ struct ExchangeRecorderTests {
             }
             #expect(dataproc.contains("POST /v1/projects/{projectId}/regions/{region}/clusters"))
             #expect(dataproc.contains("GET /v1/projects/{projectId}/regions/{region}/operations/{operationId}"))
-            #expect(routes.contains { $0["upstream"]?.stringValue == "iamcredentials" && $0["path"]?.stringValue?.hasSuffix(":generateAccessToken") == true })
+            #expect(
+                routes.contains {
+                    $0["upstream"]?.stringValue == "iamcredentials" && $0["path"]?.stringValue?.hasSuffix(":generateAccessToken") == true
+                })
             #expect(!routes.contains { $0["upstream"]?.stringValue == "iamcredentials" && $0["path"]?.stringValue == "/v1/token" })
         }
     }

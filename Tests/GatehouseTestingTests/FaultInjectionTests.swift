@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseTesting
 
 @Suite("Fault injection")
@@ -120,7 +121,8 @@ struct FaultInjectionTests {
             let advanced = try await LoopbackHTTP.postJSON(sandbox.adminURL.with("/admin/clock/advance"), ["seconds": 90])
             #expect(advanced.status == 200)
             #expect(sandbox.clock.now.timeIntervalSince(before) == 90)
-            _ = try await LoopbackHTTP.postJSON(sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: "r"), headers: sandbox.bearer())
+            _ = try await LoopbackHTTP.postJSON(
+                sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: "r"), headers: sandbox.bearer())
             #expect(sandbox.dataproc.jobs.all.count == 1)
             #expect(try await LoopbackHTTP.send("POST", sandbox.adminURL.with("/admin/reset")).status == 200)
             #expect(sandbox.dataproc.jobs.all.isEmpty)

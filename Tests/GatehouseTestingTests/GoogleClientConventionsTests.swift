@@ -1,7 +1,8 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
 import Testing
+
 @testable import GatehouseTesting
 
 /// What Google's own REST clients send, which the sandbox must take as the real service does:
@@ -35,7 +36,8 @@ struct GoogleClientConventionsTests {
             let submit = sandbox.dataprocURL.with(sandbox.jobsPath + ":submit")
             _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "f1", jobId: "partial-1"), headers: auth)
             _ = try await LoopbackHTTP.postJSON(submit, Sandbox.submitBody(requestId: "f2", jobId: "partial-2"), headers: auth)
-            let one = try await LoopbackHTTP.get(sandbox.dataprocURL.with(sandbox.jobsPath + "/partial-1?fields=reference/jobId,status(state)"), headers: auth)
+            let one = try await LoopbackHTTP.get(
+                sandbox.dataprocURL.with(sandbox.jobsPath + "/partial-1?fields=reference/jobId,status(state)"), headers: auth)
             #expect(one.json == ["reference": ["jobId": "partial-1"], "status": ["state": "PENDING"]])
             let page = try await LoopbackHTTP.get(
                 sandbox.dataprocURL.with(sandbox.jobsPath + "?pageSize=1&%24fields=nextPageToken,jobs(reference/jobId)"), headers: auth)
@@ -45,7 +47,8 @@ struct GoogleClientConventionsTests {
             #expect(everything.json?["jobUuid"] != nil)
 
             let malformed = try await LoopbackHTTP.postJSON(
-                sandbox.dataprocURL.with(sandbox.jobsPath + ":submit?fields=reference(jobId"), Sandbox.submitBody(requestId: "f3", jobId: "partial-3"), headers: auth)
+                sandbox.dataprocURL.with(sandbox.jobsPath + ":submit?fields=reference(jobId"),
+                Sandbox.submitBody(requestId: "f3", jobId: "partial-3"), headers: auth)
             #expect(malformed.status == 400)
             #expect(malformed.text.contains("Invalid field selection"))
             #expect(sandbox.dataproc.jobs.all.count == 2, "a malformed selection is refused before the submit happens")
@@ -102,7 +105,10 @@ struct GoogleClientConventionsTests {
             let again = try await LoopbackHTTP.postJSON(submit, ["job": job, "requestId": "enum-1"], headers: auth)
             #expect(again.json?.value(at: "reference.jobId")?.stringValue == "levels", "request_id and requestId are one field")
 
-            let bad: JSONValue = ["reference": ["jobId": "bad-level"], "placement": ["clusterName": "c"], "pysparkJob": ["mainPythonFileUri": "gs://b/m.py", "loggingConfig": ["driverLogLevels": ["root": 42]]]]
+            let bad: JSONValue = [
+                "reference": ["jobId": "bad-level"], "placement": ["clusterName": "c"],
+                "pysparkJob": ["mainPythonFileUri": "gs://b/m.py", "loggingConfig": ["driverLogLevels": ["root": 42]]],
+            ]
             let refused = try await LoopbackHTTP.postJSON(submit, ["job": bad], headers: auth)
             #expect(refused.status == 400)
             #expect(refused.text.contains("TYPE_ENUM"))
@@ -123,7 +129,10 @@ struct GoogleClientConventionsTests {
             #expect(created.status == 200, "\(created.text)")
             let cluster = try await clusters.get("/clusters/numbered").json
             #expect(cluster?.value(at: "config.secondaryWorkerConfig.preemptibility")?.stringValue == "SPOT")
-            #expect(cluster?.value(at: "config.softwareConfig.optionalComponents")?.arrayValue?.compactMap(\.stringValue) == ["ANACONDA", "JUPYTER", "DOCKER"])
+            #expect(
+                cluster?.value(at: "config.softwareConfig.optionalComponents")?.arrayValue?.compactMap(\.stringValue) == [
+                    "ANACONDA", "JUPYTER", "DOCKER",
+                ])
             body["clusterName"] = "unnumbered"
             body["config"] = ["softwareConfig": ["optionalComponents": [2]]]
             let refused = try await clusters.create(.object(body))
@@ -137,10 +146,15 @@ struct GoogleClientConventionsTests {
         try await withManualSandbox({ configuration in
             configuration.includeExamples = false
             configuration.seed = SandboxSeed(backstageEntities: [
-                ["apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": ["name": "lookup", "description": "Artist Lookup service"],
-                 "spec": ["type": "service", "lifecycle": "production", "owner": "team-a"]],
-                ["apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": ["name": "other", "description": "Artist-Lookup+"],
-                 "spec": ["type": "service", "lifecycle": "production", "owner": "team-a"]],
+                [
+                    "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+                    "metadata": ["name": "lookup", "description": "Artist Lookup service"],
+                    "spec": ["type": "service", "lifecycle": "production", "owner": "team-a"],
+                ],
+                [
+                    "apiVersion": "backstage.io/v1alpha1", "kind": "Component", "metadata": ["name": "other", "description": "Artist-Lookup+"],
+                    "spec": ["type": "service", "lifecycle": "production", "owner": "team-a"],
+                ],
             ])
         }) { sandbox in
             func names(_ query: String) async throws -> [String]? {

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseCore
 import Testing
+
 @testable import GatehouseTesting
 
 @Suite("Looker sandbox")
@@ -67,7 +68,8 @@ struct LookerSandboxTests {
             #expect(try await LoopbackHTTP.send("POST", sandbox.lookerURL.with("/api/4.0/login/101"), headers: bob).status == 403)
 
             let embed = try await LoopbackHTTP.postJSON(
-                sandbox.lookerURL.with("/api/4.0/embed/sso_url"), [
+                sandbox.lookerURL.with("/api/4.0/embed/sso_url"),
+                [
                     "target_url": "https://looker.example.com/embed/dashboards/12", "external_user_id": "alice", "permissions": ["access_data"],
                     "models": ["analytics"],
                 ],
@@ -107,7 +109,8 @@ struct LookerSandboxTests {
             ]
             #expect(try await LoopbackHTTP.postJSON(sandbox.lookerURL.with("/api/4.0/queries/run/json"), history, headers: alice).status == 403)
             let admin = try await sandbox.lookerAuth(clientId: "looker-admin-id", secret: "looker-admin-secret")
-            let runs = try await LoopbackHTTP.postJSON(sandbox.lookerURL.with("/api/4.0/queries/run/json"), history, headers: admin).json?.arrayValue ?? []
+            let runs =
+                try await LoopbackHTTP.postJSON(sandbox.lookerURL.with("/api/4.0/queries/run/json"), history, headers: admin).json?.arrayValue ?? []
             #expect(runs.compactMap { $0["user.id"]?.stringValue } == ["102", "101"])
         }
     }

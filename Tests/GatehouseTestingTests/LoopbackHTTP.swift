@@ -1,8 +1,9 @@
 import Foundation
+import GatehouseCore
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import GatehouseCore
 
 /// A tiny HTTP helper for tests only (GatehouseHTTP is being written in parallel): one
 /// ephemeral URLSession per call, so a closed connection never poisons the next request.

@@ -1,8 +1,8 @@
 import Foundation
 import GatehouseCore
 import GatehouseTesting
-import Testing
 import JWTKit
+import Testing
 
 @Suite("OIDC provider sandbox: device flow (RFC 8628)")
 struct OIDCDeviceFlowTests {
@@ -15,9 +15,11 @@ struct OIDCDeviceFlowTests {
     }
 
     static func poll(_ http: OIDCTestHTTP, _ base: String, _ deviceCode: String) async throws -> OIDCTestResponse {
-        try await http.postForm(base + "/token", [
-            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", deviceCode), ("client_id", "gatehouse"),
-        ])
+        try await http.postForm(
+            base + "/token",
+            [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("device_code", deviceCode), ("client_id", "gatehouse"),
+            ])
     }
 
     @Test("pending, slow_down, approval on the verification page, then tokens")
@@ -48,9 +50,11 @@ struct OIDCDeviceFlowTests {
             let page = try await http.get(try #require(device["verification_uri_complete"]))
             #expect(page.status == 200)
             #expect(String(decoding: page.body, as: UTF8.self).contains(userCode))
-            let approved = try await http.postForm(base + "/device", [
-                ("user_code", userCode.lowercased().replacingOccurrences(of: "-", with: "")), ("sub", "alice"), ("action", "approve"),
-            ])
+            let approved = try await http.postForm(
+                base + "/device",
+                [
+                    ("user_code", userCode.lowercased().replacingOccurrences(of: "-", with: "")), ("sub", "alice"), ("action", "approve"),
+                ])
             #expect(approved.status == 200)
 
             clock.advance(by: 11)
@@ -114,9 +118,11 @@ struct OIDCDeviceFlowTests {
             #expect(provider.userInfo(accessToken: access)?.subject == "bob")
             provider.revokeTokens(subject: "bob")
             #expect(provider.userInfo(accessToken: access) == nil)
-            let refresh = try await http.postForm(base + "/token", [
-                ("grant_type", "refresh_token"), ("refresh_token", try #require(tokens["refresh_token"])), ("client_id", "gatehouse"),
-            ])
+            let refresh = try await http.postForm(
+                base + "/token",
+                [
+                    ("grant_type", "refresh_token"), ("refresh_token", try #require(tokens["refresh_token"])), ("client_id", "gatehouse"),
+                ])
             #expect(refresh["error"] == "invalid_grant")
         }
     }

@@ -222,15 +222,19 @@ struct OIDCProviderTests {
             clock.advance(by: 301)
             #expect(provider.userInfo(accessToken: access) == nil)
 
-            let refreshed = try await http.postForm(base + "/token", [
-                ("grant_type", "refresh_token"), ("refresh_token", try #require(tokens["refresh_token"])), ("client_id", "gatehouse"),
-            ])
+            let refreshed = try await http.postForm(
+                base + "/token",
+                [
+                    ("grant_type", "refresh_token"), ("refresh_token", try #require(tokens["refresh_token"])), ("client_id", "gatehouse"),
+                ])
             let refresh = try #require(refreshed["refresh_token"])
             let revoked = try await http.postForm(base + "/revoke", [("token", refresh), ("client_id", "gatehouse")])
             #expect(revoked.status == 200)
-            let after = try await http.postForm(base + "/token", [
-                ("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "gatehouse"),
-            ])
+            let after = try await http.postForm(
+                base + "/token",
+                [
+                    ("grant_type", "refresh_token"), ("refresh_token", refresh), ("client_id", "gatehouse"),
+                ])
             #expect(after["error"] == "invalid_grant")
             #expect(provider.userInfo(accessToken: try #require(refreshed["access_token"])) == nil)
             // RFC 7009: unknown tokens are answered 200 as well.
@@ -246,13 +250,17 @@ struct OIDCProviderTests {
                 base + "/authorize?response_type=code&client_id=looker&redirect_uri=\(OIDCFixture.redirectURI)&scope=openid&state=s")
             let code = try #require(OIDCFixture.query(of: authorize.location)["code"])
             let fields = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", OIDCFixture.redirectURI)]
-            let wrong = try await http.postForm(base + "/token", fields, headers: [("Authorization", "Basic " + Data("looker:nope".utf8).base64EncodedString())])
+            let wrong = try await http.postForm(
+                base + "/token", fields, headers: [("Authorization", "Basic " + Data("looker:nope".utf8).base64EncodedString())])
             #expect(wrong.status == 401)
             #expect(wrong["error"] == "invalid_client")
             #expect(!String(decoding: wrong.body, as: UTF8.self).contains("s3cret"))
 
-            let code2 = try #require(OIDCFixture.query(of: try await http.get(
-                base + "/authorize?response_type=code&client_id=looker&redirect_uri=\(OIDCFixture.redirectURI)&scope=openid").location)["code"])
+            let code2 = try #require(
+                OIDCFixture.query(
+                    of: try await http.get(
+                        base + "/authorize?response_type=code&client_id=looker&redirect_uri=\(OIDCFixture.redirectURI)&scope=openid"
+                    ).location)["code"])
             let basic = try await http.postForm(
                 base + "/token", [("grant_type", "authorization_code"), ("code", code2), ("redirect_uri", OIDCFixture.redirectURI)],
                 headers: [("Authorization", "Basic " + Data("looker:s3cret".utf8).base64EncodedString())])
@@ -265,17 +273,20 @@ struct OIDCProviderTests {
     @Test("without auto-approval the consent form approves as the chosen user")
     func consentForm() async throws {
         try await withOIDCProvider(options: .init()) { _, base, http in
-            let query = "response_type=code&client_id=gatehouse&redirect_uri=\(OIDCFixture.redirectURI)&scope=openid"
+            let query =
+                "response_type=code&client_id=gatehouse&redirect_uri=\(OIDCFixture.redirectURI)&scope=openid"
                 + "&state=st&code_challenge=\(OIDCFixture.challenge())&code_challenge_method=S256"
             let form = try await http.get(base + "/authorize?" + query)
             #expect(form.status == 200)
             #expect(String(decoding: form.body, as: UTF8.self).contains("name=\"sub\""))
 
-            let approved = try await http.postForm(base + "/authorize", [
-                ("response_type", "code"), ("client_id", "gatehouse"), ("redirect_uri", OIDCFixture.redirectURI),
-                ("scope", "openid"), ("state", "st"), ("code_challenge", OIDCFixture.challenge()),
-                ("code_challenge_method", "S256"), ("sub", "bob"), ("action", "approve"),
-            ])
+            let approved = try await http.postForm(
+                base + "/authorize",
+                [
+                    ("response_type", "code"), ("client_id", "gatehouse"), ("redirect_uri", OIDCFixture.redirectURI),
+                    ("scope", "openid"), ("state", "st"), ("code_challenge", OIDCFixture.challenge()),
+                    ("code_challenge_method", "S256"), ("sub", "bob"), ("action", "approve"),
+                ])
             #expect(approved.status == 302)
             let code = try #require(OIDCFixture.query(of: approved.location)["code"])
             let tokens = try await OIDCFixture.redeem(http, base, code: code)

@@ -65,13 +65,15 @@ struct OIDCTestHTTP: Sendable {
     func postForm(_ url: String, _ fields: [(String, String)], headers: [(String, String)] = []) async throws -> OIDCTestResponse {
         let body = Data(FormEncoding.encode(fields).utf8)
         let all = headers + [("Content-Type", FormEncoding.contentType)]
-        return try await send(GatehouseHTTP.HTTPRequest(method: .POST, url: url, headers: GatehouseHTTP.HTTPHeaders(all), body: body, upstream: "sandbox"))
+        return try await send(
+            GatehouseHTTP.HTTPRequest(method: .POST, url: url, headers: GatehouseHTTP.HTTPHeaders(all), body: body, upstream: "sandbox"))
     }
 
     func postJSON(_ url: String, _ json: JSONValue, headers: [(String, String)] = []) async throws -> OIDCTestResponse {
         let all = headers + [("Content-Type", "application/json")]
         return try await send(
-            GatehouseHTTP.HTTPRequest(method: .POST, url: url, headers: GatehouseHTTP.HTTPHeaders(all), body: json.canonicalData(), upstream: "sandbox"))
+            GatehouseHTTP.HTTPRequest(
+                method: .POST, url: url, headers: GatehouseHTTP.HTTPHeaders(all), body: json.canonicalData(), upstream: "sandbox"))
     }
 
     private func send(_ request: GatehouseHTTP.HTTPRequest) async throws -> OIDCTestResponse {
@@ -123,10 +125,12 @@ enum OIDCFixture {
 
     /// Redeems an authorization code at `/token`.
     static func redeem(_ http: OIDCTestHTTP, _ base: String, code: String, verifier: String = verifier) async throws -> OIDCTestResponse {
-        try await http.postForm(base + "/token", [
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
-            ("client_id", "gatehouse"), ("code_verifier", verifier),
-        ])
+        try await http.postForm(
+            base + "/token",
+            [
+                ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI),
+                ("client_id", "gatehouse"), ("code_verifier", verifier),
+            ])
     }
 
     /// A full sign-in (auto-approved authorize + code redemption); returns the token response.

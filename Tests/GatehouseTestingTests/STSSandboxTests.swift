@@ -49,11 +49,13 @@ struct STSHarness: Sendable {
     func exchange(
         _ subjectToken: String, audience: String = audience, scope: String = cloudPlatform, headers: [(String, String)] = []
     ) async throws -> OIDCTestResponse {
-        try await http.postForm(stsBase + "/v1/token", [
-            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), ("audience", audience), ("scope", scope),
-            ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"), ("subject_token", subjectToken),
-            ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token"),
-        ], headers: headers)
+        try await http.postForm(
+            stsBase + "/v1/token",
+            [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"), ("audience", audience), ("scope", scope),
+                ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token"), ("subject_token", subjectToken),
+                ("subject_token_type", "urn:ietf:params:oauth:token-type:id_token"),
+            ], headers: headers)
     }
 
     func generateAccessToken(_ token: String, serviceAccount: String = runner, body: JSONValue) async throws -> OIDCTestResponse {
@@ -85,19 +87,22 @@ struct STSSandboxTests {
             #expect(info.email == "alice@example.com")
             #expect(info.scopes == [STSHarness.cloudPlatform])
             #expect(info.serviceAccount == nil)
-            #expect(h.sts.principal(of: token)
-                == "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gatehouse/subject/alice")
+            #expect(
+                h.sts.principal(of: token)
+                    == "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gatehouse/subject/alice")
         }
     }
 
     @Test("the discovery doc's JSON camelCase body is accepted too")
     func exchangeJSON() async throws {
         try await STSHarness.run { h in
-            let response = try await h.http.postJSON(h.stsBase + "/v1/token", [
-                "grantType": "urn:ietf:params:oauth:grant-type:token-exchange", "audience": .string(STSHarness.audience),
-                "scope": .string(STSHarness.cloudPlatform), "requestedTokenType": "urn:ietf:params:oauth:token-type:access_token",
-                "subjectToken": .string(try await h.idToken()), "subjectTokenType": "urn:ietf:params:oauth:token-type:jwt",
-            ])
+            let response = try await h.http.postJSON(
+                h.stsBase + "/v1/token",
+                [
+                    "grantType": "urn:ietf:params:oauth:grant-type:token-exchange", "audience": .string(STSHarness.audience),
+                    "scope": .string(STSHarness.cloudPlatform), "requestedTokenType": "urn:ietf:params:oauth:token-type:access_token",
+                    "subjectToken": .string(try await h.idToken()), "subjectTokenType": "urn:ietf:params:oauth:token-type:jwt",
+                ])
             #expect(response.status == 200)
             #expect(h.sts.accessTokenInfo(try #require(response["access_token"]))?.subject == "alice")
         }
@@ -140,7 +145,8 @@ struct STSSandboxTests {
             #expect(withAuthorization.status == 400)
             #expect(withAuthorization["error"] == "invalid_request")
 
-            let unknownProvider = try await h.exchange(token, audience: "//iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/x/providers/y")
+            let unknownProvider = try await h.exchange(
+                token, audience: "//iam.googleapis.com/projects/9/locations/global/workloadIdentityPools/x/providers/y")
             #expect(unknownProvider["error"] == "invalid_target")
             #expect(try await h.exchange(token, scope: "openid")["error"] == "invalid_scope")
             // google-auth's impersonation path asks for the iam scope alone; the real STS grants it.

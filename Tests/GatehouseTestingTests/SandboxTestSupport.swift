@@ -1,16 +1,18 @@
-import GatehouseTestSupport
 import Foundation
 import GatehouseCore
+import GatehouseTestSupport
+
 @testable import GatehouseTesting
 
 /// Runs `body` against a fresh in-process sandbox on ephemeral ports with a manual clock.
 func withManualSandbox<T>(
     _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
 ) async throws -> T {
-    try await withSandbox({
-        $0.clockMode = .manual
-        configure(&$0)
-    }, body)
+    try await withSandbox(
+        {
+            $0.clockMode = .manual
+            configure(&$0)
+        }, body)
 }
 
 /// Like `withSandbox`, for a test that checks the sandbox against the published specs: fails with
@@ -19,10 +21,11 @@ func withStrictSandbox<T>(
     _ configure: (inout SandboxConfiguration) -> Void = { _ in }, _ body: (Sandbox) async throws -> T
 ) async throws -> T {
     let fixtures = try SandboxFixtures.required()
-    return try await withManualSandbox({
-        $0.fixturesDirectory = fixtures.contractsDirectory?.path
-        configure(&$0)
-    }, body)
+    return try await withManualSandbox(
+        {
+            $0.fixturesDirectory = fixtures.contractsDirectory?.path
+            configure(&$0)
+        }, body)
 }
 
 extension Sandbox {

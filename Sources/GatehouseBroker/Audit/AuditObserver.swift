@@ -1,10 +1,10 @@
 import Foundation
 import GatehouseAudit
 import GatehouseCore
+import GatehousePeer
 import GatehouseRPC
 import GatehouseStore
 import Logging
-import GatehousePeer
 
 /// Connects the RPC server to the audit log: every call is recorded, with any state change the
 /// handler attached, before its response is released. No record, no answer.

@@ -41,9 +41,11 @@ public final class CatalogComponent: BrokerComponent {
             if age >= Double(interval) {
                 do {
                     let report = try await syncer.syncNow()
-                    logger.info("catalog synced", metadata: [
-                        "entities": "\(report.entities)", "seconds": "\(report.elapsedSeconds)", "snapshot": "\(report.snapshotId)",
-                    ])
+                    logger.info(
+                        "catalog synced",
+                        metadata: [
+                            "entities": "\(report.entities)", "seconds": "\(report.elapsedSeconds)", "snapshot": "\(report.snapshotId)",
+                        ])
                 } catch {
                     logger.warning("catalog sync failed; serving the previous snapshot", metadata: ["error": "\(error)"])
                 }

@@ -3,9 +3,9 @@ import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
+import GatehouseOversight
 import GatehouseRPC
 import Logging
-import GatehouseOversight
 
 /// Dataproc clusters in the daemon: `cluster.*` methods over the shared outbox, the sender of the
 /// cluster kinds and the operation tracker, and teardown on logout, at end of day and when
@@ -46,7 +46,9 @@ public final class ClusterComponent: BrokerComponent {
                 do {
                     try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
                 } catch {
-                    logger.error("could not apply an approval outcome to its clusters", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
+                    logger.error(
+                        "could not apply an approval outcome to its clusters",
+                        metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
                 }
             case .signingOut(let principal, let keepClusters):
                 if !keepClusters { await self?.beforeLogout(principal) }
@@ -86,7 +88,8 @@ public final class ClusterComponent: BrokerComponent {
     public func beforeLogout(_ principal: Principal) async {
         let report = await teardown.run(principal: principal.displayName, trigger: "logout")
         if !(await service.waitForDeletesSent(report.queued, timeout: settings.teardownWait)) {
-            logger.warning("some cluster deletes were not sent before logout; they are sent after the next sign-in", metadata: ["clusters": "\(report.queued)"])
+            logger.warning(
+                "some cluster deletes were not sent before logout; they are sent after the next sign-in", metadata: ["clusters": "\(report.queued)"])
         }
     }
 
@@ -105,7 +108,9 @@ public final class ClusterComponent: BrokerComponent {
 
     /// Whether `principal` still owns `entity` in the current snapshot (an entity gone from the catalog is not owned).
     func owns(_ principal: Principal, _ entity: String) async -> Bool {
-        guard let ref = try? EntityRef(parsing: entity), let facts = try? await catalog.accessFacts(principal: principal, entity: ref) else { return false }
+        guard let ref = try? EntityRef(parsing: entity), let facts = try? await catalog.accessFacts(principal: principal, entity: ref) else {
+            return false
+        }
         return facts.ownedThrough != nil
     }
 

@@ -2,8 +2,8 @@ import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
-import GatehouseRPC
 import GatehouseOversight
+import GatehouseRPC
 
 /// The `cluster.*` RPC methods.
 struct ClusterMethods {
@@ -22,7 +22,8 @@ struct ClusterMethods {
         return [
             RPCMethod(
                 "cluster.create",
-                summary: "Queues a Dataproc cluster for an entity from a template (clusters.templates) and overrides (a partial Cluster); answers {clusterId, clusterName, state} once queued with its audit record.",
+                summary:
+                    "Queues a Dataproc cluster for an entity from a template (clusters.templates) and overrides (a partial Cluster); answers {clusterId, clusterName, state} once queued with its audit record.",
                 params: CatalogMethods.schema(
                     ["entity": ["type": "string"], "template": ["type": "string"], "overrides": ["type": "object"]], required: ["entity"]),
                 handler: .async { call in try await component.create(call) }),
@@ -47,12 +48,14 @@ struct ClusterMethods {
                 handler: .async { call in try await component.extend(call) }),
             RPCMethod(
                 "cluster.watch",
-                summary: "Streams cluster.state notifications {clusterId, state, detail, updatedAt} until the cluster reaches one of `until` (default: gone); answers with the cluster.",
+                summary:
+                    "Streams cluster.state notifications {clusterId, state, detail, updatedAt} until the cluster reaches one of `until` (default: gone); answers with the cluster.",
                 params: CatalogMethods.schema(["id": id, "until": ["type": "array", "items": ["type": "string"]]], required: ["id"]),
                 handler: .async { call in try await component.watch(call) }),
             RPCMethod(
                 "cluster.teardown",
-                summary: "Lists (and audits) what a teardown would remove for the signed-in person now; deleting happens at logout, end of day or lost ownership, or one by one with cluster.delete (which approvals can hold).",
+                summary:
+                    "Lists (and audits) what a teardown would remove for the signed-in person now; deleting happens at logout, end of day or lost ownership, or one by one with cluster.delete (which approvals can hold).",
                 handler: .async { call in try await component.teardownNow(call) }),
         ]
     }
@@ -75,7 +78,11 @@ struct ClusterMethods {
 
 extension ClusterComponent {
     func create(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var entity: String; var template: String?; var overrides: JSONValue? }
+        struct Params: Decodable {
+            var entity: String
+            var template: String?
+            var overrides: JSONValue?
+        }
         let params: Params = try call.decodeParams()
         let entityRef = try EntityRef(parsing: params.entity)
         let ref = entityRef.description
@@ -97,7 +104,8 @@ extension ClusterComponent {
             "entity": .string(ref), "project": .string(project), "region": .string(region), "template": .string(templateName),
             "clusterName": .string(spec.name), "cluster": spec.cluster,
         ]
-        let approval = try await approvals.requireApproval(for: call, action: ClusterMethods.createAction, entity: ref, decision: decision, summary: summary)
+        let approval = try await approvals.requireApproval(
+            for: call, action: ClusterMethods.createAction, entity: ref, decision: decision, summary: summary)
         var createdAsOwner = false
         if let who = await policy.resolve(nil) { createdAsOwner = await owns(who, ref) }
         let (cluster, work) = service.prepareCreate(
@@ -126,17 +134,23 @@ extension ClusterComponent {
         try await policy.authorize(call, action: ClusterMethods.viewAction, entity: cluster.entity)
         var members = ClusterMethods.clusterJSON(cluster).objectValue ?? [:]
         members["transitions"] = (try? JSONValue(encoding: transitions)) ?? .array([])
-        members["outbox"] = .array(entries.map { entry in
-            [
-                "kind": .string(entry.kind), "state": .string(entry.state.rawValue), "attempts": .int(Int64(entry.attempts)),
-                "requestId": .string(entry.requestID), "lastError": entry.lastError.map(JSONValue.string) ?? .null,
-            ]
-        })
+        members["outbox"] = .array(
+            entries.map { entry in
+                [
+                    "kind": .string(entry.kind), "state": .string(entry.state.rawValue), "attempts": .int(Int64(entry.attempts)),
+                    "requestId": .string(entry.requestID), "lastError": entry.lastError.map(JSONValue.string) ?? .null,
+                ]
+            })
         return .object(members)
     }
 
     func list(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var entity: String?; var mine: Bool?; var live: Bool?; var limit: Int? }
+        struct Params: Decodable {
+            var entity: String?
+            var mine: Bool?
+            var live: Bool?
+            var limit: Int?
+        }
         let params: Params = try call.decodeParams()
         var filter = ClusterStore.Filter(liveOnly: params.live ?? false, limit: min(max(params.limit ?? 100, 1), 10_000))
         if let entity = params.entity {
@@ -161,10 +175,17 @@ extension ClusterComponent {
         guard let cluster = try await service.clusters.cluster(params.id) else { throw ClusterError.unknownCluster(params.id) }
         let decision = try await policy.authorize(call, action: ClusterMethods.deleteAction, entity: cluster.entity)
         let unsent = ClusterState.local.contains(cluster.state)
-        let approval = unsent ? nil : try await approvals.requireApproval(
-            for: call, action: ClusterMethods.deleteAction, entity: cluster.entity, decision: decision,
-            summary: ["clusterId": .string(cluster.id), "clusterName": .string(cluster.name), "project": .string(cluster.project), "region": .string(cluster.region)])
-        let work = try service.prepareDelete(cluster, reason: "cluster.delete by \(call.annotations.fields.principal ?? "unknown")", approvalID: approval?.id)
+        let approval =
+            unsent
+            ? nil
+            : try await approvals.requireApproval(
+                for: call, action: ClusterMethods.deleteAction, entity: cluster.entity, decision: decision,
+                summary: [
+                    "clusterId": .string(cluster.id), "clusterName": .string(cluster.name), "project": .string(cluster.project),
+                    "region": .string(cluster.region),
+                ])
+        let work = try service.prepareDelete(
+            cluster, reason: "cluster.delete by \(call.annotations.fields.principal ?? "unknown")", approvalID: approval?.id)
         call.annotations.update {
             $0.stateChange = work
             $0.detail["clusterId"] = .string(cluster.id)
@@ -183,7 +204,10 @@ extension ClusterComponent {
     }
 
     func extend(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var id: String; var by: String }
+        struct Params: Decodable {
+            var id: String
+            var by: String
+        }
         let params: Params = try call.decodeParams()
         guard let by = ClusterDuration.seconds(params.by) else {
             throw ClusterError.invalidRequest("by is \"\(params.by)\"; give a duration such as 30m, 2h or 1d")
@@ -205,7 +229,10 @@ extension ClusterComponent {
     }
 
     func watch(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var id: String; var until: [String]? }
+        struct Params: Decodable {
+            var id: String
+            var until: [String]?
+        }
         let params: Params = try call.decodeParams()
         guard let found = try await service.clusters.cluster(params.id) else { throw ClusterError.unknownCluster(params.id) }
         // Subscribe before reading again, so no change between the read and the first wait is missed.
@@ -231,7 +258,11 @@ extension ClusterComponent {
             await notifier.waitUntilDisconnected()
             following.cancel()
         }
-        let final = await withTaskCancellationHandler { await following.value } onCancel: { following.cancel() }
+        let final = await withTaskCancellationHandler {
+            await following.value
+        } onCancel: {
+            following.cancel()
+        }
         if let final { return ClusterMethods.clusterJSON(final) }
         return ClusterMethods.clusterJSON(try await service.clusters.cluster(found.id) ?? current)
     }

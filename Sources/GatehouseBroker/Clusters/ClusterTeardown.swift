@@ -35,11 +35,13 @@ struct ClusterTeardown: Sendable {
         let mode = reportOnly ? .report : mode
         let (targets, problems) = await service.teardownTargets(principal: principal, entities: entities)
         var report = Report(found: targets, queued: [], deletedDirectly: [], problems: problems)
-        await record(principal: principal, method: "cluster.teardown", entity: nil, detail: [
-            "trigger": .string(trigger), "mode": .string(mode.rawValue), "found": report.json["found"] ?? .array([]),
-            "problems": .array(problems.map(JSONValue.string)),
-            "entities": entities.map { .array($0.sorted().map(JSONValue.string)) } ?? .null,
-        ], outcome: problems.isEmpty ? .ok : .error)
+        await record(
+            principal: principal, method: "cluster.teardown", entity: nil,
+            detail: [
+                "trigger": .string(trigger), "mode": .string(mode.rawValue), "found": report.json["found"] ?? .array([]),
+                "problems": .array(problems.map(JSONValue.string)),
+                "entities": entities.map { .array($0.sorted().map(JSONValue.string)) } ?? .null,
+            ], outcome: problems.isEmpty ? .ok : .error)
         guard mode == .delete else { return report }
         for target in targets {
             var detail: [String: JSONValue] = [
@@ -65,15 +67,20 @@ struct ClusterTeardown: Sendable {
                 await record(principal: principal, method: "cluster.teardown.delete", entity: target.entity, detail: detail, outcome: .error)
             }
         }
-        logger.notice("cluster teardown", metadata: [
-            "trigger": "\(trigger)", "found": "\(targets.count)", "queued": "\(report.queued.count)", "direct": "\(report.deletedDirectly.count)",
-            "problems": "\(report.problems.count)",
-        ])
+        logger.notice(
+            "cluster teardown",
+            metadata: [
+                "trigger": "\(trigger)", "found": "\(targets.count)", "queued": "\(report.queued.count)", "direct": "\(report.deletedDirectly.count)",
+                "problems": "\(report.problems.count)",
+            ])
         return report
     }
 
-    private func entry(_ principal: String, _ method: String, _ entity: String?, _ detail: [String: JSONValue], _ outcome: AuditOutcome) -> AuditEntry {
-        AuditEntry(principal: principal, method: method, entity: entity, outcome: outcome, errorReason: outcome == .error ? "teardown" : nil, detail: .object(detail))
+    private func entry(_ principal: String, _ method: String, _ entity: String?, _ detail: [String: JSONValue], _ outcome: AuditOutcome) -> AuditEntry
+    {
+        AuditEntry(
+            principal: principal, method: method, entity: entity, outcome: outcome, errorReason: outcome == .error ? "teardown" : nil,
+            detail: .object(detail))
     }
 
     private func record(principal: String, method: String, entity: String?, detail: [String: JSONValue], outcome: AuditOutcome) async {

@@ -8,7 +8,8 @@ extension ConfigKeys {
 
         public static let templates = Setting<[String]>.list(
             "clusters.templates",
-            "Cluster templates as `NAME: field=value ...` with fields workers, machine, master_machine, worker_machine, image (a `default` of 2 × n2-standard-4, image 2.2-debian12 is built in; a line named default replaces it)")
+            "Cluster templates as `NAME: field=value ...` with fields workers, machine, master_machine, worker_machine, image (a `default` of 2 × n2-standard-4, image 2.2-debian12 is built in; a line named default replaces it)"
+        )
         public static let idleDeleteTTL = Setting<Int>.parsed(
             "clusters.idle_delete_ttl", durationSyntax, default: "1h",
             "lifecycleConfig.idleDeleteTtl of a new cluster when the caller gives none (5m…14d; e.g. 30m, 2h)", parse: ClusterDuration.seconds)

@@ -22,8 +22,10 @@ struct UpstreamHTTPSettings: Sendable {
         }
         if let url = config[Keys.proxy] {
             guard let proxy = HTTPProxy(url) else {
-                throw refuse(Keys.proxy, url, expected: "a proxy URL such as http://proxy.example.com:3128 (schemes: "
-                    + HTTPProxy.schemes.sorted().joined(separator: ", ") + ")")
+                throw refuse(
+                    Keys.proxy, url,
+                    expected: "a proxy URL such as http://proxy.example.com:3128 (schemes: "
+                        + HTTPProxy.schemes.sorted().joined(separator: ", ") + ")")
             }
             self.proxy = proxy
         }

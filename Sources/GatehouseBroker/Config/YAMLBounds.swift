@@ -87,7 +87,8 @@ public struct YAMLBounds: Sendable {
                 try add(count)
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 guard open.count < maxDepth else { throw .tooDeep(limit: maxDepth) }
-                let anchor = event.type == YAML_SEQUENCE_START_EVENT
+                let anchor =
+                    event.type == YAML_SEQUENCE_START_EVENT
                     ? Self.text(event.data.sequence_start.anchor) : Self.text(event.data.mapping_start.anchor)
                 try add(1)
                 open.append(1)

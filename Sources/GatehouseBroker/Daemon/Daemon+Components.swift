@@ -3,8 +3,8 @@ import GatehouseCore
 import GatehouseDataproc
 import GatehouseIdentity
 import GatehouseLooker
-import GatehousePolicy
 import GatehouseOversight
+import GatehousePolicy
 
 extension Daemon {
     /// Builds the broker's components in dependency order. Each module's owner adds its line here;
@@ -27,11 +27,14 @@ extension Daemon {
         components.append(try DashboardComponent(context: context, gate: policy.gate, catalog: catalogReader, tokens: lookerTokens))
         // oversight (before dataproc: the jobs component takes it as its ApprovalGate)
         let oversight = try OversightComponent(
-            context: context, catalog: catalogReader, principal: signedIn, authentication: identity.service.map { service in { @Sendable in service.lastAuthentication() } })
+            context: context, catalog: catalogReader, principal: signedIn,
+            authentication: identity.service.map { service in { @Sendable in service.lastAuthentication() } })
         components.append(oversight)
         // dataproc
         let googleToken: DataprocClient.TokenProvider = {
-            guard let service = identity.service else { throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc") }
+            guard let service = identity.service else {
+                throw IdentityError.notConfigured("identity.issuer is not set, so there is no Google token for Dataproc")
+            }
             return try await service.accessToken(for: .google(scopes: [DataprocClient.scope])).value
         }
         let dataproc = try JobComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, token: googleToken)

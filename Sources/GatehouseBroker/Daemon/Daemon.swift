@@ -2,12 +2,12 @@ import Foundation
 import GatehouseAudit
 import GatehouseCore
 import GatehouseHTTP
+import GatehouseOversight
 import GatehouseRPC
 import GatehouseStore
 import Logging
 import ServiceLifecycle
 import Synchronization
-import GatehouseOversight
 import UnixSignals
 
 /// `gatehouse serve`: opens the store, registers every module's methods and serves the socket
@@ -35,8 +35,9 @@ public final class Daemon: Sendable {
 
         let registryBox = Mutex(MethodRegistry())
         var registry = MethodRegistry()
-        registry.register(SystemMethods.all(
-            store: store, startedAt: startedAt, components: components, methods: { registryBox.withLock { $0.catalog } }))
+        registry.register(
+            SystemMethods.all(
+                store: store, startedAt: startedAt, components: components, methods: { registryBox.withLock { $0.catalog } }))
         registry.register(AuditMethods.all(store: store))
         components.forEach { registry.register($0.methods) }
         registry.register(SystemMethods.discover { registryBox.withLock { OpenRPCDocument.make($0, serverVersion: GatehouseVersion.current) } })
@@ -82,12 +83,16 @@ public final class Daemon: Sendable {
     public func run() async throws {
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ComponentsService(components: components)),
-            .init(service: SocketService(server: server, logger: logger, announce: [
-                "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
-            ])),
+            .init(
+                service: SocketService(
+                    server: server, logger: logger,
+                    announce: [
+                        "socket": "\(BrokerPaths.socket(config))", "database": "\(store.path)", "pid": "\(getpid())",
+                    ])),
         ]
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { store.close() }
         try await group.run()
         logger.notice("stopped cleanly")

@@ -22,7 +22,8 @@ extension ConfigKeys {
 
         public static let people = Setting<LookerPeopleMode>.choice(
             "looker.people", default: LookerPeopleMode.embed,
-            "Whose Looker identity a person's reads run as: embed (their own embed user, external_user_id = IdP subject, attributes from the catalog; Looker applies their access filters) or service (everyone sees the service account's rows)")
+            "Whose Looker identity a person's reads run as: embed (their own embed user, external_user_id = IdP subject, attributes from the catalog; Looker applies their access filters) or service (everyone sees the service account's rows)"
+        )
         public static let attributeTeams = Setting<String?>.text(
             "looker.attribute_teams", default: LookerAttributeMapping.standard.teams,
             "Looker user attribute that receives the person's catalog team names (comma-separated); empty: not sent")
@@ -31,7 +32,8 @@ extension ConfigKeys {
             "Looker user attribute that receives the entity refs the person's teams own (comma-separated); empty: not sent")
         public static let rotateEvery = Setting<Int>.integer(
             "looker.rotate_every", 0...31_536_000, default: 0,
-            "Seconds between rotations of the service account's credentials_api3 pair (new pair, log in, switch, delete the old; kept sealed in the database); 0: never")
+            "Seconds between rotations of the service account's credentials_api3 pair (new pair, log in, switch, delete the old; kept sealed in the database); 0: never"
+        )
         public static let embedModels = Setting<[String]>.list(
             "looker.embed_models", "LookML models every embed user may query (besides those their groups grant)")
 

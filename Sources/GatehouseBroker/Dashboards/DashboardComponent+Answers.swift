@@ -22,22 +22,34 @@ extension DashboardComponent {
             RPCErrorDescription(.upstreamUnavailable, "not_available_offline", "Looker cannot be reached and nothing is cached"),
         ]
         return [
-            RPCResultDescription("dashboard.list", result: S.record([
-                "entity": S.string, "offline": S.boolean,
-                "dashboards": S.array(S.record(["id": S.string, "title": S.nullable(S.string), "cached": S.boolean, "fetchedAt": S.nullable(S.string)])),
-            ]), errors: lookup),
-            RPCResultDescription("dashboard.get", result: S.object([
-                "entity": S.string, "fetchedAt": S.string, "stale": S.boolean, "offline": S.boolean, "source": S.string, "lookerUser": S.string,
-            ], required: ["entity", "fetchedAt", "stale", "offline", "source", "lookerUser"]), errors: lookup + looker),
-            RPCResultDescription("dashboard.embedUrl", result: S.record([
-                "entity": S.string, "id": S.string, "url": S.string, "sessionSeconds": S.integer, "lookerUser": S.string,
-            ]), errors: lookup + looker + [RPCErrorDescription(.conflict, "embed_disabled", "looker.embed is off")]),
-            RPCResultDescription("dashboard.lookerHistory", result: S.record([
-                "record": S.anyObject, "looker": S.array(S.anyObject), "fields": S.array(S.string),
-            ]), errors: [
-                RPCErrorDescription(.conflict, "looker_not_configured", "looker.base_url is not set"),
-                RPCErrorDescription(.notFound, "no_looker_queries", "The audit record names no Looker queries (only dashboard fetches do)"),
-            ] + looker),
+            RPCResultDescription(
+                "dashboard.list",
+                result: S.record([
+                    "entity": S.string, "offline": S.boolean,
+                    "dashboards": S.array(
+                        S.record(["id": S.string, "title": S.nullable(S.string), "cached": S.boolean, "fetchedAt": S.nullable(S.string)])),
+                ]), errors: lookup),
+            RPCResultDescription(
+                "dashboard.get",
+                result: S.object(
+                    [
+                        "entity": S.string, "fetchedAt": S.string, "stale": S.boolean, "offline": S.boolean, "source": S.string,
+                        "lookerUser": S.string,
+                    ], required: ["entity", "fetchedAt", "stale", "offline", "source", "lookerUser"]), errors: lookup + looker),
+            RPCResultDescription(
+                "dashboard.embedUrl",
+                result: S.record([
+                    "entity": S.string, "id": S.string, "url": S.string, "sessionSeconds": S.integer, "lookerUser": S.string,
+                ]), errors: lookup + looker + [RPCErrorDescription(.conflict, "embed_disabled", "looker.embed is off")]),
+            RPCResultDescription(
+                "dashboard.lookerHistory",
+                result: S.record([
+                    "record": S.anyObject, "looker": S.array(S.anyObject), "fields": S.array(S.string),
+                ]),
+                errors: [
+                    RPCErrorDescription(.conflict, "looker_not_configured", "looker.base_url is not set"),
+                    RPCErrorDescription(.notFound, "no_looker_queries", "The audit record names no Looker queries (only dashboard fetches do)"),
+                ] + looker),
         ]
     }
 }

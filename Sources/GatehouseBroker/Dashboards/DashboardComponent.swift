@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
@@ -7,7 +8,6 @@ import GatehouseLooker
 import GatehousePolicy
 import GatehouseRPC
 import GatehouseStore
-import GRDB
 import Logging
 
 /// Looker dashboards in the daemon: `dashboard.list`, `dashboard.get` and `dashboard.embedUrl`,
@@ -75,12 +75,15 @@ public final class DashboardComponent: BrokerComponent {
                 models: config[Keys.embedModels], sessionSeconds: embedSessionSeconds)
             people = embedUsers
             client = LookerClient(
-                http: context.http, baseURL: baseURL, credentials: embedUsers, lookerUser: session.lookerUser, identity: LookerEmbedUsers.lookerUser(for:))
+                http: context.http, baseURL: baseURL, credentials: embedUsers, lookerUser: session.lookerUser,
+                identity: LookerEmbedUsers.lookerUser(for:))
             tokens?.fill(embedUsers)
         } else {
             client = LookerClient(http: context.http, baseURL: baseURL, credentials: session, lookerUser: session.lookerUser)
             tokens?.refuse(
-                because: "looker.people is 'service': reads run as the daemon's service account, whose token is never handed out; set looker.people: embed for your own Looker token")
+                because:
+                    "looker.people is 'service': reads run as the daemon's service account, whose token is never handed out; set looker.people: embed for your own Looker token"
+            )
         }
         let cache = DashboardCache(store: context.store, sealer: sealer, maxBytes: config[Keys.cacheMaxBytes])
         let service = DashboardService(
@@ -96,7 +99,9 @@ public final class DashboardComponent: BrokerComponent {
                     do {
                         if try await people.update(principal) { try await service.invalidate(principal) }
                     } catch {
-                        logger.warning("could not bring the Looker embed user in step with the catalog", metadata: ["subject": "\(principal.subject)", "error": "\(error)"])
+                        logger.warning(
+                            "could not bring the Looker embed user in step with the catalog",
+                            metadata: ["subject": "\(principal.subject)", "error": "\(error)"])
                     }
                 }
             }

@@ -1,25 +1,33 @@
 import Foundation
+import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseLooker
 import GatehouseRPC
 import GatehouseStore
-import GatehouseAudit
 
 /// The `dashboard.*` RPC methods.
 struct DashboardMethods {
     let component: DashboardComponent
 
     private struct EntityParams: Decodable { var entity: String }
-    private struct GetParams: Decodable { var entity: String; var id: String? }
-    private struct EmbedParams: Decodable { var entity: String; var id: String }
+    private struct GetParams: Decodable {
+        var entity: String
+        var id: String?
+    }
+    private struct EmbedParams: Decodable {
+        var entity: String
+        var id: String
+    }
 
     var all: [RPCMethod] {
         let component = component
         let entity: JSONValue = ["type": "string", "description": "entity ref, e.g. component:default/analytics-pipeline"]
         let id: JSONValue = ["type": "string", "description": "a dashboard id from the entity's looker.com/dashboard-ids"]
         return [
-            RPCMethod("dashboard.list", summary: "The entity's Looker dashboards (looker.com/dashboard-ids) and what the local cache holds of each; never calls Looker.",
+            RPCMethod(
+                "dashboard.list",
+                summary: "The entity's Looker dashboards (looker.com/dashboard-ids) and what the local cache holds of each; never calls Looker.",
                 params: CatalogMethods.schema(["entity": entity], required: ["entity"]),
                 handler: .async { call in
                     let params: EntityParams = try call.decodeParams()
@@ -29,7 +37,8 @@ struct DashboardMethods {
                     var titles: [String: String] = [:]
                     for dashboardID in ids where cached[dashboardID] != nil {
                         titles[dashboardID] = try? await service.cache.read(
-                            DashboardCacheKey(lookerUser: service.client.lookerUser(for: principal), dashboardID: dashboardID), now: Date())?.dashboard.title
+                            DashboardCacheKey(lookerUser: service.client.lookerUser(for: principal), dashboardID: dashboardID), now: Date())?
+                            .dashboard.title
                     }
                     let rows: [JSONValue] = ids.map { dashboardID in
                         [
@@ -40,7 +49,10 @@ struct DashboardMethods {
                     }
                     return ["entity": .string(ref.description), "dashboards": .array(rows), "offline": .bool(service.isOffline)]
                 }),
-            RPCMethod("dashboard.get", summary: "A dashboard's metadata and each tile's query rows, stale-while-revalidate: {stale, offline, fetchedAt}. `id` defaults to the entity's first dashboard.",
+            RPCMethod(
+                "dashboard.get",
+                summary:
+                    "A dashboard's metadata and each tile's query rows, stale-while-revalidate: {stale, offline, fetchedAt}. `id` defaults to the entity's first dashboard.",
                 params: CatalogMethods.schema(["entity": entity, "id": id], required: ["entity"]),
                 handler: .async { call in
                     let params: GetParams = try call.decodeParams()
@@ -70,14 +82,18 @@ struct DashboardMethods {
                     }
                     return try Self.json(answer, entity: ref)
                 }),
-            RPCMethod("dashboard.embedUrl", summary: "A signed single-use Looker SSO embed URL of the dashboard for the signed-in user (when looker.embed allows).",
+            RPCMethod(
+                "dashboard.embedUrl",
+                summary: "A signed single-use Looker SSO embed URL of the dashboard for the signed-in user (when looker.embed allows).",
                 params: CatalogMethods.schema(["entity": entity, "id": id], required: ["entity", "id"]),
                 handler: .async { call in
                     let params: EmbedParams = try call.decodeParams()
                     let (ref, ids, principal) = try await component.authorizedDashboardIDs(call, entity: params.entity)
                     let dashboardID = try Self.choose(params.id, among: ids, entity: ref)
                     guard component.embedEnabled else {
-                        throw RPCError(.conflict, reason: "embed_disabled", message: "embed URLs are turned off (looker.embed: false); use dashboard.get instead")
+                        throw RPCError(
+                            .conflict, reason: "embed_disabled", message: "embed URLs are turned off (looker.embed: false); use dashboard.get instead"
+                        )
                     }
                     let service = try component.dashboards()
                     call.annotations.update {
@@ -88,11 +104,15 @@ struct DashboardMethods {
                     // The URL logs its holder in to Looker: it goes to the caller, never to the audit detail.
                     return [
                         "entity": .string(ref.description), "id": .string(dashboardID), "url": .string(url),
-                        "sessionSeconds": .int(Int64(component.embedSessionSeconds)), "lookerUser": .string(service.client.lookerUser(for: principal)),
+                        "sessionSeconds": .int(Int64(component.embedSessionSeconds)),
+                        "lookerUser": .string(service.client.lookerUser(for: principal)),
                     ]
                 }),
-            RPCMethod("dashboard.lookerHistory", summary: "Looker's own record (System Activity history) of the queries an audited dashboard fetch ran, for `audit show`.",
-                params: CatalogMethods.schema(["seq": ["type": "integer", "minimum": 1, "description": "the audit record's seq"]], required: ["seq"]),
+            RPCMethod(
+                "dashboard.lookerHistory",
+                summary: "Looker's own record (System Activity history) of the queries an audited dashboard fetch ran, for `audit show`.",
+                params: CatalogMethods.schema(
+                    ["seq": ["type": "integer", "minimum": 1, "description": "the audit record's seq"]], required: ["seq"]),
                 handler: .async { call in
                     let params: HistoryParams = try call.decodeParams()
                     let record = try await component.auditRecord(seq: params.seq)
@@ -102,7 +122,9 @@ struct DashboardMethods {
                     let detail = record["detail"] ?? .null
                     let queryIds = (detail["lookerQueryIds"]?.arrayValue ?? []).compactMap(\.stringValue)
                     guard !queryIds.isEmpty else {
-                        throw RPCError(.notFound, reason: "no_looker_queries", message: "audit record \(params.seq) names no Looker queries (only dashboard fetches do)")
+                        throw RPCError(
+                            .notFound, reason: "no_looker_queries",
+                            message: "audit record \(params.seq) names no Looker queries (only dashboard fetches do)")
                     }
                     let rows = try await activity.history(queryIds: queryIds, userId: detail["lookerUserId"]?.stringValue)
                     let recorded = Set((detail["lookerHistoryIds"]?.arrayValue ?? []).map(\.canonicalString))
@@ -121,12 +143,15 @@ struct DashboardMethods {
     /// The requested id if the entity names it, else the entity's first dashboard.
     static func choose(_ requested: String?, among ids: [String], entity: EntityRef) throws(RPCError) -> String {
         guard let first = ids.first else {
-            throw RPCError(.notFound, reason: "no_dashboards", message: "\(entity) has no \(DashboardComponent.annotation) annotation, so it has no dashboards")
+            throw RPCError(
+                .notFound, reason: "no_dashboards", message: "\(entity) has no \(DashboardComponent.annotation) annotation, so it has no dashboards")
         }
         guard let requested else { return first }
         // Policy was asked about this entity: only its own dashboards may be read through it.
         guard ids.contains(requested) else {
-            throw RPCError(.notFound, reason: "dashboard_not_linked", message: "dashboard \(requested) is not linked to \(entity); its dashboards are \(ids.joined(separator: ", "))",
+            throw RPCError(
+                .notFound, reason: "dashboard_not_linked",
+                message: "dashboard \(requested) is not linked to \(entity); its dashboards are \(ids.joined(separator: ", "))",
                 extra: ["dashboards": .array(ids.map(JSONValue.string))])
         }
         return requested

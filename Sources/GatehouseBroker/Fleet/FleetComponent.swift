@@ -22,7 +22,9 @@ public final class FleetComponent: BrokerComponent {
         collectorURL = context.config[ConfigKeys.Fleet.collectorURL]
         batchSize = context.config[ConfigKeys.Fleet.batchSize]
         idToken = {
-            guard let identity else { throw IdentityError.notConfigured("identity.issuer is not set, so this host cannot register with the fleet collector") }
+            guard let identity else {
+                throw IdentityError.notConfigured("identity.issuer is not set, so this host cannot register with the fleet collector")
+            }
             return try await identity.accessToken(for: .idToken).value
         }
     }

@@ -56,13 +56,14 @@ extension CollectorClientError: RPCErrorConvertible {
     public var rpcError: RPCError {
         switch self {
         case .refused(let status, let detail):
-            let code: RPCErrorCode = switch status {
-            case 401: .unauthorized
-            case 403: .denied
-            case 404: .notFound
-            case 400: .invalidParams
-            default: .upstreamError
-            }
+            let code: RPCErrorCode =
+                switch status {
+                case 401: .unauthorized
+                case 403: .denied
+                case 404: .notFound
+                case 400: .invalidParams
+                default: .upstreamError
+                }
             if code == .invalidParams { return RPCError.invalidParams(detail.message) }
             return RPCError(code, reason: detail.kind, message: "fleet collector: \(detail.message)")
         case .unreadable(let reason): return RPCError(.upstreamError, reason: "collector_unreadable", message: reason)

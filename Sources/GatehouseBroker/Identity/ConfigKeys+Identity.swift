@@ -16,7 +16,8 @@ extension ConfigKeys {
             "identity.scopes", default: standard.scopes, "Scopes requested at sign-in (add groups if the IdP needs it for the groups claim)")
         public static let workloadIdentityAudience = Setting<String?>.text(
             "identity.workload_identity_audience",
-            "Workload identity provider resource sent to STS as audience (//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X)")
+            "Workload identity provider resource sent to STS as audience (//iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/providers/X)"
+        )
         public static let stsURL = Setting<String>.url(
             "identity.sts_url", default: standard.stsURL, "Google STS token endpoint (RFC 8693 exchange)")
         public static let iamCredentialsURL = Setting<String>.url(
@@ -31,12 +32,14 @@ extension ConfigKeys {
         public static let clockSkewSeconds = Setting<Int>.integer(
             "identity.clock_skew_seconds", 0...600, default: Int(standard.allowedClockSkew), "Clock skew tolerated on ID-token exp, nbf and iat")
         public static let loginTimeoutSeconds = Setting<Int>.integer(
-            "identity.login_timeout_seconds", 30...3600, default: Int(standard.loginTimeout), "How long a sign-in waits for the browser or the device approval")
+            "identity.login_timeout_seconds", 30...3600, default: Int(standard.loginTimeout),
+            "How long a sign-in waits for the browser or the device approval")
         public static let keyFile = Setting<String?>.path(
             "identity.key_file", "Sealing key file (default: <database>.key, created 0600); GATEHOUSE_KEY (base64) overrides it")
         public static let allowInsecureHTTP = Setting<Bool>.flag(
             "identity.allow_insecure_http", default: standard.allowInsecureHTTP,
-            "Accept plain-http issuers and IdP endpoints on non-loopback hosts. Tests only: anyone on the network path could sign in as anyone (logged loudly at start)")
+            "Accept plain-http issuers and IdP endpoints on non-loopback hosts. Tests only: anyone on the network path could sign in as anyone (logged loudly at start)"
+        )
         public static let trustedVerificationHosts = Setting<[String]>.list(
             "identity.trusted_verification_hosts", "Hosts besides the issuer's whose device-flow verification page is shown without a warning")
         public static let keyFD = Setting<Int?>.optionalInteger(

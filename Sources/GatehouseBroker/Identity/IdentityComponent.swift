@@ -2,9 +2,9 @@ import Foundation
 import GatehouseAudit
 import GatehouseCore
 import GatehouseIdentity
+import GatehousePeer
 import GatehouseRPC
 import GatehouseStore
-import GatehousePeer
 import Logging
 
 /// Sign-in and tokens over RPC: `auth.login.start`, `auth.login.status`, `auth.status`,
@@ -47,11 +47,18 @@ public struct IdentityComponent: BrokerComponent {
     public var methods: [RPCMethod] {
         [
             RPCMethod(
-                "auth.login.start", summary: "Starts a sign-in (loopback PKCE or device flow); returns the URL to open and, for device, the code. `fresh` asks the IdP to authenticate again (a step-up before approving).",
-                params: ["type": "object", "properties": ["method": ["enum": ["loopback", "device"]], "fresh": ["type": "boolean"]], "additionalProperties": false],
+                "auth.login.start",
+                summary:
+                    "Starts a sign-in (loopback PKCE or device flow); returns the URL to open and, for device, the code. `fresh` asks the IdP to authenticate again (a step-up before approving).",
+                params: [
+                    "type": "object", "properties": ["method": ["enum": ["loopback", "device"]], "fresh": ["type": "boolean"]],
+                    "additionalProperties": false,
+                ],
                 handler: .async { call in
                     let params: LoginStartParams = try call.decodeParams()
-                    let challenge = try await audited(call) { try await identity().startLogin(params.method ?? .loopback, fresh: params.fresh ?? false) }
+                    let challenge = try await audited(call) {
+                        try await identity().startLogin(params.method ?? .loopback, fresh: params.fresh ?? false)
+                    }
                     if let warning = challenge.warning { call.annotations.update { $0.detail["warning"] = .string(warning) } }
                     return try JSONValue(encoding: challenge)
                 }),
@@ -89,7 +96,8 @@ public struct IdentityComponent: BrokerComponent {
                 }),
             RPCMethod(
                 "auth.logout",
-                summary: "Revokes the session at the IdP where possible and forgets every cached token; tears down the person's clusters first unless `keepClusters` (they then run until their TTL).",
+                summary:
+                    "Revokes the session at the IdP where possible and forgets every cached token; tears down the person's clusters first unless `keepClusters` (they then run until their TTL).",
                 params: ["type": "object", "properties": ["keepClusters": ["type": "boolean"]], "additionalProperties": false],
                 handler: .async { call in
                     let params: LogoutParams = try call.decodeParams()
@@ -105,7 +113,8 @@ public struct IdentityComponent: BrokerComponent {
                     return ["revoked": .bool(try await service.logout()), "keptClusters": .bool(keepClusters)]
                 }),
             RPCMethod(
-                "token.get", summary: "A valid token for an audience (oidc, idp, google, looker); only for the daemon's own uid. Audited by fingerprint.",
+                "token.get",
+                summary: "A valid token for an audience (oidc, idp, google, looker); only for the daemon's own uid. Audited by fingerprint.",
                 params: [
                     "type": "object",
                     "properties": [
@@ -174,7 +183,8 @@ public struct IdentityComponent: BrokerComponent {
 
     private func identity() throws(RPCError) -> IdentityService {
         guard let service else {
-            throw RPCError(.unauthorized, reason: "identity_not_configured", message: "sign-in is not configured: set identity.issuer (and identity.client_id)")
+            throw RPCError(
+                .unauthorized, reason: "identity_not_configured", message: "sign-in is not configured: set identity.issuer (and identity.client_id)")
         }
         return service
     }

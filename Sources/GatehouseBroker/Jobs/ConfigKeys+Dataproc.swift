@@ -20,11 +20,13 @@ extension ConfigKeys {
             "dataproc.retry_max_seconds", 1...3600, default: 5,
             "Longest pause (with jitter) between attempts while Dataproc is unreachable; the first success sends every queued job at once")
         public static let offlineProbe = Setting<Duration>.seconds(
-            "dataproc.offline_probe_seconds", 1...300, default: 2, "After 5 failures in a row, Dataproc calls fail fast for this long before one probe")
+            "dataproc.offline_probe_seconds", 1...300, default: 2,
+            "After 5 failures in a row, Dataproc calls fail fast for this long before one probe")
         public static let pollMinSeconds = Setting<Int>.integer(
             "dataproc.poll_min_seconds", 1...3600, default: 1, "Status tracking: first interval between jobs.get calls after a job's state changed")
         public static let pollMaxSeconds = Setting<Int>.integer(
-            "dataproc.poll_max_seconds", 1...3600, default: 30, "Status tracking: the interval doubles while a job's state stays the same, up to this")
+            "dataproc.poll_max_seconds", 1...3600, default: 30, "Status tracking: the interval doubles while a job's state stays the same, up to this"
+        )
 
         static let all = [
             baseURL.key, storageBaseURL.key, logsPoll.key, outputCacheMaxBytes.key, requestTimeout.key, senderConcurrency.key, retryMaxSeconds.key,

@@ -4,9 +4,9 @@ import GatehouseCore
 import GatehouseDataproc
 import GatehouseHTTP
 import GatehouseIdentity
+import GatehouseOversight
 import GatehouseRPC
 import Logging
-import GatehouseOversight
 
 /// Dataproc jobs in the daemon: `job.*` methods over the durable outbox, and the sender and status
 /// tracker running in the background.
@@ -37,9 +37,10 @@ public final class JobComponent: BrokerComponent {
         // Its own HTTP client, for its own circuit breaker: the outbox must probe Dataproc again
         // within seconds of an outage, where the shared client waits 10 s with the circuit open.
         http = HTTPClient(
-            configuration: context.upstreamHTTP.applied(to: HTTPClientConfiguration(
-                defaultTimeout: config[Keys.requestTimeout],
-                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: config[Keys.offlineProbe]))),
+            configuration: context.upstreamHTTP.applied(
+                to: HTTPClientConfiguration(
+                    defaultTimeout: config[Keys.requestTimeout],
+                    breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: config[Keys.offlineProbe]))),
             logger: context.logger)
         let client = DataprocClient(
             http: http, baseURL: config[Keys.baseURL], timeout: config[Keys.requestTimeout], token: token)
@@ -68,7 +69,8 @@ public final class JobComponent: BrokerComponent {
             do {
                 try await service.resolveApproval(resolution.approvalID, JobService.ApprovalOutcome(resolution))
             } catch {
-                logger.error("could not apply an approval outcome to its jobs", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
+                logger.error(
+                    "could not apply an approval outcome to its jobs", metadata: ["approval": "\(resolution.approvalID)", "error": "\(error)"])
             }
         }
     }

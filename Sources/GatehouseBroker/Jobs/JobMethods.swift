@@ -2,9 +2,9 @@ import Foundation
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseDataproc
+import GatehouseOversight
 import GatehousePolicy
 import GatehouseRPC
-import GatehouseOversight
 
 /// The `job.*` RPC methods.
 struct JobMethods {
@@ -21,9 +21,15 @@ struct JobMethods {
         return [
             RPCMethod(
                 "job.submit",
-                summary: "Queues a Dataproc job (PySpark, Spark, SparkSql or Hive `Job` shape) for an entity; answers {jobId, state: QUEUED} once the job and its audit record are committed, online or offline.",
+                summary:
+                    "Queues a Dataproc job (PySpark, Spark, SparkSql or Hive `Job` shape) for an entity; answers {jobId, state: QUEUED} once the job and its audit record are committed, online or offline.",
                 params: CatalogMethods.schema(
-                    ["entity": ["type": "string"], "job": ["type": "object"], "cluster": ["type": "string", "description": "run on this cluster of the entity's project and region instead of its annotated one"]],
+                    [
+                        "entity": ["type": "string"], "job": ["type": "object"],
+                        "cluster": [
+                            "type": "string", "description": "run on this cluster of the entity's project and region instead of its annotated one",
+                        ],
+                    ],
                     required: ["entity", "job"]),
                 handler: .async { call in try await component.submit(call) }),
             RPCMethod(
@@ -47,12 +53,14 @@ struct JobMethods {
                 params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
                 handler: .async { call in try await component.cancel(call) }),
             RPCMethod(
-                "job.watch", summary: "Streams job.state notifications {jobId, state, detail, updatedAt} until the job ends; answers with the final job.",
+                "job.watch",
+                summary: "Streams job.state notifications {jobId, state, detail, updatedAt} until the job ends; answers with the final job.",
                 params: CatalogMethods.schema(["jobId": jobID], required: ["jobId"]),
                 handler: .async { call in try await component.watch(call) }),
             RPCMethod(
                 "job.logs",
-                summary: "The job's driver output as job.logs notifications {jobId, chunk, text}, from chunk `fromChunk` (default 0); with `follow`, new output as the driver writes it until the job ends. Answers {jobId, state, nextChunk, chunks, bytes}: pass nextChunk back to resume.",
+                summary:
+                    "The job's driver output as job.logs notifications {jobId, chunk, text}, from chunk `fromChunk` (default 0); with `follow`, new output as the driver writes it until the job ends. Answers {jobId, state, nextChunk, chunks, bytes}: pass nextChunk back to resume.",
                 params: CatalogMethods.schema(
                     ["jobId": jobID, "follow": ["type": "boolean"], "fromChunk": ["type": "integer", "minimum": 0]], required: ["jobId"]),
                 handler: .async { call in try await component.logs(call) }),
@@ -66,26 +74,32 @@ struct JobMethods {
     static func statusJSON(_ job: JobRecord, _ transitions: [JobTransition], _ entries: [OutboxEntry]) -> JSONValue {
         var members = jobJSON(job).objectValue ?? [:]
         members["transitions"] = (try? JSONValue(encoding: transitions)) ?? .array([])
-        members["outbox"] = .array(entries.map { entry in
-            [
-                "kind": .string(entry.kind), "state": .string(entry.state.rawValue), "attempts": .int(Int64(entry.attempts)),
-                "requestId": .string(entry.requestID), "lastError": entry.lastError.map(JSONValue.string) ?? .null,
-            ]
-        })
+        members["outbox"] = .array(
+            entries.map { entry in
+                [
+                    "kind": .string(entry.kind), "state": .string(entry.state.rawValue), "attempts": .int(Int64(entry.attempts)),
+                    "requestId": .string(entry.requestID), "lastError": entry.lastError.map(JSONValue.string) ?? .null,
+                ]
+            })
         members["lastError"] = entries.last(where: { $0.lastError != nil })?.lastError.map(JSONValue.string) ?? .null
         return .object(members)
     }
 
     /// The notification a watcher gets for each state.
     static func stateNotification(_ job: JobRecord) -> JSONValue {
-        ["jobId": .string(job.jobId), "state": .string(job.state), "detail": job.detail.map(JSONValue.string) ?? .null, "updatedAt": .string(job.updatedAt)]
+        [
+            "jobId": .string(job.jobId), "state": .string(job.state), "detail": job.detail.map(JSONValue.string) ?? .null,
+            "updatedAt": .string(job.updatedAt),
+        ]
     }
 }
 
 extension JobComponent {
     func submit(_ call: RPCCall) async throws -> JSONValue {
         // Read straight from the params: a Codable round trip of the whole job would cost more than the rest of the call.
-        guard let entityText = call.params?["entity"]?.stringValue else { throw RPCError.invalidParams("params.entity is required (a string, e.g. component:default/engagement-reports)") }
+        guard let entityText = call.params?["entity"]?.stringValue else {
+            throw RPCError.invalidParams("params.entity is required (a string, e.g. component:default/engagement-reports)")
+        }
         guard let jobValue = call.params?["job"] else { throw RPCError.invalidParams("params.job is required (a Dataproc Job object)") }
         let spec = try JobSpec(jobValue)
         let entityRef = try EntityRef(parsing: entityText)
@@ -95,7 +109,8 @@ extension JobComponent {
         if let cluster = call.params?["cluster"] {
             // Another cluster of the entity's project and region (e.g. one `cluster.create` made for it).
             guard let name = cluster.stringValue, ClusterName.isValid(name) else {
-                throw RPCError.invalidParams("params.cluster must be a Dataproc cluster name (lowercase letters, digits and hyphens, starting with a letter, at most 51)")
+                throw RPCError.invalidParams(
+                    "params.cluster must be a Dataproc cluster name (lowercase letters, digits and hyphens, starting with a letter, at most 51)")
             }
             location.cluster = name
         }
@@ -104,7 +119,8 @@ extension JobComponent {
             "entity": .string(ref), "project": .string(location.project), "region": .string(location.region),
             "cluster": .string(location.cluster), "type": .string(spec.type.rawValue), "job": spec.job,
         ]
-        let approval = try await approvals.requireApproval(for: call, action: JobMethods.submitAction, entity: ref, decision: decision, summary: summary)
+        let approval = try await approvals.requireApproval(
+            for: call, action: JobMethods.submitAction, entity: ref, decision: decision, summary: summary)
         let (job, work) = service.prepareSubmit(spec, entity: ref, location: location, principal: principal, approvalID: approval?.id)
         call.annotations.update {
             // Committed with this call's audit record: the answer leaves only once both are durable.
@@ -124,7 +140,12 @@ extension JobComponent {
     }
 
     func list(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var entity: String?; var state: String?; var mine: Bool?; var limit: Int? }
+        struct Params: Decodable {
+            var entity: String?
+            var state: String?
+            var mine: Bool?
+            var limit: Int?
+        }
         let params: Params = try call.decodeParams()
         var filter = JobStore.Filter(state: params.state, limit: min(max(params.limit ?? 100, 1), 10_000))
         if let entity = params.entity {
@@ -189,7 +210,11 @@ extension JobComponent {
             await notifier.waitUntilDisconnected()
             following.cancel()
         }
-        let final = await withTaskCancellationHandler { await following.value } onCancel: { following.cancel() }
+        let final = await withTaskCancellationHandler {
+            await following.value
+        } onCancel: {
+            following.cancel()
+        }
         if let final { return JobMethods.jobJSON(final) }
         return JobMethods.jobJSON(try await service.jobs.job(params.jobId) ?? current)
     }
@@ -200,7 +225,11 @@ extension JobComponent {
     /// with the person's token) and sends each as a notification; with `follow`, keeps reading
     /// until the job has ended and its last chunk was sent, or the caller hangs up.
     func logs(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable { var jobId: String; var follow: Bool?; var fromChunk: Int? }
+        struct Params: Decodable {
+            var jobId: String
+            var follow: Bool?
+            var fromChunk: Int?
+        }
         let params: Params = try call.decodeParams()
         guard var job = try await service.jobs.job(params.jobId) else { throw DataprocError.unknownJob(params.jobId) }
         try await authorizeView(call, job)
@@ -256,7 +285,11 @@ extension JobComponent {
             await notifier.waitUntilDisconnected()
             reading.cancel()
         }
-        progress = try await withTaskCancellationHandler { try await reading.value } onCancel: { reading.cancel() }
+        progress = try await withTaskCancellationHandler {
+            try await reading.value
+        } onCancel: {
+            reading.cancel()
+        }
         return progress.answer(try await service.jobs.job(jobID) ?? job)
     }
 }
@@ -291,9 +324,11 @@ private struct LogsProgress: Sendable {
 
     /// Sends `chunk` as a `job.logs` notification and moves past it.
     mutating func send(_ chunk: DriverOutputChunk, of jobID: String, to notifier: RPCNotifier) {
-        notifier.notify(method: "job.logs", params: [
-            "jobId": .string(jobID), "chunk": .int(Int64(chunk.index)), "text": .string(String(decoding: chunk.data, as: UTF8.self)),
-        ])
+        notifier.notify(
+            method: "job.logs",
+            params: [
+                "jobId": .string(jobID), "chunk": .int(Int64(chunk.index)), "text": .string(String(decoding: chunk.data, as: UTF8.self)),
+            ])
         next = chunk.index + 1
         chunks += 1
         bytes += chunk.data.count

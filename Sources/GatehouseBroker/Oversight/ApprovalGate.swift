@@ -1,7 +1,7 @@
 import GatehouseCore
+import GatehouseOversight
 import GatehousePolicy
 import GatehouseRPC
-import GatehouseOversight
 
 /// The seam between components that do sensitive things (jobs, clusters) and human oversight.
 ///

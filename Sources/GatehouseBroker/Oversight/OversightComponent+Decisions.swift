@@ -2,12 +2,12 @@ import Foundation
 import GatehouseAudit
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseOversight
+import GatehousePeer
+import GatehousePolicy
 import GatehouseRPC
 import GatehouseStore
 import Logging
-import GatehousePeer
-import GatehouseOversight
-import GatehousePolicy
 
 extension OversightComponent {
     /// Records a pending approval and its audit record in one transaction; marks the call `pending`.
@@ -33,7 +33,8 @@ extension OversightComponent {
             $0.detail["approvalId"] = .string(record.id)
             $0.detail["expiresAt"] = .string(record.expiresAt)
         }
-        logger.notice("approval required", metadata: ["approval": "\(record.id)", "action": "\(action)", "entity": "\(entity)", "caller": "\(caller.name)"])
+        logger.notice(
+            "approval required", metadata: ["approval": "\(record.id)", "action": "\(action)", "entity": "\(entity)", "caller": "\(caller.name)"])
         return PendingApproval(id: record.id, expiresAt: record.expiresAt)
     }
 

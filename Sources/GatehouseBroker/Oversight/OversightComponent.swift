@@ -3,11 +3,11 @@ import GatehouseAudit
 import GatehouseCatalog
 import GatehouseCore
 import GatehouseIdentity
+import GatehouseOversight
 import GatehousePolicy
 import GatehouseRPC
 import Logging
 import Synchronization
-import GatehouseOversight
 
 /// Human oversight of automated callers: classifies every caller it sees, holds sensitive actions
 /// for a person's approval (`ApprovalGate`), serves `approval.*`, expires what nobody decided and
@@ -81,12 +81,13 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
     // MARK: ApprovalGate
 
     /// Classifies the caller and, when an approval rule covers it, records a pending approval instead of letting the action run.
-    public func requireApproval(for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue) async throws -> PendingApproval? {
+    public func requireApproval(
+        for call: RPCCall, action: String, entity: String, decision: Decision, summary: JSONValue
+    ) async throws -> PendingApproval? {
         let caller = classify(call)
         guard let rule = await approvalPolicy.requirement(action: action, entity: entity, callerClass: caller.name) else { return nil }
         return try await request(call, caller: caller, action: action, entity: entity, rule: rule.name, policyRule: decision.rule, summary: summary)
     }
-
 
     // MARK: background work
 
@@ -126,7 +127,9 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
 
     public func status() async -> [String: JSONValue] {
         let pending = (try? await approvals.list(states: [.pending], limit: 10_000).count) ?? 0
-        return ["pending": .int(Int64(pending)), "ttlSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) })]
+        return [
+            "pending": .int(Int64(pending)), "ttlSeconds": .int(Int64(ttl)), "callerClasses": .array(classifier.patterns.map { .string($0.name) }),
+        ]
     }
 
     /// The caller's class, recorded on the call for its audit record.
@@ -181,7 +184,8 @@ public final class OversightComponent: BrokerComponent, ApprovalGate {
         do {
             try await approvals.markDelivered(record.id, at: now())
         } catch {
-            logger.error("could not record an approval follow-up as delivered; it will run again", metadata: ["approval": "\(record.id)", "error": "\(error)"])
+            logger.error(
+                "could not record an approval follow-up as delivered; it will run again", metadata: ["approval": "\(record.id)", "error": "\(error)"])
         }
     }
 }

@@ -11,7 +11,8 @@ extension OversightError: RPCErrorConvertible {
         case .notFound(let id):
             RPCError(.notFound, reason: "approval_not_found", message: description, extra: ["approvalId": .string(id)])
         case .alreadyDecided(let id, let state):
-            RPCError(.conflict, reason: "approval_already_decided", message: description, extra: ["approvalId": .string(id), "state": .string(state)])
+            RPCError(
+                .conflict, reason: "approval_already_decided", message: description, extra: ["approvalId": .string(id), "state": .string(state)])
         case .approverNotInteractive(let callerClass, _):
             RPCError(.denied, reason: "approver_not_interactive", message: description, extra: ["callerClass": .string(callerClass)])
         case .approverIsRequester(let id, _):

@@ -20,9 +20,11 @@ extension PolicyComponent {
         ]
         return [
             RPCResultDescription("policy.check", result: Self.decisionSchema, errors: errors),
-            RPCResultDescription("policy.explain", result: S.object(
-                ["decision": Self.decisionSchema, "facts": S.array(S.string), "user": S.string, "groups": S.array(S.string)],
-                required: ["decision", "facts", "groups"]), errors: errors),
+            RPCResultDescription(
+                "policy.explain",
+                result: S.object(
+                    ["decision": Self.decisionSchema, "facts": S.array(S.string), "user": S.string, "groups": S.array(S.string)],
+                    required: ["decision", "facts", "groups"]), errors: errors),
         ]
     }
 }

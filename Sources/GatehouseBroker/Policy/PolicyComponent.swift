@@ -35,7 +35,10 @@ public final class PolicyComponent: BrokerComponent {
         let gate = gate
         let policy = policy
         let schema = CatalogMethods.schema(
-            ["action": ["type": "string"], "entity": ["type": "string"], "as": ["type": "string", "description": "ask about this user instead of the signed-in one"]],
+            [
+                "action": ["type": "string"], "entity": ["type": "string"],
+                "as": ["type": "string", "description": "ask about this user instead of the signed-in one"],
+            ],
             required: ["action", "entity"])
         @Sendable func principal(_ params: CheckParams) async throws -> Principal {
             guard let who = await gate.resolve(params.as.map(PolicyGate.principal(named:))) else {
@@ -44,7 +47,9 @@ public final class PolicyComponent: BrokerComponent {
             return who
         }
         return [
-            RPCMethod("policy.check", summary: "Would the principal be allowed `action` on `entity`? {decision, rule, reason, snapshotAt}; never throws denied.",
+            RPCMethod(
+                "policy.check",
+                summary: "Would the principal be allowed `action` on `entity`? {decision, rule, reason, snapshotAt}; never throws denied.",
                 params: schema,
                 handler: .async { call in
                     let params: CheckParams = try call.decodeParams()
@@ -53,7 +58,8 @@ public final class PolicyComponent: BrokerComponent {
                     PolicyGate.annotate(call, principal: who, entity: params.entity, decision: decision)
                     return try JSONValue(encoding: decision)
                 }),
-            RPCMethod("policy.explain", summary: "The decision and the chain of facts behind it: memberships, ownership edge, rule.",
+            RPCMethod(
+                "policy.explain", summary: "The decision and the chain of facts behind it: memberships, ownership edge, rule.",
                 params: schema,
                 handler: .async { call in
                     let params: CheckParams = try call.decodeParams()
@@ -98,7 +104,8 @@ public enum PolicyRulesFile {
         do {
             return try YAMLDecoder().decode(PolicyRuleSet.self, from: text)
         } catch {
-            throw LoadError(description: "policy.rules_file \(path) is not a valid rule set ({rules: [{name, effect: allow|deny, actions: [...]}]}): \(error)")
+            throw LoadError(
+                description: "policy.rules_file \(path) is not a valid rule set ({rules: [{name, effect: allow|deny, actions: [...]}]}): \(error)")
         }
     }
 }

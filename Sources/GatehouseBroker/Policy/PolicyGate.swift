@@ -29,10 +29,12 @@ public struct PolicyGate: Sendable {
             // A ref the snapshot does not hold is still denied, but the caller learns it is a name to
             // fix (not found) rather than a permission to ask for (denied); the catalog is readable anyway.
             let unknown = decision.rule == "unknown-entity"
-            throw RPCError(unknown ? .notFound : .denied, reason: unknown ? "unknown_entity" : "denied", message: decision.reason, extra: [
-                "rule": .string(decision.rule), "action": .string(action), "entity": .string(entity),
-                "snapshotAt": decision.snapshotAt.map(JSONValue.string) ?? .null,
-            ])
+            throw RPCError(
+                unknown ? .notFound : .denied, reason: unknown ? "unknown_entity" : "denied", message: decision.reason,
+                extra: [
+                    "rule": .string(decision.rule), "action": .string(action), "entity": .string(entity),
+                    "snapshotAt": decision.snapshotAt.map(JSONValue.string) ?? .null,
+                ])
         }
         return decision
     }

@@ -1,8 +1,8 @@
 import Foundation
-import Glibc
 import GatehouseCore
 import GatehousePeer
 import GatehouseRPC
+import Glibc
 
 /// For the test suite only: appends every answer (method, result or error code and reason) as a JSON
 /// line to the file named by `GATEHOUSE_RECORD_ANSWERS_FILE`, so `scripts/openrpc/check.py` can check real

@@ -22,8 +22,10 @@ public struct CatalogReader: Sendable {
     public func entity(_ ref: EntityRef) async throws(CatalogError) -> (CatalogEntity, JSONValue, CatalogSnapshot) {
         try await read { db in
             let snapshot = try Self.requireSnapshot(db)
-            guard let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot.id, ref.description])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"),
+                    arguments: [snapshot.id, ref.description])
             else { throw CatalogError.notFound(ref: ref.description) }
             let document = (try? JSONParser.parse((row["json"] as String).utf8)) ?? .null
             return (try CatalogEntity(row: row), document, snapshot)

@@ -18,8 +18,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
 
     /// The current snapshot, or nil before the first successful sync.
     static func current(_ db: Database) throws -> CatalogSnapshot? {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT id, completed_at, entities, relations FROM catalog_snapshots WHERE state = 'current'"))
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT id, completed_at, entities, relations FROM catalog_snapshots WHERE state = 'current'"))
         else { return nil }
         return CatalogSnapshot(
             id: row["id"], completedAt: Timestamp.parse(row["completed_at"] ?? "") ?? .distantPast,

@@ -39,9 +39,11 @@ struct OwnershipGraph {
         let user = try userRef(for: principal)
         var direct: [Membership.DirectGroup] = []
         if let user {
-            for group in try String.fetchAll(db.cachedStatement(sql: """
-                SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'memberof' ORDER BY +target
-                """), arguments: [snapshot, user]) where !direct.contains(where: { $0.group == group })
+            for group in try String.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'memberof' ORDER BY +target
+                        """), arguments: [snapshot, user]) where !direct.contains(where: { $0.group == group })
             {
                 direct.append(.init(group: group, source: "memberOf"))
             }
@@ -55,10 +57,12 @@ struct OwnershipGraph {
         var groups: [String: Int] = [:]
         for group in direct.map(\.group) { groups[group] = 0 }
         if !direct.isEmpty {
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT ancestor, MIN(depth) AS depth FROM catalog_group_closure
-                WHERE snapshot_id = ? AND grp IN (\(Self.placeholders(direct.count))) GROUP BY ancestor
-                """, arguments: StatementArguments([snapshot] + direct.map(\.group)))
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ancestor, MIN(depth) AS depth FROM catalog_group_closure
+                    WHERE snapshot_id = ? AND grp IN (\(Self.placeholders(direct.count))) GROUP BY ancestor
+                    """, arguments: StatementArguments([snapshot] + direct.map(\.group)))
             for row in rows {
                 let ancestor: String = row["ancestor"]
                 groups[ancestor] = min(groups[ancestor] ?? .max, row["depth"])
@@ -70,44 +74,56 @@ struct OwnershipGraph {
     func owned(by membership: Membership, limit: Int) throws -> [OwnedEntity] {
         let owners = Array(membership.groups.keys) + (membership.user.map { [$0] } ?? [])
         guard !owners.isEmpty else { return [] }
-        let entities = try CatalogEntity.fetchAll(db, sql: """
-            SELECT * FROM catalog_entities WHERE snapshot_id = ? AND owner IN (\(Self.placeholders(owners.count))) ORDER BY +ref LIMIT ?
-            """, arguments: StatementArguments([snapshot] + owners + [limit]))
+        let entities = try CatalogEntity.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM catalog_entities WHERE snapshot_id = ? AND owner IN (\(Self.placeholders(owners.count))) ORDER BY +ref LIMIT ?
+                """, arguments: StatementArguments([snapshot] + owners + [limit]))
         return entities.map { OwnedEntity(entity: $0, via: $0.owner ?? "") }
     }
 
     func owners(of ref: EntityRef, limit: Int) throws -> Owners {
-        guard let row = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT owner FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot, ref.description])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT owner FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"),
+                arguments: [snapshot, ref.description])
         else { throw CatalogError.notFound(ref: ref.description) }
         guard let owner: String = row["owner"] else {
             return Owners(entity: ref.description, owner: nil, groups: [], users: [], truncated: false)
         }
-        var groups = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT grp, depth FROM catalog_group_closure WHERE snapshot_id = ? AND ancestor = ? ORDER BY depth, grp
-            """), arguments: [snapshot, owner]).map { Owners.OwningGroup(group: $0["grp"], depth: $0["depth"]) }
+        var groups = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT grp, depth FROM catalog_group_closure WHERE snapshot_id = ? AND ancestor = ? ORDER BY depth, grp
+                    """), arguments: [snapshot, owner]
+        ).map { Owners.OwningGroup(group: $0["grp"], depth: $0["depth"]) }
         if groups.isEmpty { groups = [.init(group: owner, depth: 0)] }  // a user, or a group the catalog lacks
-        var users = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT DISTINCT source FROM catalog_relations
-            WHERE snapshot_id = ? AND type = 'memberof' AND target IN (SELECT grp FROM catalog_group_closure WHERE snapshot_id = ? AND ancestor = ?)
-            ORDER BY +source LIMIT ?
-            """), arguments: [snapshot, snapshot, owner, limit + 1])
+        var users = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT DISTINCT source FROM catalog_relations
+                    WHERE snapshot_id = ? AND type = 'memberof' AND target IN (SELECT grp FROM catalog_group_closure WHERE snapshot_id = ? AND ancestor = ?)
+                    ORDER BY +source LIMIT ?
+                    """), arguments: [snapshot, snapshot, owner, limit + 1])
         if owner.hasPrefix("user:") { users = [owner] }
         let truncated = users.count > limit
         return Owners(entity: ref.description, owner: owner, groups: groups, users: Array(users.prefix(limit)), truncated: truncated)
     }
 
     func accessFacts(principal: Principal, entity ref: EntityRef, snapshot info: CatalogSnapshot) throws -> AccessFacts {
-        guard let entity = try CatalogEntity.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot, ref.description])
+        guard
+            let entity = try CatalogEntity.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot, ref.description])
         else { throw CatalogError.notFound(ref: ref.description) }
         let membership = try membership(of: principal)
         var facts = AccessFacts(snapshot: info, entity: entity, membership: membership, ownedThrough: nil, parentEdge: nil)
         guard let owner = entity.owner else { return facts }
         if membership.includes(owner) { facts.ownedThrough = owner }
-        let parents = try String.fetchAll(db.cachedStatement(sql: """
-            SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
-            """), arguments: [snapshot, owner])
+        let parents = try String.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
+                    """), arguments: [snapshot, owner])
         if let parent = parents.first(where: { membership.groups[$0] != nil }) {
             facts.parentEdge = .init(owner: owner, parent: parent)
         }
@@ -129,9 +145,11 @@ struct OwnershipGraph {
         var current = start.group
         var remaining = depth
         while current != group, remaining > 0 {
-            let parents = try String.fetchAll(db.cachedStatement(sql: """
-                SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
-                """), arguments: [snapshot, current])
+            let parents = try String.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT target FROM catalog_relations WHERE snapshot_id = ? AND source = ? AND type = 'childof' ORDER BY +target
+                        """), arguments: [snapshot, current])
             guard let next = try parents.first(where: { try $0 == group || distance(from: $0, to: group) == remaining - 1 }) else { break }
             facts.append("\(current) childOf \(next)")
             current = next
@@ -142,14 +160,18 @@ struct OwnershipGraph {
 
     private func distance(from group: String, to ancestor: String) throws -> Int? {
         if group == ancestor { return 0 }
-        return try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT depth FROM catalog_group_closure WHERE snapshot_id = ? AND grp = ? AND ancestor = ?
-            """), arguments: [snapshot, group, ancestor])
+        return try Int.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT depth FROM catalog_group_closure WHERE snapshot_id = ? AND grp = ? AND ancestor = ?
+                    """), arguments: [snapshot, group, ancestor])
     }
 
     private func userRef(for principal: Principal) throws -> String? {
         if let ref = EntityRef.lenient(principal.subject, defaultKind: "user"), ref.kind == "user",
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot, ref.description]) == true
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT 1 FROM catalog_entities WHERE snapshot_id = ? AND ref = ?"), arguments: [snapshot, ref.description])
+                == true
         {
             return ref.description
         }

@@ -54,8 +54,9 @@ public struct CatalogSync: Sendable {
             relations += try await written
             entities += items.count
             try Task.checkCancellation()
-            progress(SyncProgress(
-                entities: entities, totalItems: page.totalItems, pages: pages, elapsedSeconds: Self.seconds(since: started)))
+            progress(
+                SyncProgress(
+                    entities: entities, totalItems: page.totalItems, pages: pages, elapsedSeconds: Self.seconds(since: started)))
             guard let next else { break }
             page = next
             pages += 1

@@ -37,7 +37,11 @@ public actor CatalogSyncer {
         }
         do {
             // Shutdown cancels the background loop's wait; the sync itself must stop too.
-            let report = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            let report = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
             if finish(task, report: report, error: nil) { await onSynced(report) }
             return report
         } catch {

@@ -17,11 +17,12 @@ enum SnapshotWriter {
 
     /// Writes one page of entities, their relations and their search text into `snapshot`.
     static func insert(_ entities: [BackstageEntity], into snapshot: Int64, _ db: Database) throws -> Int {
-        let entityStatement = try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO catalog_entities(snapshot_id, ref, display_ref, kind, namespace, name, uid, etag, title,
-                description, type, owner, system, lifecycle, email, annotations, labels, json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let entityStatement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO catalog_entities(snapshot_id, ref, display_ref, kind, namespace, name, uid, etag, title,
+                    description, type, owner, system, lifecycle, email, annotations, labels, json)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         let searchStatement = try db.cachedStatement(
             sql: "INSERT INTO catalog_fts(rowid, name, title, description) VALUES (?, ?, ?, ?)")
         let relationStatement = try db.cachedStatement(
@@ -53,17 +54,18 @@ enum SnapshotWriter {
 
     /// Computes the group closure and makes `snapshot` the current one, retiring the previous.
     static func commit(_ snapshot: Int64, entities: Int, relations: Int, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO catalog_group_closure(snapshot_id, grp, ancestor, depth)
-            WITH RECURSIVE up(grp, ancestor, depth) AS (
-                SELECT ref, ref, 0 FROM catalog_entities WHERE snapshot_id = :s AND kind = 'group'
-                UNION
-                SELECT up.grp, r.target, up.depth + 1
-                FROM up JOIN catalog_relations r ON r.snapshot_id = :s AND r.source = up.ancestor AND r.type = 'childof'
-                WHERE up.depth < 64
-            )
-            SELECT :s, grp, ancestor, MIN(depth) FROM up GROUP BY grp, ancestor
-            """, arguments: ["s": snapshot])
+        try db.execute(
+            sql: """
+                INSERT INTO catalog_group_closure(snapshot_id, grp, ancestor, depth)
+                WITH RECURSIVE up(grp, ancestor, depth) AS (
+                    SELECT ref, ref, 0 FROM catalog_entities WHERE snapshot_id = :s AND kind = 'group'
+                    UNION
+                    SELECT up.grp, r.target, up.depth + 1
+                    FROM up JOIN catalog_relations r ON r.snapshot_id = :s AND r.source = up.ancestor AND r.type = 'childof'
+                    WHERE up.depth < 64
+                )
+                SELECT :s, grp, ancestor, MIN(depth) FROM up GROUP BY grp, ancestor
+                """, arguments: ["s": snapshot])
         try db.execute(sql: "UPDATE catalog_snapshots SET state = 'retired' WHERE state = 'current'")
         try db.execute(
             sql: "UPDATE catalog_snapshots SET state = 'current', completed_at = ?, entities = ?, relations = ? WHERE id = ?",
@@ -83,10 +85,11 @@ enum SnapshotWriter {
             try db.execute(sql: "DELETE FROM catalog_snapshots WHERE id = ?", arguments: [retired])
         }
         // Keep a short history of failures for `catalog status`, not an ever-growing one.
-        try db.execute(sql: """
-            DELETE FROM catalog_snapshots WHERE state = 'failed'
-              AND id NOT IN (SELECT id FROM catalog_snapshots WHERE state = 'failed' ORDER BY id DESC LIMIT 10)
-            """)
+        try db.execute(
+            sql: """
+                DELETE FROM catalog_snapshots WHERE state = 'failed'
+                  AND id NOT IN (SELECT id FROM catalog_snapshots WHERE state = 'failed' ORDER BY id DESC LIMIT 10)
+                """)
     }
 
     private static func purge(_ snapshot: Int64, _ db: Database) throws {

@@ -49,7 +49,9 @@ public struct DataprocClient: Sendable {
     }
 
     /// `jobs.list`, one page: `{jobs, nextPageToken}`.
-    public func list(at location: DataprocLocation, clusterName: String? = nil, stateMatcher: String? = nil, pageToken: String? = nil) async throws(DataprocError) -> JSONValue {
+    public func list(
+        at location: DataprocLocation, clusterName: String? = nil, stateMatcher: String? = nil, pageToken: String? = nil
+    ) async throws(DataprocError) -> JSONValue {
         var query: [(String, String)] = []
         if let clusterName { query.append(("clusterName", clusterName)) }
         if let stateMatcher { query.append(("jobStateMatcher", stateMatcher)) }

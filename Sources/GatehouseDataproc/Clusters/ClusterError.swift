@@ -1,4 +1,5 @@
 import Foundation
+
 /// Why a cluster request failed. Messages never quote tokens.
 public enum ClusterError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The template, overrides or resulting `Cluster` do not fit; every problem is listed.

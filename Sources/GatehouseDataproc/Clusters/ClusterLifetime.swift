@@ -1,4 +1,5 @@
 import Foundation
+
 /// How long Gatehouse lets a cluster live: every cluster gets an `autoDeleteTtl` (so nothing lives
 /// forever, even when it is never idle) and an `idleDeleteTtl`, within a configured maximum.
 public struct ClusterLifetime: Sendable, Equatable {
@@ -19,7 +20,9 @@ public struct ClusterLifetime: Sendable, Equatable {
             throw .invalidSetting("clusters.max_auto_delete_ttl must be between 10m and 14d, not \(ClusterDuration.describe(maxAutoDelete))")
         }
         guard Self.autoDeleteRange.contains(autoDelete), autoDelete <= maxAutoDelete else {
-            throw .invalidSetting("clusters.auto_delete_ttl must be between 10m and clusters.max_auto_delete_ttl (\(ClusterDuration.describe(maxAutoDelete))), not \(ClusterDuration.describe(autoDelete))")
+            throw .invalidSetting(
+                "clusters.auto_delete_ttl must be between 10m and clusters.max_auto_delete_ttl (\(ClusterDuration.describe(maxAutoDelete))), not \(ClusterDuration.describe(autoDelete))"
+            )
         }
         guard Self.idleRange.contains(idleDelete) else {
             throw .invalidSetting("clusters.idle_delete_ttl must be between 5m and 14d, not \(ClusterDuration.describe(idleDelete))")
@@ -37,7 +40,9 @@ public struct ClusterLifetime: Sendable, Equatable {
         }
         if let autoDelete {
             if autoDelete > maxAutoDelete {
-                found.append("config.lifecycleConfig.autoDeleteTtl \(ClusterDuration.describe(autoDelete)) is above the maximum of \(ClusterDuration.describe(maxAutoDelete)) (clusters.max_auto_delete_ttl)")
+                found.append(
+                    "config.lifecycleConfig.autoDeleteTtl \(ClusterDuration.describe(autoDelete)) is above the maximum of \(ClusterDuration.describe(maxAutoDelete)) (clusters.max_auto_delete_ttl)"
+                )
             } else if autoDelete < Self.autoDeleteRange.lowerBound {
                 found.append("config.lifecycleConfig.autoDeleteTtl must be at least 10m, not \(ClusterDuration.describe(autoDelete))")
             }
@@ -51,7 +56,9 @@ public struct ClusterLifetime: Sendable, Equatable {
         let total = current + by
         guard total <= maxAutoDelete else {
             let room = max(0, maxAutoDelete - current)
-            throw .limit("extending by \(ClusterDuration.describe(by)) would make the cluster's auto-delete \(ClusterDuration.describe(total)) after creation, above the maximum of \(ClusterDuration.describe(maxAutoDelete)) (clusters.max_auto_delete_ttl); it can be extended by at most \(ClusterDuration.describe(room))")
+            throw .limit(
+                "extending by \(ClusterDuration.describe(by)) would make the cluster's auto-delete \(ClusterDuration.describe(total)) after creation, above the maximum of \(ClusterDuration.describe(maxAutoDelete)) (clusters.max_auto_delete_ttl); it can be extended by at most \(ClusterDuration.describe(room))"
+            )
         }
         return total
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Dataproc cluster names Gatehouse makes: `gh-<entity name>-<short id>`.
 public enum ClusterName {
     /// Dataproc's limit on cluster names.

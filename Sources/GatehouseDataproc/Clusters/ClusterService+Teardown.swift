@@ -45,8 +45,10 @@ extension ClusterService {
                     let entity = resource["labels"]?[ClusterLabels.entity]?.stringValue
                     if let entityLabels, !entityLabels.contains(entity ?? "") { continue }
                     let key = "\(project)/\(region)/\(name)"
-                    var target = targets[key] ?? TeardownTarget(
-                        clusterName: name, project: project, region: region, localId: nil, entity: entity, state: "", seenUpstream: false)
+                    var target =
+                        targets[key]
+                        ?? TeardownTarget(
+                            clusterName: name, project: project, region: region, localId: nil, entity: entity, state: "", seenUpstream: false)
                     target.seenUpstream = true
                     target.state = resource["status"]?["state"]?.stringValue ?? target.state
                     target.clusterUuid = resource["clusterUuid"]?.stringValue ?? target.clusterUuid
@@ -76,11 +78,12 @@ extension ClusterService {
         var arguments: StatementArguments = [ClusterOutboxKind.delete]
         arguments += StatementArguments(ids)
         while true {
-            let waiting = (try? await storeReader.read { [arguments] db in
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM dataproc_outbox WHERE kind = ? AND state = 'pending' AND record_id IN (\(marks))",
-                    arguments: arguments) ?? 0
-            }) ?? 0
+            let waiting =
+                (try? await storeReader.read { [arguments] db in
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM dataproc_outbox WHERE kind = ? AND state = 'pending' AND record_id IN (\(marks))",
+                        arguments: arguments) ?? 0
+                }) ?? 0
             if waiting == 0 { return true }
             if ContinuousClock.now >= deadline { return false }
             sender.doorbell.ring()

@@ -84,13 +84,17 @@ public final class ClusterService: Sendable {
             if unsent {
                 try ClusterStore.transition(cluster.id, to: ClusterState.cancelled, detail: "withdrawn before it was sent (\(reason))", in: db)
             } else {
-                let alreadyAsked = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state IN ('held','pending','delivered'))",
-                    arguments: [cluster.id, ClusterOutboxKind.delete]) ?? false
+                let alreadyAsked =
+                    try Bool.fetchOne(
+                        db,
+                        sql:
+                            "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state IN ('held','pending','delivered'))",
+                        arguments: [cluster.id, ClusterOutboxKind.delete]) ?? false
                 if !alreadyAsked {
                     try Outbox.enqueue(ClusterRequests.delete(current), held: approvalID != nil, in: db)
                     try ClusterStore.setDeleteApproval(cluster.id, approvalID, in: db)
-                    try ClusterStore.note(cluster.id, approvalID == nil ? "delete queued: \(reason)" : "delete waits for approval \(approvalID!)", in: db)
+                    try ClusterStore.note(
+                        cluster.id, approvalID == nil ? "delete queued: \(reason)" : "delete waits for approval \(approvalID!)", in: db)
                 }
             }
             db.afterNextTransaction(onCommit: { _ in
@@ -130,7 +134,10 @@ public final class ClusterService: Sendable {
                 switch outcome {
                 case .approved:
                     if isCreate {
-                        guard try ClusterStore.transition(cluster.id, to: ClusterState.queued, detail: "approved", from: [ClusterState.pendingApproval], in: db) else { continue }
+                        guard
+                            try ClusterStore.transition(
+                                cluster.id, to: ClusterState.queued, detail: "approved", from: [ClusterState.pendingApproval], in: db)
+                        else { continue }
                     } else {
                         try ClusterStore.note(cluster.id, "delete approved", in: db)
                     }

@@ -50,7 +50,9 @@ public struct ClusterSpec: Sendable, Equatable {
         }
         let lifecycle = overrides["config"]?["lifecycleConfig"]
         if lifecycle?["autoDeleteTime"] != nil {
-            problems.append("cluster.config.lifecycleConfig.autoDeleteTime is not accepted; give autoDeleteTtl (a duration after creation) so the maximum can be enforced")
+            problems.append(
+                "cluster.config.lifecycleConfig.autoDeleteTime is not accepted; give autoDeleteTtl (a duration after creation) so the maximum can be enforced"
+            )
         }
         func seconds(_ field: String) -> Int? {
             guard let value = lifecycle?[field] else { return nil }
@@ -70,10 +72,16 @@ public struct ClusterSpec: Sendable, Equatable {
         for (key, value) in ClusterLabels.labels(entity: owner.entity, owner: owner.group, principal: owner.principal) {
             labels[key] = .string(value)
         }
-        merged = Self.merge(merged, [
-            "clusterName": .string(name), "projectId": .string(owner.project), "labels": .object(labels),
-            "config": ["lifecycleConfig": ["idleDeleteTtl": .string(ClusterDuration.google(idle)), "autoDeleteTtl": .string(ClusterDuration.google(auto))]],
-        ])
+        merged = Self.merge(
+            merged,
+            [
+                "clusterName": .string(name), "projectId": .string(owner.project), "labels": .object(labels),
+                "config": [
+                    "lifecycleConfig": [
+                        "idleDeleteTtl": .string(ClusterDuration.google(idle)), "autoDeleteTtl": .string(ClusterDuration.google(auto)),
+                    ]
+                ],
+            ])
         problems += schemas.problems(merged, as: "Cluster", path: "cluster")
         if let workers = merged["config"]?["workerConfig"]?["numInstances"]?.intValue, workers == 1 || workers < 0 {
             problems.append("cluster.config.workerConfig.numInstances must be 0 (single node) or at least 2, not \(workers)")

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The states a cluster goes through: Gatehouse's own before it is sent (and when it never is),
 /// Dataproc's `ClusterStatus.State` while it exists, and `DELETED` once it is gone.
 public enum ClusterState {

@@ -40,7 +40,8 @@ public struct ClusterStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                cluster.id, cluster.name, cluster.principal, cluster.entity, cluster.owner, cluster.createdAsOwner, cluster.project, cluster.region, cluster.template,
+                cluster.id, cluster.name, cluster.principal, cluster.entity, cluster.owner, cluster.createdAsOwner, cluster.project, cluster.region,
+                cluster.template,
                 cluster.spec.canonicalString, cluster.state, cluster.approvalId, cluster.autoDeleteSeconds, cluster.idleDeleteSeconds,
                 cluster.createdAt, cluster.updatedAt,
             ])
@@ -129,8 +130,14 @@ public struct ClusterStore: Sendable {
     public func list(_ filter: Filter) async throws -> [ClusterRecord] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        if let entity = filter.entity { clauses.append("entity = ?"); arguments += [entity] }
-        if let principal = filter.principal { clauses.append("principal = ?"); arguments += [principal] }
+        if let entity = filter.entity {
+            clauses.append("entity = ?")
+            arguments += [entity]
+        }
+        if let principal = filter.principal {
+            clauses.append("principal = ?")
+            arguments += [principal]
+        }
         if filter.liveOnly { clauses.append("state NOT IN ('REJECTED','EXPIRED','CANCELLED','DELETED')") }
         arguments += [max(1, filter.limit)]
         let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
@@ -151,8 +158,10 @@ public struct ClusterStore: Sendable {
     /// Clusters whose create or delete waits for `approvalID`.
     func clusters(awaiting approvalID: String) async throws -> [ClusterRecord] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM dataproc_clusters WHERE approval_id = ? OR delete_approval_id = ?", arguments: [approvalID, approvalID])
-                .map(ClusterRecord.init(row:))
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM dataproc_clusters WHERE approval_id = ? OR delete_approval_id = ?", arguments: [approvalID, approvalID]
+            )
+            .map(ClusterRecord.init(row:))
         }
     }
 
@@ -160,7 +169,9 @@ public struct ClusterStore: Sendable {
     func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(ClusterRecord, TimeInterval)] {
         try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_clusters WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
+                db,
+                sql:
+                    "SELECT * FROM dataproc_clusters WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
                 arguments: [now, now + horizon, limit]
             ).map { (ClusterRecord(row: $0), $0["poll_interval"] as TimeInterval) }
         }
@@ -168,7 +179,9 @@ public struct ClusterStore: Sendable {
 
     /// When the next tracked cluster is due, if any is tracked.
     func earliestPoll() async throws -> TimeInterval? {
-        try await store.pool.read { db in try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_clusters WHERE next_poll_at IS NOT NULL") }
+        try await store.pool.read { db in
+            try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_clusters WHERE next_poll_at IS NOT NULL")
+        }
     }
 
     /// Clusters per state.

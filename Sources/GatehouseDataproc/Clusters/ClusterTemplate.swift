@@ -16,7 +16,10 @@ public struct ClusterTemplate: Sendable, Equatable {
     public var imageVersion: String
 
     /// A template; the defaults are a small general-purpose cluster.
-    public init(name: String, masterMachineType: String = "n2-standard-4", workerMachineType: String = "n2-standard-4", workers: Int = 2, imageVersion: String = "2.2-debian12") {
+    public init(
+        name: String, masterMachineType: String = "n2-standard-4", workerMachineType: String = "n2-standard-4", workers: Int = 2,
+        imageVersion: String = "2.2-debian12"
+    ) {
         self.name = name
         self.masterMachineType = masterMachineType
         self.workerMachineType = workerMachineType
@@ -31,7 +34,8 @@ public struct ClusterTemplate: Sendable, Equatable {
     /// master and workers; `master_machine`/`worker_machine` set one). Unset fields keep the defaults.
     public init(line: String) throws(ClusterError) {
         guard let colon = line.firstIndex(of: ":") else {
-            throw .invalidSetting("clusters.templates entry \"\(line)\" is not `NAME: field=value ...` (fields: \(Self.fields.joined(separator: ", ")))")
+            throw .invalidSetting(
+                "clusters.templates entry \"\(line)\" is not `NAME: field=value ...` (fields: \(Self.fields.joined(separator: ", ")))")
         }
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
         guard name.range(of: #"^[a-z][a-z0-9_-]*$"#, options: .regularExpression) != nil else {
@@ -45,7 +49,9 @@ public struct ClusterTemplate: Sendable, Equatable {
             }
             switch parts[0] {
             case "workers":
-                guard let count = Int(parts[1]), count >= 0 else { throw .invalidSetting("clusters.templates \(name): workers must be a whole number, not \(parts[1])") }
+                guard let count = Int(parts[1]), count >= 0 else {
+                    throw .invalidSetting("clusters.templates \(name): workers must be a whole number, not \(parts[1])")
+                }
                 workers = count
             case "machine":
                 masterMachineType = parts[1]

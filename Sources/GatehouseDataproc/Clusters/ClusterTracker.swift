@@ -109,7 +109,8 @@ public final class ClusterTracker: Sendable {
             let state = resource["status"]?["state"]?.stringValue ?? cluster.state
             return Observation(state: state, detail: detail ?? resource["status"]?["detail"]?.stringValue)
         } catch .upstream(404, _, _, _) {
-            return Observation(state: ClusterState.deleted, detail: detail ?? "gone upstream (its lifecycle config deleted it, or it was deleted outside Gatehouse)")
+            return Observation(
+                state: ClusterState.deleted, detail: detail ?? "gone upstream (its lifecycle config deleted it, or it was deleted outside Gatehouse)")
         }
     }
 }

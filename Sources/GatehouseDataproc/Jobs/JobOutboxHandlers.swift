@@ -35,9 +35,10 @@ struct JobSubmitHandler: OutboxHandler {
         // Cancelled locally while a submit went unanswered: it may run upstream, so ask Dataproc to
         // cancel it (a job that never arrived answers 404, and that cancel is refused harmlessly).
         guard let job = try JobStore.job(entry.recordID, in: db) else { return }
-        let alreadyAsked = try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
-            arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
+        let alreadyAsked =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
+                arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
         if !alreadyAsked { try Outbox.enqueue(JobRequests.cancel(job), in: db) }
     }
 
@@ -63,11 +64,14 @@ struct JobCancelHandler: OutboxHandler {
     let tracker: Doorbell
 
     func delivered(_ entry: OutboxEntry, response: JSONValue, in db: Database) throws {
-        try db.execute(sql: "UPDATE dataproc_jobs SET next_poll_at = 0, poll_interval = 0 WHERE id = ? AND next_poll_at IS NOT NULL", arguments: [entry.recordID])
+        try db.execute(
+            sql: "UPDATE dataproc_jobs SET next_poll_at = 0, poll_interval = 0 WHERE id = ? AND next_poll_at IS NOT NULL", arguments: [entry.recordID]
+        )
     }
 
     func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {
-        try db.execute(sql: "UPDATE dataproc_jobs SET state_detail = ? WHERE id = ?", arguments: ["cancel refused: \(error.description)", entry.recordID])
+        try db.execute(
+            sql: "UPDATE dataproc_jobs SET state_detail = ? WHERE id = ?", arguments: ["cancel refused: \(error.description)", entry.recordID])
     }
 
     func existingResourcePath(for entry: OutboxEntry) -> String? { nil }
@@ -86,6 +90,8 @@ enum JobRequests {
 
     static func cancel(_ job: JobRecord) -> OutboxRequest {
         // One cancel per job: its requestId only has to be unique among cancels.
-        OutboxRequest(kind: JobOutboxKind.cancel, recordID: job.jobId, method: .POST, path: job.location.regionPath + "/jobs/\(job.jobId):cancel", body: .object([:]))
+        OutboxRequest(
+            kind: JobOutboxKind.cancel, recordID: job.jobId, method: .POST, path: job.location.regionPath + "/jobs/\(job.jobId):cancel",
+            body: .object([:]))
     }
 }

@@ -49,7 +49,10 @@ public struct JobRecord: Sendable, Codable, Equatable {
     }
 
     /// A new record, before it is stored.
-    init(jobId: String, principal: String, entity: String, location: DataprocLocation, type: String, state: String, approvalId: String?, spec: JSONValue) {
+    init(
+        jobId: String, principal: String, entity: String, location: DataprocLocation, type: String, state: String, approvalId: String?,
+        spec: JSONValue
+    ) {
         let now = Timestamp.now()
         self.jobId = jobId
         self.principal = principal

@@ -90,19 +90,23 @@ public final class JobService: Sendable {
             guard let current = try JobStore.job(job.jobId, in: db), !current.isTerminal else { return }
             // A submit already tried once may have reached Dataproc with its answer lost: withdraw the
             // retry, and ask Dataproc to cancel whatever arrived (a job that never did answers 404).
-            let tried = try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state = 'pending' AND attempts > 0)",
-                arguments: [job.jobId, JobOutboxKind.submit]) ?? false
-            let unsent = try Outbox.move(recordID: job.jobId, kind: JobOutboxKind.submit, from: [.held, .pending], to: .cancelled, error: nil, in: db) > 0
+            let tried =
+                try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state = 'pending' AND attempts > 0)",
+                    arguments: [job.jobId, JobOutboxKind.submit]) ?? false
+            let unsent =
+                try Outbox.move(recordID: job.jobId, kind: JobOutboxKind.submit, from: [.held, .pending], to: .cancelled, error: nil, in: db) > 0
             if unsent && !tried {
                 try JobStore.transition(job.jobId, to: JobState.cancelled, detail: "cancelled before it was sent", in: db)
             } else if unsent {
-                try JobStore.transition(job.jobId, to: JobState.cancelled, detail: "cancelled; it may have reached Dataproc, which is asked to cancel it", in: db)
+                try JobStore.transition(
+                    job.jobId, to: JobState.cancelled, detail: "cancelled; it may have reached Dataproc, which is asked to cancel it", in: db)
                 try Outbox.enqueue(JobRequests.cancel(current), in: db)
             } else {
-                let alreadyAsked = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
-                    arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
+                let alreadyAsked =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state != 'cancelled')",
+                        arguments: [job.jobId, JobOutboxKind.cancel]) ?? false
                 if !alreadyAsked { try Outbox.enqueue(JobRequests.cancel(current), in: db) }
             }
             db.afterNextTransaction(onCommit: { _ in
@@ -130,13 +134,22 @@ public final class JobService: Sendable {
             for id in waiting {
                 switch outcome {
                 case .approved:
-                    guard try JobStore.transition(id, to: JobState.queued, detail: "approved", from: [JobState.pendingApproval], in: db) else { continue }
+                    guard try JobStore.transition(id, to: JobState.queued, detail: "approved", from: [JobState.pendingApproval], in: db) else {
+                        continue
+                    }
                     try Outbox.move(recordID: id, kind: JobOutboxKind.submit, from: [.held], to: .pending, in: db)
                 case .denied(let reason):
-                    guard try JobStore.transition(id, to: JobState.rejected, detail: "approval denied" + (reason.map { ": \($0)" } ?? ""), from: [JobState.pendingApproval], in: db) else { continue }
+                    guard
+                        try JobStore.transition(
+                            id, to: JobState.rejected, detail: "approval denied" + (reason.map { ": \($0)" } ?? ""), from: [JobState.pendingApproval],
+                            in: db)
+                    else { continue }
                     try Outbox.move(recordID: id, kind: JobOutboxKind.submit, from: [.held], to: .cancelled, in: db)
                 case .expired:
-                    guard try JobStore.transition(id, to: JobState.expired, detail: "the approval expired; nothing was sent", from: [JobState.pendingApproval], in: db) else { continue }
+                    guard
+                        try JobStore.transition(
+                            id, to: JobState.expired, detail: "the approval expired; nothing was sent", from: [JobState.pendingApproval], in: db)
+                    else { continue }
                     try Outbox.move(recordID: id, kind: JobOutboxKind.submit, from: [.held], to: .cancelled, in: db)
                 }
             }

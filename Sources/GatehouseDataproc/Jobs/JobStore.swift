@@ -115,9 +115,18 @@ public struct JobStore: Sendable {
     public func list(_ filter: Filter) async throws -> [JobRecord] {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        if let entity = filter.entity { clauses.append("entity = ?"); arguments += [entity] }
-        if let state = filter.state { clauses.append("state = ?"); arguments += [state] }
-        if let principal = filter.principal { clauses.append("principal = ?"); arguments += [principal] }
+        if let entity = filter.entity {
+            clauses.append("entity = ?")
+            arguments += [entity]
+        }
+        if let state = filter.state {
+            clauses.append("state = ?")
+            arguments += [state]
+        }
+        if let principal = filter.principal {
+            clauses.append("principal = ?")
+            arguments += [principal]
+        }
         arguments += [max(1, filter.limit)]
         let condition = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         return try await store.pool.read { [arguments] db in
@@ -129,7 +138,8 @@ public struct JobStore: Sendable {
     /// Jobs waiting for approval `approvalID`.
     func jobs(awaiting approvalID: String) async throws -> [String] {
         try await store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM dataproc_jobs WHERE approval_id = ? AND state = ?", arguments: [approvalID, JobState.pendingApproval])
+            try String.fetchAll(
+                db, sql: "SELECT id FROM dataproc_jobs WHERE approval_id = ? AND state = ?", arguments: [approvalID, JobState.pendingApproval])
         }
     }
 
@@ -137,7 +147,9 @@ public struct JobStore: Sendable {
     func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(JobRecord, TimeInterval)] {
         try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_jobs WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
+                db,
+                sql:
+                    "SELECT * FROM dataproc_jobs WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
                 arguments: [now, now + horizon, limit]
             ).map { (JobRecord(row: $0), $0["poll_interval"] as TimeInterval) }
         }
@@ -145,7 +157,9 @@ public struct JobStore: Sendable {
 
     /// When the next tracked job is due, if any is tracked.
     func earliestPoll() async throws -> TimeInterval? {
-        try await store.pool.read { db in try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_jobs WHERE next_poll_at IS NOT NULL") }
+        try await store.pool.read { db in
+            try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_jobs WHERE next_poll_at IS NOT NULL")
+        }
     }
 
     /// Jobs per state.

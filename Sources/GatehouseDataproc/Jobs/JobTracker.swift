@@ -33,7 +33,9 @@ public final class JobTracker: Sendable {
     private let logger: Logger
 
     /// A tracker of `store`'s jobs.
-    public init(store: Store, client: DataprocClient, events: JobEvents, doorbell: Doorbell = Doorbell(), settings: Settings = .init(), logger: Logger) {
+    public init(
+        store: Store, client: DataprocClient, events: JobEvents, doorbell: Doorbell = Doorbell(), settings: Settings = .init(), logger: Logger
+    ) {
         self.store = store
         self.jobs = JobStore(store: store)
         self.client = client
@@ -83,7 +85,9 @@ public final class JobTracker: Sendable {
             if changed, let updated = try await jobs.job(job.jobId) { events.publish(updated) }
         } catch DataprocError.upstream(404, _, let message, _) {
             // Deleted upstream (or never there): nothing left to follow; say so instead of asking forever.
-            _ = try? await store.writer.write { db in try JobStore.stopTracking(job.jobId, detail: "Dataproc no longer knows this job: \(message)", in: db) }
+            _ = try? await store.writer.write { db in
+                try JobStore.stopTracking(job.jobId, detail: "Dataproc no longer knows this job: \(message)", in: db)
+            }
             if let updated = try? await jobs.job(job.jobId) { events.publish(updated) }
         } catch {
             if Task.isCancelled { return }

@@ -35,7 +35,9 @@ public struct Outbox: Sendable {
 
     /// Moves the record's entries of `kind` from one state to another; returns how many moved.
     @discardableResult
-    public static func move(recordID: String, kind: String, from: [OutboxEntry.State], to: OutboxEntry.State, error: String? = nil, in db: Database) throws -> Int {
+    public static func move(
+        recordID: String, kind: String, from: [OutboxEntry.State], to: OutboxEntry.State, error: String? = nil, in db: Database
+    ) throws -> Int {
         let marks = from.map { _ in "?" }.joined(separator: ",")
         var arguments: StatementArguments = [to.rawValue, error, Timestamp.now(), recordID, kind]
         arguments += StatementArguments(from.map(\.rawValue))
@@ -51,12 +53,15 @@ public struct Outbox: Sendable {
     /// Records a failed attempt that will be retried at `next` (seconds since 1970).
     static func retryLater(_ id: Int64, error: String, next: TimeInterval, in db: Database) throws {
         try db.execute(
-            sql: "UPDATE dataproc_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
+            sql:
+                "UPDATE dataproc_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'",
             arguments: [error, next, Timestamp.now(), id])
     }
 
     /// Ends an entry (delivered or rejected) if it is still in one of `from`; false when it was not.
-    static func finish(_ id: Int64, as state: OutboxEntry.State, error: String?, from: [OutboxEntry.State] = [.pending], in db: Database) throws -> Bool {
+    static func finish(
+        _ id: Int64, as state: OutboxEntry.State, error: String?, from: [OutboxEntry.State] = [.pending], in db: Database
+    ) throws -> Bool {
         let marks = from.map { _ in "?" }.joined(separator: ",")
         var arguments: StatementArguments = [state.rawValue, error, Timestamp.now(), id]
         arguments += StatementArguments(from.map(\.rawValue))
@@ -83,7 +88,9 @@ public struct Outbox: Sendable {
         arguments += [limit]
         return try await store.pool.read { [arguments] db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) AND kind IN (\(marks)) ORDER BY id LIMIT ?",
+                db,
+                sql:
+                    "SELECT * FROM dataproc_outbox WHERE state = 'pending' AND (next_attempt_at <= ? OR next_attempt_at > ?) AND kind IN (\(marks)) ORDER BY id LIMIT ?",
                 arguments: arguments
             ).map(OutboxEntry.init(row:))
         }
@@ -102,7 +109,8 @@ public struct Outbox: Sendable {
     /// The entries of one record, oldest first.
     public func entries(for recordID: String) async throws -> [OutboxEntry] {
         try await store.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM dataproc_outbox WHERE record_id = ? ORDER BY id", arguments: [recordID]).map(OutboxEntry.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM dataproc_outbox WHERE record_id = ? ORDER BY id", arguments: [recordID]).map(
+                OutboxEntry.init(row:))
         }
     }
 

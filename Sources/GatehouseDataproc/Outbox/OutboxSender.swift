@@ -52,7 +52,10 @@ public final class OutboxSender: Sendable {
     private let counters = Mutex(Stats())
 
     /// A sender for `store`'s outbox; `handlers` by entry kind.
-    public init(store: Store, client: DataprocClient, handlers: [String: any OutboxHandler], doorbell: Doorbell = Doorbell(), settings: Settings = .init(), logger: Logger) {
+    public init(
+        store: Store, client: DataprocClient, handlers: [String: any OutboxHandler], doorbell: Doorbell = Doorbell(), settings: Settings = .init(),
+        logger: Logger
+    ) {
         self.store = store
         self.outbox = Outbox(store: store)
         self.client = client
@@ -192,7 +195,8 @@ public final class OutboxSender: Sendable {
                     // Not pending any more: withdrawn while this attempt was in flight, and nobody knows
                     // whether Dataproc got it. The handler undoes what may have arrived.
                     if db.changesCount == 0,
-                        try String.fetchOne(db, sql: "SELECT state FROM dataproc_outbox WHERE id = ?", arguments: [entry.id]) == OutboxEntry.State.cancelled.rawValue
+                        try String.fetchOne(db, sql: "SELECT state FROM dataproc_outbox WHERE id = ?", arguments: [entry.id])
+                            == OutboxEntry.State.cancelled.rawValue
                     {
                         try handler.withdrawnAfterAmbiguousAttempt(entry, in: db)
                     }

@@ -47,7 +47,9 @@ public struct DriverOutputReader: Sendable {
         var found: [Int: (name: String, generation: String)] = [:]
         var pageToken: String?
         repeat {
-            var query = [("prefix", location.prefix + "."), ("startOffset", location.chunkName(first)), ("fields", "items(name,generation),nextPageToken")]
+            var query = [
+                ("prefix", location.prefix + "."), ("startOffset", location.chunkName(first)), ("fields", "items(name,generation),nextPageToken"),
+            ]
             if let pageToken { query.append(("pageToken", pageToken)) }
             let page = try await get("storage/v1/b/\(Self.encoded(location.bucket))/o?" + FormEncoding.encode(query), bearer: bearer)
             let listing: JSONValue
@@ -65,7 +67,8 @@ public struct DriverOutputReader: Sendable {
         var chunks: [DriverOutputChunk] = []
         var index = first
         while let object = found[index] {
-            let path = "storage/v1/b/\(Self.encoded(location.bucket))/o/\(Self.encoded(object.name))?"
+            let path =
+                "storage/v1/b/\(Self.encoded(location.bucket))/o/\(Self.encoded(object.name))?"
                 + FormEncoding.encode([("alt", "media"), ("generation", object.generation)].filter { !$0.1.isEmpty })
             chunks.append(DriverOutputChunk(index: index, generation: object.generation, data: try await get(path, bearer: bearer)))
             index += 1

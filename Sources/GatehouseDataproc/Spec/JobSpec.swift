@@ -20,10 +20,13 @@ public struct JobSpec: Sendable, Equatable {
 
     /// Validates `job`; the error lists every problem found.
     public init(_ job: JSONValue, schemas: DiscoverySchemas = .dataprocJobs) throws(DataprocError) {
-        guard case .object(let members) = job else { throw .invalidSpec(["job must be an object, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}}"]) }
+        guard case .object(let members) = job else {
+            throw .invalidSpec(["job must be an object, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}}"])
+        }
         var problems: [String] = []
         for owned in ["reference", "placement"] where members[owned] != nil {
-            problems.append("job.\(owned) is set by Gatehouse (from the local job id and the entity's dataproc.googleapis.com annotations); leave it out")
+            problems.append(
+                "job.\(owned) is set by Gatehouse (from the local job id and the entity's dataproc.googleapis.com annotations); leave it out")
         }
         let unsupported = schemas.properties(of: "Job").filter { $0.hasSuffix("Job") && JobType(rawValue: $0) == nil }
         let present = members.keys.filter { $0.hasSuffix("Job") }.sorted()

@@ -50,7 +50,7 @@ public final class HTTPClient: Sendable {
             log(outcome, call: call, attempt: attempt, duration: .now - started)
 
             guard attempt < configuration.retry.maxAttempts, let delay = retryDelay(after: outcome, attempt: attempt, call: call),
-                  delay < call.remaining - .milliseconds(10)
+                delay < call.remaining - .milliseconds(10)
             else { return try finish(outcome, attempts: attempt) }
             do {
                 try await Task.sleep(for: delay)

@@ -73,7 +73,10 @@ final class CurlEngine: Sendable {
         var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
         while true {
             let (additions, cancellations, stopping) = inbox.withLock { inbox in
-                defer { inbox.additions = []; inbox.cancellations = [] }
+                defer {
+                    inbox.additions = []
+                    inbox.cancellations = []
+                }
                 return (inbox.additions, inbox.cancellations, inbox.stopping)
             }
             if stopping {

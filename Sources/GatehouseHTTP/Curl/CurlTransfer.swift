@@ -177,7 +177,8 @@ final class CurlTransfer: @unchecked Sendable {
         try check(gh_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), "body size")
         let code = body.withUnsafeBytes { bytes in
             // An empty Data may have no base address; libcurl still needs a valid pointer.
-            gh_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(errorBuffer)))
+            gh_easy_setopt_pointer(
+                easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(errorBuffer)))
         }
         try check(code, "body")
     }

@@ -19,9 +19,9 @@ struct CurlURL: Sendable {
         defer { curl_url_cleanup(handle) }
         // Any scheme parses (socks5h is no transfer protocol to libcurl's URL API); `schemes` decides.
         guard curl_url_set(handle, CURLUPART_URL, text, UInt32(CURLU_NON_SUPPORT_SCHEME)) == CURLUE_OK,
-              let scheme = Self.part(handle, CURLUPART_SCHEME)?.lowercased(),
-              schemes.contains(scheme),
-              Self.part(handle, CURLUPART_HOST) != nil
+            let scheme = Self.part(handle, CURLUPART_SCHEME)?.lowercased(),
+            schemes.contains(scheme),
+            Self.part(handle, CURLUPART_HOST) != nil
         else { return nil }
 
         var secrets: [String] = []

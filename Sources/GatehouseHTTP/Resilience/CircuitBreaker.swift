@@ -69,7 +69,8 @@ final class CircuitBreaker: Sendable {
                 // The probe told us nothing: let the next call probe straight away.
                 circuits[permit.upstream] = .open(since: since, retryAt: now)
             case (.closed(let failures), .failed):
-                circuits[permit.upstream] = failures + 1 >= configuration.failureThreshold
+                circuits[permit.upstream] =
+                    failures + 1 >= configuration.failureThreshold
                     ? .open(since: now, retryAt: now.addingTimeInterval(openSeconds))
                     : .closed(consecutiveFailures: failures + 1)
             default:

@@ -50,7 +50,9 @@ struct TokenStore: Sendable {
     private static func sessionRow(_ db: Database) throws -> SessionColumns? {
         try Row.fetchOne(
             db.cachedStatement(
-                sql: "SELECT issuer, subject, principal_json, principal_sealed, refresh_sealed, auth_time, auth_method FROM identity_session WHERE id = 1")
+                sql:
+                    "SELECT issuer, subject, principal_json, principal_sealed, refresh_sealed, auth_time, auth_method FROM identity_session WHERE id = 1"
+            )
         ).map {
             SessionColumns(
                 issuer: $0["issuer"], subject: $0["subject"], principalJSON: $0["principal_json"],
@@ -191,7 +193,8 @@ struct TokenStore: Sendable {
         let key = Self.principalKey(principal)
         let rows = try await store.pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT audience, scopes, expires_at, chain, chain_sealed FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
+                db,
+                sql: "SELECT audience, scopes, expires_at, chain, chain_sealed FROM identity_tokens WHERE principal = ? ORDER BY audience, scopes",
                 arguments: [key]
             ).compactMap { row -> (audience: String, scopes: String, expiresAt: Double, chain: String, chainSealed: Data?)? in
                 let expiresAt: Double = row["expires_at"]

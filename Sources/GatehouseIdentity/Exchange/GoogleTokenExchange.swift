@@ -35,7 +35,8 @@ struct GoogleTokenExchange: Sendable {
         let stsToken = IssuedToken(value: federated.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: ["sts"])
         guard let serviceAccount = configuration.serviceAccount else { return (stsToken, ["sts"]) }
 
-        let root = configuration.iamCredentialsURL.hasSuffix("/") ? String(configuration.iamCredentialsURL.dropLast()) : configuration.iamCredentialsURL
+        let root =
+            configuration.iamCredentialsURL.hasSuffix("/") ? String(configuration.iamCredentialsURL.dropLast()) : configuration.iamCredentialsURL
         let url = "\(root)/v1/projects/-/serviceAccounts/\(serviceAccount):generateAccessToken"
         var impersonation: HTTPRequest
         do {
@@ -69,7 +70,8 @@ struct GoogleTokenExchange: Sendable {
                 throw IdentityError.upstreamRejected(upstream: upstream, error: oauth.error, description: oauth.error_description)
             }
             if let google = try? JSONDecoder().decode(GoogleErrorResponse.self, from: response.body) {
-                throw IdentityError.upstreamRejected(upstream: upstream, error: google.error.status ?? "HTTP \(response.status)", description: google.error.message)
+                throw IdentityError.upstreamRejected(
+                    upstream: upstream, error: google.error.status ?? "HTTP \(response.status)", description: google.error.message)
             }
             throw IdentityError.unexpectedResponse(upstream: upstream, detail: "HTTP \(response.status)")
         }

@@ -9,7 +9,8 @@ import Foundation
 enum LoopbackPeer {
     /// The uid owning the socket at `peer` connected to `local`, or nil when the kernel lists no
     /// such socket (then the caller cannot be told apart from anyone else, and is refused).
-    static func uid(peer: (ip: String, port: Int), local: (ip: String, port: Int), tables: [String] = ["/proc/net/tcp", "/proc/net/tcp6"]) -> UInt32? {
+    static func uid(peer: (ip: String, port: Int), local: (ip: String, port: Int), tables: [String] = ["/proc/net/tcp", "/proc/net/tcp6"]) -> UInt32?
+    {
         for table in tables {
             let wide = table.hasSuffix("6")
             guard let peerHex = hex(peer.ip, port: peer.port, wide: wide), let localHex = hex(local.ip, port: local.port, wide: wide),

@@ -40,7 +40,9 @@ final class LoopbackReceiver: Sendable {
 
     /// Binds 127.0.0.1:0 (never a wildcard address: the code must not be reachable from the network)
     /// and accepts callbacks only from processes of `ownerUID`.
-    static func start(ownerUID: UInt32 = getuid(), peerUID: @escaping @Sendable (SocketAddress?, SocketAddress?) -> UInt32? = LoopbackReceiver.peerUID) async throws -> LoopbackReceiver {
+    static func start(
+        ownerUID: UInt32 = getuid(), peerUID: @escaping @Sendable (SocketAddress?, SocketAddress?) -> UInt32? = LoopbackReceiver.peerUID
+    ) async throws -> LoopbackReceiver {
         // A few callbacks may arrive before the sign-in reads them (a forged one first); keep them in order.
         let (stream, continuation) = AsyncStream.makeStream(of: Callback.self, bufferingPolicy: .bufferingOldest(16))
         let shared = Box()

@@ -61,7 +61,8 @@ final class OAuthClient: Sendable {
     /// Starts a device authorization (RFC 8628 §3.1).
     func deviceAuthorization() async throws -> DeviceAuthorizationResponse {
         guard let endpoint = try await metadata().device_authorization_endpoint else {
-            throw IdentityError.notConfigured("the IdP does not offer the device flow (no device_authorization_endpoint); use `gatehouse login` without --device")
+            throw IdentityError.notConfigured(
+                "the IdP does not offer the device flow (no device_authorization_endpoint); use `gatehouse login` without --device")
         }
         return try decode(try await send(form(endpoint, [("scope", configuration.scopes.joined(separator: " "))])))
     }

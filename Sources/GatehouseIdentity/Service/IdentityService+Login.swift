@@ -21,13 +21,14 @@ extension IdentityService {
             let pkce = PKCE()
             var url = URLComponents(string: metadata.authorization_endpoint)
             let existing = url?.queryItems ?? []
-            url?.queryItems = existing + [
-                URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: configuration.clientID),
-                URLQueryItem(name: "redirect_uri", value: receiver.redirectURI),
-                URLQueryItem(name: "scope", value: configuration.scopes.joined(separator: " ")),
-                URLQueryItem(name: "state", value: pkce.state), URLQueryItem(name: "nonce", value: pkce.nonce),
-                URLQueryItem(name: "code_challenge", value: pkce.challenge), URLQueryItem(name: "code_challenge_method", value: "S256"),
-            ] + (fresh ? [URLQueryItem(name: "prompt", value: "login"), URLQueryItem(name: "max_age", value: "0")] : [])
+            url?.queryItems =
+                existing + [
+                    URLQueryItem(name: "response_type", value: "code"), URLQueryItem(name: "client_id", value: configuration.clientID),
+                    URLQueryItem(name: "redirect_uri", value: receiver.redirectURI),
+                    URLQueryItem(name: "scope", value: configuration.scopes.joined(separator: " ")),
+                    URLQueryItem(name: "state", value: pkce.state), URLQueryItem(name: "nonce", value: pkce.nonce),
+                    URLQueryItem(name: "code_challenge", value: pkce.challenge), URLQueryItem(name: "code_challenge_method", value: "S256"),
+                ] + (fresh ? [URLQueryItem(name: "prompt", value: "login"), URLQueryItem(name: "max_age", value: "0")] : [])
             guard let authorizeURL = url?.string else {
                 receiver.close()
                 throw IdentityError.unexpectedResponse(upstream: "idp", detail: "authorization_endpoint is not a URL")
@@ -108,7 +109,8 @@ extension IdentityService {
             }
             if let error = callback.query["error"] {
                 throw IdentityError.upstreamRejected(
-                    upstream: "idp", error: TerminalText.sanitized(error), description: callback.query["error_description"].map(TerminalText.sanitized))
+                    upstream: "idp", error: TerminalText.sanitized(error),
+                    description: callback.query["error_description"].map(TerminalText.sanitized))
             }
             guard let code = callback.query["code"], !code.isEmpty else {
                 throw IdentityError.loginFailed("the redirect carried no authorization code")
@@ -138,7 +140,8 @@ extension IdentityService {
                 case "authorization_pending": continue
                 case "slow_down": interval = min(interval + 5, UpstreamNumbers.pollingInterval.upperBound)
                 case "access_denied": throw IdentityError.loginFailed("the sign-in was denied at the IdP")
-                case "expired_token": throw IdentityError.loginFailed("the device code expired before it was approved; run `gatehouse login --device` again")
+                case "expired_token":
+                    throw IdentityError.loginFailed("the device code expired before it was approved; run `gatehouse login --device` again")
                 default: throw IdentityError.upstreamRejected(upstream: "idp", error: error, description: description)
                 }
             }

@@ -50,7 +50,9 @@ extension IdentityService {
         case .idToken, .idpAccess:
             try await refreshSession(principal)
             guard let fresh = try await cachedToken(principal, audience), isUsable(fresh) else {
-                throw IdentityError.loginFailed("the IdP's refresh answer carried no usable \(audience) token (some IdPs send no new ID token on refresh); sign in again with `gatehouse login`")
+                throw IdentityError.loginFailed(
+                    "the IdP's refresh answer carried no usable \(audience) token (some IdPs send no new ID token on refresh); sign in again with `gatehouse login`"
+                )
             }
             return fresh
         case .google(let scopes):
@@ -122,13 +124,16 @@ extension IdentityService {
             state.authentication = nil
             state.memory = [:]
             state.refresh = RefreshBackoff()
-            state.lastError = "the IdP ended the session (invalid_grant: the refresh token was revoked or expired); sign in again with `gatehouse login`"
+            state.lastError =
+                "the IdP ended the session (invalid_grant: the refresh token was revoked or expired); sign in again with `gatehouse login`"
         }
     }
 
     /// Verifies and stores a token answer; returns the person it is for.
     /// `signedInBy` names the flow of a fresh sign-in; nil for a refresh.
-    func accept(_ response: TokenResponse, nonce: String?, previous: TokenStore.Session?, signedInBy method: LoginMethod? = nil) async throws -> Principal {
+    func accept(
+        _ response: TokenResponse, nonce: String?, previous: TokenStore.Session?, signedInBy method: LoginMethod? = nil
+    ) async throws -> Principal {
         let now = clock.now
         // RFC 6749 §7.1: a client must not use a token type it does not understand. A DPoP token
         // handed out as Bearer would fail (or worse, be accepted without its proof) downstream.
@@ -155,7 +160,8 @@ extension IdentityService {
             value: response.access_token, issuedAt: now, expiresAt: now.addingTimeInterval(lifetime), chain: [principal.displayName, "idp"])
         let switching = state.withLock { $0.principal != principal }
         try await tokens.saveSession(
-            principal, refreshToken: response.refresh_token ?? previous?.refreshToken, authentication: authentication ?? previous?.authentication, now: now)
+            principal, refreshToken: response.refresh_token ?? previous?.refreshToken, authentication: authentication ?? previous?.authentication,
+            now: now)
         state.withLock { state in
             if switching { state.memory = [:] }
             state.principal = principal

@@ -62,7 +62,8 @@ public final class IdentityService: Sendable {
         exchange = GoogleTokenExchange(configuration: configuration, http: http)
         if configuration.allowInsecureHTTP {
             logger.critical(
-                "identity.allow_insecure_http is on: plain-http issuers and endpoints are accepted, so anyone on the network path can sign in as anyone. Never use it outside tests.")
+                "identity.allow_insecure_http is on: plain-http issuers and endpoints are accepted, so anyone on the network path can sign in as anyone. Never use it outside tests."
+            )
         }
     }
 
@@ -78,7 +79,8 @@ public final class IdentityService: Sendable {
         } catch let error where error is StoredIdentityError || error is SealingError {
             // Only sealed sign-in state is dropped (tokens can be had again); a database that cannot
             // be read at all still fails the start.
-            let reason = (error as? SealingError).map { _ in "the sealing key does not open the stored session (was the key lost or replaced?)" }
+            let reason =
+                (error as? SealingError).map { _ in "the sealing key does not open the stored session (was the key lost or replaced?)" }
                 ?? "\(error)"
             logger.error("the stored session cannot be read and was dropped; sign in again", metadata: ["reason": "\(reason)"])
             try tokens.clearNow()
@@ -153,7 +155,9 @@ public final class IdentityService: Sendable {
         let offline = snapshot.offlineSince != nil
         var summary = "signed in as \(principal.displayName)"
         if offline {
-            summary = validUntil.map { "offline, token valid until \($0.ISO8601Format())" } ?? "offline, no valid token; sign in again when the IdP is reachable"
+            summary =
+                validUntil.map { "offline, token valid until \($0.ISO8601Format())" }
+                ?? "offline, no valid token; sign in again when the IdP is reachable"
         }
         if snapshot.refresh.failures > 0 {
             summary += "; refreshing fails (\(snapshot.refresh.failures) in a row)"

@@ -58,8 +58,10 @@ public final class DashboardCache: Sendable {
         let row: (sealed: Data, fetchedAt: Double)?
         do {
             row = try await store.pool.read { db in
-                try Row.fetchOne(db.cachedStatement(sql: "SELECT sealed, fetched_at FROM looker_dashboard_cache WHERE cache_key = ?"), arguments: [key.description])
-                    .map { ($0["sealed"], $0["fetched_at"]) }
+                try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT sealed, fetched_at FROM looker_dashboard_cache WHERE cache_key = ?"), arguments: [key.description]
+                )
+                .map { ($0["sealed"], $0["fetched_at"]) }
             }
         } catch {
             throw .cache("cannot read \(key): \(error)")
@@ -108,7 +110,10 @@ public final class DashboardCache: Sendable {
                         ON CONFLICT(cache_key) DO UPDATE SET sealed = excluded.sealed, bytes = excluded.bytes,
                             fetched_at = excluded.fetched_at, last_access_at = excluded.last_access_at
                         """,
-                    arguments: [key.description, key.lookerUser, key.dashboardID, sealed, sealed.count, cached.fetchedAt.timeIntervalSince1970, now.timeIntervalSince1970])
+                    arguments: [
+                        key.description, key.lookerUser, key.dashboardID, sealed, sealed.count, cached.fetchedAt.timeIntervalSince1970,
+                        now.timeIntervalSince1970,
+                    ])
                 // Keep the most recently used entries whose running total fits; drop the rest.
                 return try String.fetchAll(
                     db,
@@ -146,7 +151,9 @@ public final class DashboardCache: Sendable {
         do {
             return try await store.pool.read { db in
                 try Row.fetchAll(
-                    db, sql: "SELECT cache_key, looker_user, dashboard_id, bytes, fetched_at, last_access_at FROM looker_dashboard_cache ORDER BY last_access_at DESC"
+                    db,
+                    sql:
+                        "SELECT cache_key, looker_user, dashboard_id, bytes, fetched_at, last_access_at FROM looker_dashboard_cache ORDER BY last_access_at DESC"
                 ).map { row in
                     CacheEntrySummary(
                         key: DashboardCacheKey(lookerUser: row["looker_user"], dashboardID: row["dashboard_id"]), bytes: row["bytes"],

@@ -126,7 +126,8 @@ public final class DashboardService: Sendable {
                 try await cache.remove(key)
                 throw LookerError.dashboardNotFound(id: key.dashboardID)
             } catch {
-                logger.warning("dashboard refresh failed; serving the cached copy", metadata: ["dashboard": "\(key.dashboardID)", "error": "\(error)"])
+                logger.warning(
+                    "dashboard refresh failed; serving the cached copy", metadata: ["dashboard": "\(key.dashboardID)", "error": "\(error)"])
                 throw error
             }
         }

@@ -66,7 +66,8 @@ public final class LookerCredentialRotation: Sendable {
         do {
             return LookerAPICredentials(clientID: row.clientID, clientSecret: try sealer.open(row.sealed, context: sealContext(row.clientID)))
         } catch {
-            throw .notConfigured("the rotated Looker credentials do not open with this sealing key (\(error)); restore the key or configure a new pair")
+            throw .notConfigured(
+                "the rotated Looker credentials do not open with this sealing key (\(error)); restore the key or configure a new pair")
         }
     }
 
@@ -74,10 +75,12 @@ public final class LookerCredentialRotation: Sendable {
 
     /// Runs one rotation now; a rotation already running makes this a no-op. Throws the refusal (also kept in `report`).
     public func rotate() async throws(LookerError) {
-        guard running.withLock({ running in
-            defer { running = true }
-            return !running
-        }) else { return }
+        guard
+            running.withLock({ running in
+                defer { running = true }
+                return !running
+            })
+        else { return }
         defer { running.withLock { $0 = false } }
         do {
             try await rotateNow()
@@ -122,7 +125,8 @@ public final class LookerCredentialRotation: Sendable {
         logger.notice("Looker service credentials rotated", metadata: ["oldClientId": "\(old.clientID)", "newClientId": "\(fresh.clientID)"])
         var leftOver: String?
         do {
-            let pairs = try await session.call([Listed].self) { api in .get(api + userPath + "?fields=id,client_id", upstream: LookerClient.upstream) }
+            let pairs = try await session.call([Listed].self) { api in .get(api + userPath + "?fields=id,client_id", upstream: LookerClient.upstream)
+            }
             if let oldPair = pairs.first(where: { $0.client_id == old.clientID }) {
                 let response = try await session.send { api in
                     HTTPRequest(method: .DELETE, url: api + userPath + "/" + LookerClient.pathSegment(oldPair.id), upstream: LookerClient.upstream)
@@ -131,7 +135,9 @@ public final class LookerCredentialRotation: Sendable {
             }
         } catch {
             leftOver = old.clientID
-            logger.warning("the rotated-out Looker pair could not be deleted; delete it in Looker", metadata: ["clientId": "\(old.clientID)", "error": "\(error)"])
+            logger.warning(
+                "the rotated-out Looker pair could not be deleted; delete it in Looker",
+                metadata: ["clientId": "\(old.clientID)", "error": "\(error)"])
         }
         let now = clock.now
         state.withLock { report in

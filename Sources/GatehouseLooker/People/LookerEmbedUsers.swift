@@ -161,7 +161,8 @@ public final class LookerEmbedUsers: LookerCredentialSource {
         if let reference = session.session_reference_token {
             // Only the API is used, never a browser: the session itself is not needed.
             _ = try? await service.send { api in
-                HTTPRequest(method: .DELETE, url: api + "/embed/cookieless_session/" + LookerClient.pathSegment(reference), upstream: LookerClient.upstream)
+                HTTPRequest(
+                    method: .DELETE, url: api + "/embed/cookieless_session/" + LookerClient.pathSegment(reference), upstream: LookerClient.upstream)
             }
         }
         struct User: Decodable { var id: String }

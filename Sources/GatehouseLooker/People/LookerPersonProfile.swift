@@ -51,6 +51,7 @@ public struct LookerAttributeMapping: Sendable, Equatable {
         // Looker reads a multi-value attribute as a filter expression: commas separate values.
         if !self.teams.isEmpty { attributes[self.teams] = Set(teams).sorted().joined(separator: ",") }
         if !self.entities.isEmpty { attributes[self.entities] = Set(entities).sorted().joined(separator: ",") }
-        return LookerPersonProfile(externalUserId: principal.subject, name: principal.name ?? principal.displayName, groups: teams, attributes: attributes)
+        return LookerPersonProfile(
+            externalUserId: principal.subject, name: principal.name ?? principal.displayName, groups: teams, attributes: attributes)
     }
 }

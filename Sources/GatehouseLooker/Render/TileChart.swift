@@ -25,7 +25,9 @@ public enum TileChart {
     public static func render(visualization: String?, fields: [String], rows: [JSONValue], width: Int) -> [String] {
         let width = max(20, width)
         guard !rows.isEmpty else { return ["(no rows)"] }
-        let numeric = fields.first { field in rows.contains { number($0[field]) != nil } && rows.allSatisfy { $0[field] == nil || $0[field] == .null || number($0[field]) != nil } }
+        let numeric = fields.first { field in
+            rows.contains { number($0[field]) != nil } && rows.allSatisfy { $0[field] == nil || $0[field] == .null || number($0[field]) != nil }
+        }
         let label = fields.last { $0 != numeric && !isTeamLike($0, rows) } ?? fields.first { $0 != numeric }
         switch Style(visualization: visualization) {
         case .bars where numeric != nil:
@@ -90,7 +92,8 @@ public enum TileChart {
             let eighthsLong = Int((abs(item.1) / largest * Double(barWidth * 8)).rounded())
             var bar = String(repeating: "█", count: eighthsLong / 8)
             if eighthsLong % 8 > 0 { bar.append(eighths[eighthsLong % 8 - 1]) }
-            return pad(item.0, labelWidth) + " " + pad(bar, barWidth) + " " + String(repeating: " ", count: valueWidth - values[index].count) + values[index]
+            return pad(item.0, labelWidth) + " " + pad(bar, barWidth) + " " + String(repeating: " ", count: valueWidth - values[index].count)
+                + values[index]
         }
         lines.append(fit("(\(value), largest \(format(largest)))", width))
         return lines
@@ -140,11 +143,15 @@ public enum TileChart {
         guard !fields.isEmpty else { return ["(no fields)"] }
         var widths = fields.map { field in max(field.count, rows.map { text($0[field]).count }.max() ?? 0) }
         // Shrink the widest column until the row fits (two spaces between columns; each column keeps 3).
-        while widths.reduce(0, +) + 2 * (widths.count - 1) > width, let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 3 {
+        while widths.reduce(0, +) + 2 * (widths.count - 1) > width, let widest = widths.indices.max(by: { widths[$0] < widths[$1] }),
+            widths[widest] > 3
+        {
             widths[widest] -= 1
         }
         func line(_ cells: [String]) -> String {
-            fit(zip(cells, widths).map { pad($0, $1) }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression), width)
+            fit(
+                zip(cells, widths).map { pad($0, $1) }.joined(separator: "  ").replacingOccurrences(
+                    of: "\\s+$", with: "", options: .regularExpression), width)
         }
         return [line(fields), line(widths.map { String(repeating: "-", count: $0) })] + rows.map { row in line(fields.map { text(row[$0]) }) }
     }

@@ -16,7 +16,9 @@ public final class Policy: Sendable {
     private let cache = DecisionCache()
 
     /// A policy over `catalog` with configured `rules`; sensitive actions are refused when the snapshot is older than `maxSnapshotAge` seconds.
-    public init(catalog: CatalogReader, rules: [PolicyRule] = [], maxSnapshotAge: TimeInterval? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        catalog: CatalogReader, rules: [PolicyRule] = [], maxSnapshotAge: TimeInterval? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.catalog = catalog
         self.rules = rules
         self.maxSnapshotAge = maxSnapshotAge
@@ -72,10 +74,11 @@ public final class Policy: Sendable {
 
     private func evaluate(principal: Principal, action name: String, entity: String, cached: Bool) async throws(CatalogError) -> Evaluation {
         guard let action = PolicyAction(rawValue: name) else {
-            return Evaluation(decision: Decision(
-                .deny, rule: "unknown-action",
-                reason: "\(name) is not a known action; known: \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", "))",
-                snapshotAt: nil))
+            return Evaluation(
+                decision: Decision(
+                    .deny, rule: "unknown-action",
+                    reason: "\(name) is not a known action; known: \(PolicyAction.allCases.map(\.rawValue).joined(separator: ", "))",
+                    snapshotAt: nil))
         }
         guard let snapshot = try await catalog.snapshot() else {
             return Evaluation(decision: Decision(.deny, rule: "no-snapshot", reason: CatalogError.noSnapshot.description, snapshotAt: nil))
@@ -83,11 +86,12 @@ public final class Policy: Sendable {
         let snapshotFact = "catalog snapshot \(snapshot.id) taken at \(snapshot.snapshotAt)"
         let age = snapshot.age(now: now())
         if action.isSensitive, let maxSnapshotAge, age > maxSnapshotAge {
-            return Evaluation(decision: Decision(
-                .deny, rule: "stale-snapshot",
-                reason: "the catalog snapshot is \(Int(age)) s old (policy.max_snapshot_age_seconds is \(Int(maxSnapshotAge))); "
-                    + "\(action.rawValue) fails closed until `gatehouse catalog sync` succeeds",
-                snapshotAt: snapshot.snapshotAt), facts: [snapshotFact])
+            return Evaluation(
+                decision: Decision(
+                    .deny, rule: "stale-snapshot",
+                    reason: "the catalog snapshot is \(Int(age)) s old (policy.max_snapshot_age_seconds is \(Int(maxSnapshotAge))); "
+                        + "\(action.rawValue) fails closed until `gatehouse catalog sync` succeeds",
+                    snapshotAt: snapshot.snapshotAt), facts: [snapshotFact])
         }
         let ref: EntityRef
         do {
@@ -101,9 +105,10 @@ public final class Policy: Sendable {
         do {
             access = try await catalog.accessFacts(principal: principal, entity: ref)
         } catch .notFound {
-            return Evaluation(decision: Decision(
-                .deny, rule: "unknown-entity", reason: "\(ref) is not in the catalog snapshot; policy denies what it cannot see",
-                snapshotAt: snapshot.snapshotAt), facts: [snapshotFact])
+            return Evaluation(
+                decision: Decision(
+                    .deny, rule: "unknown-entity", reason: "\(ref) is not in the catalog snapshot; policy denies what it cannot see",
+                    snapshotAt: snapshot.snapshotAt), facts: [snapshotFact])
         }
         let decision = Self.decide(action: action, principal: principal, facts: access, rules: rules)
         if cached { cache.put(key, decision) }
@@ -124,19 +129,25 @@ public final class Policy: Sendable {
             return decision(.allow, grant.name, "configured rule \(grant.name) grants \(action.rawValue) on \(entity)")
         }
         if action == .jobSubmit, facts.entity.lifecycle == "production" {
-            return decision(.deny, "production-needs-grant",
+            return decision(
+                .deny, "production-needs-grant",
                 "\(entity) is in production: job.submit needs an explicit grant in policy.rules_file, ownership alone is not enough")
         }
         if let owner = facts.ownedThrough, PolicyAction.ownerDefaults.contains(action) {
-            let how = owner == facts.membership.user ? "you own it" : "you are in \(owner), which owns it"
-                + ((facts.membership.groups[owner] ?? 0) > 0 ? " (through nested groups)" : "")
+            let how =
+                owner == facts.membership.user
+                ? "you own it"
+                : "you are in \(owner), which owns it"
+                    + ((facts.membership.groups[owner] ?? 0) > 0 ? " (through nested groups)" : "")
             return decision(.allow, "owner", "\(how); owners may \(action.rawValue)")
         }
         if let edge = facts.parentEdge, PolicyAction.parentGroupDefaults.contains(action) {
-            return decision(.allow, "parent-group",
+            return decision(
+                .allow, "parent-group",
                 "you are in \(edge.parent), the parent of owning group \(edge.owner); its members may \(action.rawValue)")
         }
-        let why = facts.ownedThrough != nil || facts.parentEdge != nil
+        let why =
+            facts.ownedThrough != nil || facts.parentEdge != nil
             ? "your relation to \(entity) does not include \(action.rawValue)"
             : "you are neither an owner of \(entity) (\(facts.entity.owner ?? "no owner")) nor in its owner's parent group"
         return decision(.deny, "default-deny", "\(why); ask for a grant in policy.rules_file")

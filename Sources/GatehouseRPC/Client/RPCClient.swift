@@ -61,7 +61,10 @@ public final class RPCClient {
         while true {
             let message = try readMessage()
             // Server notifications (e.g. job.watch updates) may arrive before the answer.
-            if message["method"] != nil && message["id"] == nil { onNotification?(message); continue }
+            if message["method"] != nil && message["id"] == nil {
+                onNotification?(message)
+                continue
+            }
             return try Self.result(of: message)
         }
     }

@@ -1,6 +1,6 @@
-import GatehousePeer
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import Logging
 import NIOCore
 import NIOPosix
@@ -24,7 +24,9 @@ import NIOPosix
             while true {
                 switch decoder.nextEvent(in: &buffer) {
                 case .event(.frame(let line)): frames.append(Array(line.readableBytesView))
-                case .event(.tooLarge): overflowed = true; return
+                case .event(.tooLarge):
+                    overflowed = true
+                    return
                 case .skipped: continue
                 case .needMoreData: return
                 }
@@ -119,20 +121,29 @@ import NIOPosix
             var registry = MethodRegistry()
             registry.register([
                 RPCMethod("echo", summary: "params back", handler: .immediate { call in call.params ?? .null }),
-                RPCMethod("sum", summary: "sum", handler: .immediate { call in
-                    .int((call.params?.arrayValue ?? []).compactMap(\.intValue).reduce(0, &+))
-                }),
+                RPCMethod(
+                    "sum", summary: "sum",
+                    handler: .immediate { call in
+                        .int((call.params?.arrayValue ?? []).compactMap(\.intValue).reduce(0, &+))
+                    }),
                 RPCMethod("fail", summary: "invalid params", handler: .immediate { _ in throw RPCError.invalidParams("always") }),
                 RPCMethod("crash", summary: "an unknown error", handler: .immediate { _ in throw CocoaError(.fileNoSuchFile) }),
-                RPCMethod("slow", summary: "async echo", handler: .async { call in
-                    await Task.yield()
-                    return call.params ?? .null
-                }),
-                RPCMethod("typed", summary: "decoded params", handler: .immediate { call in
-                    struct Params: Decodable { let name: String; let count: Int? }
-                    let params: Params = try call.decodeParams()
-                    return .string(params.name)
-                }),
+                RPCMethod(
+                    "slow", summary: "async echo",
+                    handler: .async { call in
+                        await Task.yield()
+                        return call.params ?? .null
+                    }),
+                RPCMethod(
+                    "typed", summary: "decoded params",
+                    handler: .immediate { call in
+                        struct Params: Decodable {
+                            let name: String
+                            let count: Int?
+                        }
+                        let params: Params = try call.decodeParams()
+                        return .string(params.name)
+                    }),
             ])
             var logger = Logger(label: "fuzz")
             logger.logLevel = .critical
@@ -164,10 +175,12 @@ import NIOPosix
             case .single(.request(let request)): expectsAnswer = request.id != nil
             case .single(.invalid): expectsAnswer = true
             case .batch(let elements):
-                expectsAnswer = elements.count > 100 || elements.contains {
-                    if case .request(let request) = $0 { return request.id != nil }
-                    return true
-                }
+                expectsAnswer =
+                    elements.count > 100
+                    || elements.contains {
+                        if case .request(let request) = $0 { return request.id != nil }
+                        return true
+                    }
             }
             guard let answer else {
                 precondition(!expectsAnswer, "a request went unanswered")

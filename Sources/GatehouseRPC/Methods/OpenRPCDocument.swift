@@ -88,7 +88,9 @@ public enum OpenRPCDocument {
         let notifications: [JSONValue] = registry.notifications.map { notification in
             [
                 "name": .string(notification.name), "summary": .string(notification.summary),
-                "description": .string("Sent by the daemon (no id, no answer) while a call of \(notification.sentBy.joined(separator: ", ")) runs; it can arrive before that call's answer."),
+                "description": .string(
+                    "Sent by the daemon (no id, no answer) while a call of \(notification.sentBy.joined(separator: ", ")) runs; it can arrive before that call's answer."
+                ),
                 "paramStructure": "by-name", "params": .array(contentDescriptors(notification.params)),
                 "x-sent-by": .array(notification.sentBy.map(JSONValue.string)),
             ]
@@ -99,7 +101,8 @@ public enum OpenRPCDocument {
             "openrpc": .string(version),
             "info": [
                 "title": "Gatehouse", "version": .string(serverVersion),
-                "description": "JSON-RPC 2.0 over the daemon's private Unix socket, one JSON text per line (docs/protocol.md). Application errors carry a stable data.reason.",
+                "description":
+                    "JSON-RPC 2.0 over the daemon's private Unix socket, one JSON text per line (docs/protocol.md). Application errors carry a stable data.reason.",
             ],
             "methods": .array(methods),
             "components": ["errors": .object(errors)],

@@ -61,7 +61,8 @@ public enum ParamsValidation {
                 let known = properties.keys.sorted().joined(separator: ", ")
                 return Violation(
                     field: "\(path).\(name)",
-                    problem: "is not a parameter of this method" + (nearest.map { "; did you mean \($0)?" } ?? (known.isEmpty ? " (it takes none)" : " (it takes \(known))")))
+                    problem: "is not a parameter of this method"
+                        + (nearest.map { "; did you mean \($0)?" } ?? (known.isEmpty ? " (it takes none)" : " (it takes \(known))")))
             } else if let additional = rules["additionalProperties"], additional.objectValue != nil {
                 if let violation = check(member, additional, at: "\(path).\(name)") { return violation }
             }

@@ -1,8 +1,8 @@
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import GatehouseStore
 import Synchronization
-import GatehousePeer
 
 /// Everything a method handler knows about the call it is serving.
 public struct RPCCall: Sendable {

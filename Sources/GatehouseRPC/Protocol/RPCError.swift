@@ -32,7 +32,8 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     /// -32600: JSON, but not a JSON-RPC 2.0 request.
     public static func invalidRequest(_ detail: String) -> RPCError {
-        RPCError(code: RPCErrorCode.invalidRequest.rawValue, message: "Invalid Request", data: ["reason": "invalid_request", "detail": .string(detail)])
+        RPCError(
+            code: RPCErrorCode.invalidRequest.rawValue, message: "Invalid Request", data: ["reason": "invalid_request", "detail": .string(detail)])
     }
     /// -32601: no such method; `suggestion` is the nearest method's name, when one is plausibly meant.
     public static func methodNotFound(_ method: String, suggestion: String? = nil) -> RPCError {
@@ -55,7 +56,9 @@ public struct RPCError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     /// The frame exceeded the size limit; the connection is closed after this error.
     public static func payloadTooLarge(limit: Int) -> RPCError {
-        RPCError(.payloadTooLarge, reason: "payload_too_large", message: "Request exceeds the \(limit)-byte frame limit", extra: ["limit": .int(Int64(limit))])
+        RPCError(
+            .payloadTooLarge, reason: "payload_too_large", message: "Request exceeds the \(limit)-byte frame limit",
+            extra: ["limit": .int(Int64(limit))])
     }
 }
 

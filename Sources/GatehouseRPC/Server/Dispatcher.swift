@@ -1,8 +1,8 @@
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import Logging
 import NIOCore
-import GatehousePeer
 
 /// Where one element's response goes: called once, on the connection's event loop, with the
 /// response bytes (no newline), or nil for a notification.
@@ -129,17 +129,18 @@ struct Dispatcher: Sendable {
     private func record(_ call: CompletedCall, respondTo id: RPCID?, coalescer: RecordCoalescer, reply: @escaping Reply) {
         // The coalescer runs this on the event loop, whichever thread committed the record, so the
         // single writer thread only commits and the response is encoded beside the connection.
-        coalescer.add(PendingRecord(call: call) { recorded in
-            guard let id else { return reply(nil) }
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(64)
-            switch (recorded, call.outcome) {
-            case (.failure(let auditError), _): RPCResponseWriter.error(auditError, id: id, into: &bytes)
-            case (.success, .success(let result)): RPCResponseWriter.result(result, id: id, into: &bytes)
-            case (.success, .failure(let error)): RPCResponseWriter.error(error, id: id, into: &bytes)
-            }
-            reply(bytes)
-        })
+        coalescer.add(
+            PendingRecord(call: call) { recorded in
+                guard let id else { return reply(nil) }
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(64)
+                switch (recorded, call.outcome) {
+                case (.failure(let auditError), _): RPCResponseWriter.error(auditError, id: id, into: &bytes)
+                case (.success, .success(let result)): RPCResponseWriter.result(result, id: id, into: &bytes)
+                case (.success, .failure(let error)): RPCResponseWriter.error(error, id: id, into: &bytes)
+                }
+                reply(bytes)
+            })
     }
 
     private func rpcError(for error: any Error, method: String) -> RPCError {

@@ -1,7 +1,7 @@
 import GatehouseCore
+import GatehousePeer
 import Logging
 import NIOCore
-import GatehousePeer
 
 /// Serves one client connection: frames in, responses out, in the order the frames arrived.
 ///
@@ -105,7 +105,10 @@ final class RPCConnectionHandler: ChannelDuplexHandler {
             dispatcher.reject(
                 .payloadTooLarge(limit: configuration.maxFrameBytes), method: "rpc.payload_too_large", peer: peer, coalescer: coalescer
             ) { bytes in
-                guard let bytes else { channel.close(promise: nil); return }
+                guard let bytes else {
+                    channel.close(promise: nil)
+                    return
+                }
                 Self.write(bytes, to: channel).whenComplete { _ in channel.close(promise: nil) }
             }
         case .frame(let buffer):

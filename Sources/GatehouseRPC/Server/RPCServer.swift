@@ -1,10 +1,10 @@
 import Foundation
 import GatehouseCore
+import GatehousePeer
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
-import GatehousePeer
 
 /// Why the server could not start.
 public enum RPCServerError: Error, CustomStringConvertible, Sendable {
@@ -125,7 +125,8 @@ public final class RPCServer: Sendable {
                 message: "uid \(peer.uid) may not use this daemon (it serves uid \(daemonUID)); allow it with rpc.allowed_uids")
         }
         if !state.admit(channel, limit: configuration.maxConnections) {
-            return RPCError(.busy, reason: "too_many_connections", message: "The daemon has \(configuration.maxConnections) connections open; retry shortly")
+            return RPCError(
+                .busy, reason: "too_many_connections", message: "The daemon has \(configuration.maxConnections) connections open; retry shortly")
         }
         return nil
     }

@@ -37,15 +37,16 @@ final class RecordCoalescer: @unchecked Sendable {
         pending = []
         let outcomes = IndexedCollector<Result<Void, RPCError>>(count: batch.count, placeholder: .success(()))
         let eventLoop = self.eventLoop
-        observer.record(batch: batch.indices.map { index in
-            PendingRecord(call: batch[index].call) { outcome in
-                guard let all = outcomes.set(index, outcome) else { return }
-                let deliver: @Sendable () -> Void = {
-                    for (record, outcome) in zip(batch, all) { record.done(outcome) }
+        observer.record(
+            batch: batch.indices.map { index in
+                PendingRecord(call: batch[index].call) { outcome in
+                    guard let all = outcomes.set(index, outcome) else { return }
+                    let deliver: @Sendable () -> Void = {
+                        for (record, outcome) in zip(batch, all) { record.done(outcome) }
+                    }
+                    if eventLoop.inEventLoop { deliver() } else { eventLoop.execute(deliver) }
                 }
-                if eventLoop.inEventLoop { deliver() } else { eventLoop.execute(deliver) }
-            }
-        })
+            })
     }
 }
 

@@ -67,7 +67,8 @@ final class SandboxAdminAPI: Sendable {
             let fault: SandboxFault
             do { fault = try JSONDecoder().decode(SandboxFault.self, from: body) } catch {
                 throw SandboxHTTPError.badRequest(
-                    "Body must be a fault such as {\"kind\":\"status\",\"status\":503,\"count\":2}; kinds: \(SandboxFault.Kind.allCases.map(\.rawValue).joined(separator: ", ")).")
+                    "Body must be a fault such as {\"kind\":\"status\",\"status\":503,\"count\":2}; kinds: \(SandboxFault.Kind.allCases.map(\.rawValue).joined(separator: ", "))."
+                )
             }
             try await sandbox.setFault(fault, on: upstream)
             return try Self.encoded(sandbox.faults.active(on: upstream))
@@ -121,7 +122,8 @@ final class SandboxAdminAPI: Sendable {
             let batches: [JSONValue] = dataproc.batches.all.map { batch in
                 [
                     "projectId": .string(batch.projectId), "location": .string(batch.location), "batchId": .string(batch.batchId),
-                    "requestId": batch.requestId.map { .string($0) } ?? .null, "state": .string(batch.state(at: now, stepSeconds: dataproc.stepSeconds)),
+                    "requestId": batch.requestId.map { .string($0) } ?? .null,
+                    "state": .string(batch.state(at: now, stepSeconds: dataproc.stepSeconds)),
                     "batch": batch.resource(at: now, stepSeconds: dataproc.stepSeconds),
                 ]
             }

@@ -69,13 +69,14 @@ struct CatalogEntity: Sendable {
     }
 
     private static func scalarText(_ value: JSONValue) -> String? {
-        let text: String? = switch value {
-        case .string(let string): string
-        case .int(let int): String(int)
-        case .double(let double): String(double)
-        case .bool(let bool): String(bool)
-        default: nil
-        }
+        let text: String? =
+            switch value {
+            case .string(let string): string
+            case .int(let int): String(int)
+            case .double(let double): String(double)
+            case .bool(let bool): String(bool)
+            default: nil
+            }
         guard let text, text.count <= maxSearchValueLength else { return nil }
         return text.lowercased()
     }

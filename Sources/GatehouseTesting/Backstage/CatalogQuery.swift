@@ -56,7 +56,8 @@ struct CatalogCursor: Codable, Sendable {
     init(decoding text: String) throws(SandboxHTTPError) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(CatalogCursor.self, from: data), cursor.offset >= 0 else {
+        guard let data = Data(base64Encoded: base64), let cursor = try? JSONDecoder().decode(CatalogCursor.self, from: data), cursor.offset >= 0
+        else {
             throw .badRequest("Malformed cursor: pass back the nextCursor or prevCursor of a previous page unchanged.")
         }
         self = cursor

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A parsed Backstage `filter` query: repeated `filter` parameters are alternatives (OR), the
 /// comma-separated conditions inside one are all required (AND), values match case-insensitively,
 /// a bare key means "has this key", and one key given twice in one filter matches either value.
@@ -46,5 +48,3 @@ struct EntityFilter: Sendable, Hashable {
         }
     }
 }
-
-import Foundation

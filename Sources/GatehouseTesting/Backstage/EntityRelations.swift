@@ -13,7 +13,9 @@ enum EntityRelations {
     }
 
     static let rules: [Rule] = [
-        Rule(field: "owner", kinds: ["component", "api", "resource", "system", "domain", "template"], type: "ownedBy", reverse: "ownerOf", defaultKind: "Group"),
+        Rule(
+            field: "owner", kinds: ["component", "api", "resource", "system", "domain", "template"], type: "ownedBy", reverse: "ownerOf",
+            defaultKind: "Group"),
         Rule(field: "system", kinds: ["component", "api", "resource"], type: "partOf", reverse: "hasPart", defaultKind: "System"),
         Rule(field: "domain", kinds: ["system"], type: "partOf", reverse: "hasPart", defaultKind: "Domain"),
         Rule(field: "subdomainOf", kinds: ["domain"], type: "partOf", reverse: "hasPart", defaultKind: "Domain"),

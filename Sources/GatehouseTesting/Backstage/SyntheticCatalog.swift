@@ -46,22 +46,29 @@ public struct SyntheticCatalog: Sendable {
         for index in 0..<userCount {
             let group = Self.name("group", random.next(below: max(groupCount, 1)))
             let name = Self.name("user", index)
-            entities.append(Self.entity(kind: "User", name: name, annotations: [:], spec: [
-                "profile": ["displayName": .string("User \(index)"), "email": .string("\(name)@example.com")],
-                "memberOf": [.string(group)],
-            ]))
+            entities.append(
+                Self.entity(
+                    kind: "User", name: name, annotations: [:],
+                    spec: [
+                        "profile": ["displayName": .string("User \(index)"), "email": .string("\(name)@example.com")],
+                        "memberOf": [.string(group)],
+                    ]))
         }
         for index in 0..<componentCount {
             let owner = Self.name("group", random.next(below: max(groupCount, 1)))
             let project = "synthetic-project-\(index % 10)"
-            entities.append(Self.entity(kind: "Component", name: Self.name("component", index), annotations: [
-                "looker.com/dashboard-ids": .string(dashboardIds[index % dashboardIds.count]),
-                "dataproc.googleapis.com/project": .string(project),
-                "dataproc.googleapis.com/region": .string(index % 2 == 0 ? "europe-west1" : "us-central1"),
-                "dataproc.googleapis.com/cluster": .string("cluster-\(index % 25)"),
-            ], spec: [
-                "type": "service", "lifecycle": index % 3 == 0 ? "production" : "experimental", "owner": .string(owner),
-            ]))
+            entities.append(
+                Self.entity(
+                    kind: "Component", name: Self.name("component", index),
+                    annotations: [
+                        "looker.com/dashboard-ids": .string(dashboardIds[index % dashboardIds.count]),
+                        "dataproc.googleapis.com/project": .string(project),
+                        "dataproc.googleapis.com/region": .string(index % 2 == 0 ? "europe-west1" : "us-central1"),
+                        "dataproc.googleapis.com/cluster": .string("cluster-\(index % 25)"),
+                    ],
+                    spec: [
+                        "type": "service", "lifecycle": index % 3 == 0 ? "production" : "experimental", "owner": .string(owner),
+                    ]))
         }
         return entities
     }

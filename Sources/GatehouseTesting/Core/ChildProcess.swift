@@ -86,7 +86,8 @@ public final class ChildProcess: Sendable {
         defer { for pointer in envp ?? [] { free(pointer) } }
 
         var child: pid_t = 0
-        let status = envp.map { posix_spawn(&child, executable, &actions, &attributes, argv, $0) }
+        let status =
+            envp.map { posix_spawn(&child, executable, &actions, &attributes, argv, $0) }
             ?? posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         guard status == 0 else { throw .spawnFailed(executable, status) }
         pid = child
@@ -127,7 +128,9 @@ public final class ChildProcess: Sendable {
     }
 
     /// Runs `executable` to its end, capturing both output streams.
-    public static func run(_ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil) throws(ChildProcessError) -> CommandResult {
+    public static func run(
+        _ executable: String, _ arguments: [String] = [], environment: [String: String]? = nil
+    ) throws(ChildProcessError) -> CommandResult {
         let child = try ChildProcess(executable, arguments, environment: environment, stdout: .capture, stderr: .capture)
         // stderr is drained on its own thread, so a child that fills one pipe never blocks on it.
         let errors = Mutex(Data())

@@ -88,10 +88,12 @@ public final class ExchangeRecorder: Sendable {
     private static func redactingSecretStrings(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let members):
-            .object(members.reduce(into: [:]) { out, member in
-                out[member.key] = Redaction.isSecret(name: member.key) && member.value.stringValue != nil
-                    ? .string(Redaction.placeholder) : redactingSecretStrings(member.value)
-            })
+            .object(
+                members.reduce(into: [:]) { out, member in
+                    out[member.key] =
+                        Redaction.isSecret(name: member.key) && member.value.stringValue != nil
+                        ? .string(Redaction.placeholder) : redactingSecretStrings(member.value)
+                })
         case .array(let values):
             .array(values.map(redactingSecretStrings))
         default:

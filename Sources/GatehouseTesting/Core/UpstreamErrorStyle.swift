@@ -27,7 +27,8 @@ public enum UpstreamErrorStyle: Sendable {
 
     /// The error rendered as a response in this style.
     func response(for error: SandboxHTTPError, request: Request) -> Response {
-        JSONResponse.make(body(status: error.status, message: error.message, code: error.code, request: request), status: error.status, headers: error.headers)
+        JSONResponse.make(
+            body(status: error.status, message: error.message, code: error.code, request: request), status: error.status, headers: error.headers)
     }
 
     func body(status: HTTPResponse.Status, message: String, code: String? = nil, request: Request) -> JSONValue {

@@ -47,7 +47,9 @@ extension DataprocSandbox {
         let matching = clusters.all.compactMap { cluster -> DataprocClusterStore.Observed? in
             guard cluster.projectId == project, cluster.region == region else { return nil }
             let observed = clusters.observe(cluster, at: now)
-            guard let state = observed.snapshot.state, filter.matches(state: state, name: cluster.clusterName, labels: cluster.shownLabels) else { return nil }
+            guard let state = observed.snapshot.state, filter.matches(state: state, name: cluster.clusterName, labels: cluster.shownLabels) else {
+                return nil
+            }
             return observed
         }
         let page = try PageToken.page(matching, pageToken: call.query["pageToken"], pageSize: call.query["pageSize"])
@@ -97,7 +99,8 @@ extension DataprocSandbox {
         }
         guard observed.snapshot.state == "RUNNING" else {
             throw SandboxHTTPError(
-                .badRequest, "Cluster \(observed.cluster.resourceName) is \(observed.snapshot.state ?? "gone"); jobs can only be submitted to a RUNNING cluster.",
+                .badRequest,
+                "Cluster \(observed.cluster.resourceName) is \(observed.snapshot.state ?? "gone"); jobs can only be submitted to a RUNNING cluster.",
                 code: "FAILED_PRECONDITION")
         }
         return observed.cluster.clusterUuid

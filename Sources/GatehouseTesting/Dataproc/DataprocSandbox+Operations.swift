@@ -35,7 +35,8 @@ extension DataprocSandbox {
             return call.respond(.object([:]))
         }
         if clusters.operation(projectId: project, region: region, id: id) != nil {
-            throw SandboxHTTPError(.badRequest, "The sandbox does not cancel cluster operations; delete the cluster instead.", code: "FAILED_PRECONDITION")
+            throw SandboxHTTPError(
+                .badRequest, "The sandbox does not cancel cluster operations; delete the cluster instead.", code: "FAILED_PRECONDITION")
         }
         throw SandboxHTTPError.notFound("Not found: Operation projects/\(project)/regions/\(region)/operations/\(id)")
     }

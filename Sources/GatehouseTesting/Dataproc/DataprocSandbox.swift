@@ -26,7 +26,9 @@ public final class DataprocSandbox: Sendable {
 
     /// A Dataproc stand-in. `authorize` maps a Bearer token to what was issued for it (STS, IAM
     /// Credentials, or the admin API); `discovery` is the parsed discovery document.
-    public init(clock: SandboxClock, discovery: JSONValue?, stepSeconds: TimeInterval = 2, authorize: @escaping @Sendable (String) -> SandboxAccessToken?) {
+    public init(
+        clock: SandboxClock, discovery: JSONValue?, stepSeconds: TimeInterval = 2, authorize: @escaping @Sendable (String) -> SandboxAccessToken?
+    ) {
         self.clock = clock
         self.discovery = discovery
         self.validator = DiscoverySchemaValidator(discovery: discovery)
@@ -65,7 +67,8 @@ public final class DataprocSandbox: Sendable {
     /// `admit` for a method given by its discovery description.
     @discardableResult
     func admit(_ request: Request, described method: JSONValue?) throws(SandboxHTTPError) -> DataprocCall {
-        let query = try QueryParameterRules.discovery(method, in: discovery)?.admitted(request.sandboxQueryItems)
+        let query =
+            try QueryParameterRules.discovery(method, in: discovery)?.admitted(request.sandboxQueryItems)
             ?? AdmittedQuery(items: request.sandboxQueryItems)
         if let alt = query["alt"], alt.prefix(while: { $0 != ";" }) != "json" {
             throw .badRequest("The sandbox serves alt=json only (got alt=\(alt)).")
@@ -73,10 +76,14 @@ public final class DataprocSandbox: Sendable {
         let credentials: (scheme: String, credentials: String)? =
             request.authorizationCredentials ?? (query["access_token"] ?? query["oauth_token"]).map { ("bearer", $0) }
         guard let (scheme, token) = credentials else {
-            throw .unauthorized("Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+            throw .unauthorized(
+                "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+            )
         }
         guard scheme == "bearer", let info = authorize(token), info.isValid(at: clock.now) else {
-            throw .unauthorized("Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+            throw .unauthorized(
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential."
+            )
         }
         guard info.scopes.contains(SandboxAccessToken.cloudPlatformScope) else {
             throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")

@@ -91,7 +91,9 @@ extension SandboxFault {
         }
         var numbers: [Int] = []
         for part in parts.dropFirst() {
-            guard let number = Int(part), number >= 0 else { throw SandboxFaultParseError(text: text, reason: "'\(part)' is not a non-negative integer") }
+            guard let number = Int(part), number >= 0 else {
+                throw SandboxFaultParseError(text: text, reason: "'\(part)' is not a non-negative integer")
+            }
             numbers.append(number)
         }
         let first = numbers.first

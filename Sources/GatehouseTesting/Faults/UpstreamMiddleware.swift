@@ -111,7 +111,10 @@ struct UpstreamMiddleware: RouterMiddleware {
         }
         if let fault = faults.consume(.ratelimit, on: upstream) {
             let seconds = fault.retryAfter ?? 1
-            return ("ratelimit", SandboxHTTPError(.tooManyRequests, "Rate limit exceeded; retry after \(seconds) s.", headers: [.retryAfter: String(seconds)]))
+            return (
+                "ratelimit",
+                SandboxHTTPError(.tooManyRequests, "Rate limit exceeded; retry after \(seconds) s.", headers: [.retryAfter: String(seconds)])
+            )
         }
         return nil
     }

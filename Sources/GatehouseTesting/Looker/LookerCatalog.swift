@@ -1,3 +1,4 @@
+import Foundation
 import GatehouseCore
 
 /// The Looker content the sandbox serves: folders, dashboards (ids 12, 34, 56, 78, 90, matching
@@ -122,5 +123,3 @@ struct LookerCatalog: Sendable {
         ]
     }
 }
-
-import Foundation

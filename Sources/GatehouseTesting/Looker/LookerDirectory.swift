@@ -134,7 +134,8 @@ final class LookerDirectory: Sendable {
     func createCredential(userId: String, now: Date) -> Result<APICredential, SandboxHTTPError> {
         state.withLock { state in
             if let reason = state.refuseNewCredentials { return .failure(SandboxHTTPError(.unprocessableContent, reason)) }
-            return .success(Self.addCredential(&state, userId: userId, clientId: RandomText.token(bytes: 15), secret: RandomText.token(bytes: 18), now: now))
+            return .success(
+                Self.addCredential(&state, userId: userId, clientId: RandomText.token(bytes: 15), secret: RandomText.token(bytes: 18), now: now))
         }
     }
 
@@ -173,10 +174,12 @@ final class LookerDirectory: Sendable {
         }
         let folders = Set([Self.sharedFolder] + Self.groups.filter { groupIds.contains($0.id) }.map(\.folderId))
         return state.withLock { state in
-            let id = state.users.values.first { $0.externalUserId == external }?.id ?? {
-                defer { state.nextUserId += 1 }
-                return String(state.nextUserId)
-            }()
+            let id =
+                state.users.values.first { $0.externalUserId == external }?.id
+                ?? {
+                    defer { state.nextUserId += 1 }
+                    return String(state.nextUserId)
+                }()
             let user = User(
                 id: id, firstName: params["first_name"]?.stringValue ?? "", lastName: params["last_name"]?.stringValue ?? "", email: "",
                 isAdmin: false, externalUserId: external, groupIds: groupIds, attributes: attributes,

@@ -45,12 +45,14 @@ enum LookerResultFormat {
             let lines = [fields.joined(separator: separator)] + rows.map { row in fields.map { text(row[$0]) }.joined(separator: separator) }
             return JSONResponse.text(lines.joined(separator: "\n") + "\n", contentType: format == "csv" ? "text/csv" : "text/plain")
         case "md":
-            let lines = ["| " + fields.joined(separator: " | ") + " |", "|" + fields.map { _ in " --- |" }.joined()]
+            let lines =
+                ["| " + fields.joined(separator: " | ") + " |", "|" + fields.map { _ in " --- |" }.joined()]
                 + rows.map { row in "| " + fields.map { text(row[$0]) }.joined(separator: " | ") + " |" }
             return JSONResponse.text(lines.joined(separator: "\n") + "\n", contentType: "text/markdown")
         case "html":
             func escaped(_ text: String) -> String {
-                text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+                text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+                    of: ">", with: "&gt;")
             }
             let head = "<tr>" + fields.map { "<th>\(escaped($0))</th>" }.joined() + "</tr>"
             let body = rows.map { row in "<tr>" + fields.map { "<td>\(escaped(text(row[$0])))</td>" }.joined() + "</tr>" }.joined()

@@ -299,21 +299,26 @@ public final class LookerSandbox: Sendable {
     private func userAttributes(_ request: Request) throws -> Response {
         try checkQuery(request, path: "/user_attributes", method: "get")
         _ = try user(request)
-        return try respond(.array(LookerDirectory.attributes.map { attribute in
-            [
-                "id": .string(attribute.id), "name": .string(attribute.name), "label": .string(attribute.label), "type": "advanced_filter_string",
-                "default_value": .string(attribute.defaultValue), "is_system": false, "is_permanent": false, "value_is_hidden": false,
-                "user_can_view": true, "user_can_edit": false, "hidden_value_domain_whitelist": .null, "can": [:],
-            ]
-        }), request)
+        return try respond(
+            .array(
+                LookerDirectory.attributes.map { attribute in
+                    [
+                        "id": .string(attribute.id), "name": .string(attribute.name), "label": .string(attribute.label),
+                        "type": "advanced_filter_string",
+                        "default_value": .string(attribute.defaultValue), "is_system": false, "is_permanent": false, "value_is_hidden": false,
+                        "user_can_view": true, "user_can_edit": false, "hidden_value_domain_whitelist": .null, "can": [:],
+                    ]
+                }), request)
     }
 
     private func groups(_ request: Request) throws -> Response {
         try checkQuery(request, path: "/groups", method: "get")
         _ = try user(request)
-        return try respond(.array(LookerDirectory.groups.map { group in
-            ["id": .string(group.id), "name": .string(group.name), "user_count": .null, "externally_managed": false, "can": [:]]
-        }), request)
+        return try respond(
+            .array(
+                LookerDirectory.groups.map { group in
+                    ["id": .string(group.id), "name": .string(group.name), "user_count": .null, "externally_managed": false, "can": [:]]
+                }), request)
     }
 
     // MARK: dashboards
@@ -333,7 +338,9 @@ public final class LookerSandbox: Sendable {
         let base: [JSONValue] = visible.map { dashboard in
             let full = catalog.resource(dashboard, baseURL: "")
             var members = full.objectValue ?? [:]
-            for key in ["dashboard_elements", "dashboard_filters", "created_at", "updated_at", "url", "edit_uri", "deleted", "folder_id"] { members[key] = nil }
+            for key in ["dashboard_elements", "dashboard_filters", "created_at", "updated_at", "url", "edit_uri", "deleted", "folder_id"] {
+                members[key] = nil
+            }
             return .object(members)
         }
         return try respond(.array(base), request)
@@ -437,7 +444,9 @@ public final class LookerSandbox: Sendable {
         var rows: [[String: JSONValue]]
         let known: [String]
         if query.model == "system__activity" {
-            guard user.permissions.contains("see_system_activity") else { throw .forbidden("You do not have access to the model 'system__activity'.") }
+            guard user.permissions.contains("see_system_activity") else {
+                throw .forbidden("You do not have access to the model 'system__activity'.")
+            }
             guard query.view == "history" else { throw .notFound("The sandbox's System Activity has the 'history' explore only.") }
             rows = history.rows()
             known = LookerHistory.fields

@@ -23,9 +23,11 @@ extension STSSandbox {
             guard (body.delegates ?? []).isEmpty else {
                 throw GoogleAPIError.invalidArgument("delegates are not supported by the sandbox; impersonate the service account directly")
             }
-            guard options.impersonation.contains(where: {
-                $0.serviceAccount == serviceAccount && $0.allows(subject: caller.info.subject, groups: caller.groups)
-            }) else {
+            guard
+                options.impersonation.contains(where: {
+                    $0.serviceAccount == serviceAccount && $0.allows(subject: caller.info.subject, groups: caller.groups)
+                })
+            else {
                 throw GoogleAPIError.permissionDenied(
                     "Permission 'iam.serviceAccounts.getAccessToken' denied on resource (or it may not exist): \(serviceAccount)")
             }

@@ -14,7 +14,8 @@ struct STSSubjectTokenVerifier: Sendable {
         let header = try Self.header(of: token)
         // Checked before any key is touched: `none` and HMAC would let a caller forge tokens.
         guard let alg = header["alg"]?.stringValue, alg == "RS256" || alg == "ES256" else {
-            throw .invalidGrant("the subject token must be signed with RS256 or ES256 (alg '\(header["alg"]?.stringValue ?? "missing")' is not accepted)")
+            throw .invalidGrant(
+                "the subject token must be signed with RS256 or ES256 (alg '\(header["alg"]?.stringValue ?? "missing")' is not accepted)")
         }
         guard let kid = header["kid"]?.stringValue, !kid.isEmpty else {
             throw .invalidGrant("the subject token header has no kid; the issuer must name its signing key")

@@ -72,16 +72,21 @@ public final class Sandbox: Sendable {
         let recorder = try configuration.exchangeLog.map { try ExchangeRecorder(path: $0) } ?? ExchangeRecorder.fromEnvironment()
         var servers: [SandboxUpstream: UpstreamServer] = [:]
         var routes: [SandboxRoute] = []
-        func makeServer(_ upstream: SandboxUpstream, onTokensExpired: @escaping @Sendable () -> Void = {}, register: (Router<SandboxRequestContext>) -> Void) -> UpstreamServer {
+        func makeServer(
+            _ upstream: SandboxUpstream, onTokensExpired: @escaping @Sendable () -> Void = {}, register: (Router<SandboxRequestContext>) -> Void
+        ) -> UpstreamServer {
             let router = Router(context: SandboxRequestContext.self)
             if upstream != .admin {
-                router.add(middleware: UpstreamMiddleware(upstream: upstream, faults: faults, log: log, clock: clock, onTokensExpired: onTokensExpired, recorder: recorder))
+                router.add(
+                    middleware: UpstreamMiddleware(
+                        upstream: upstream, faults: faults, log: log, clock: clock, onTokensExpired: onTokensExpired, recorder: recorder))
             } else {
                 router.add(middleware: AdminErrorMiddleware())
             }
             register(router)
             routes.append(contentsOf: router.routes.map { SandboxRoute(upstream: upstream, method: $0.method.rawValue, path: $0.path.description) })
-            let server = UpstreamServer(upstream: upstream, host: configuration.host, port: configuration.port(for: upstream), router: router, logger: logger)
+            let server = UpstreamServer(
+                upstream: upstream, host: configuration.host, port: configuration.port(for: upstream), router: router, logger: logger)
             servers[upstream] = server
             return server
         }
@@ -91,9 +96,13 @@ public final class Sandbox: Sendable {
         let oidcServer = makeServer(.oidc) { oidc.addRoutes(to: $0) }
         let oidcPort = try await oidcServer.start()
         oidc.updateIssuer("http://\(configuration.host):\(oidcPort)")
-        let sts = STSSandbox(clock: clock, trustedIssuers: [
-            TrustedIssuer(provider: oidc, audience: configuration.workloadProviderAudience, allowedAudiences: [configuration.workloadProviderAudience, "https:" + configuration.workloadProviderAudience, "gatehouse"]),
-        ], options: STSOptions(impersonation: configuration.serviceAccounts))
+        let sts = STSSandbox(
+            clock: clock,
+            trustedIssuers: [
+                TrustedIssuer(
+                    provider: oidc, audience: configuration.workloadProviderAudience,
+                    allowedAudiences: [configuration.workloadProviderAudience, "https:" + configuration.workloadProviderAudience, "gatehouse"])
+            ], options: STSOptions(impersonation: configuration.serviceAccounts))
         _ = makeServer(.sts) { sts.addRoutes(to: $0) }
         _ = makeServer(.iamcredentials) { sts.addIAMCredentialsRoutes(to: $0) }
 

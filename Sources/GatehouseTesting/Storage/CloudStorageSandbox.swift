@@ -31,7 +31,8 @@ public final class CloudStorageSandbox: Sendable {
     ]
 
     private static let systemParameters = [
-        "alt", "fields", "key", "oauth_token", "access_token", "prettyPrint", "quotaUser", "userIp", "callback", "uploadType", "upload_protocol", "$.xgafv",
+        "alt", "fields", "key", "oauth_token", "access_token", "prettyPrint", "quotaUser", "userIp", "callback", "uploadType", "upload_protocol",
+        "$.xgafv",
     ]
 
     private static func rules(_ parameters: [String: String]) -> QueryParameterRules {
@@ -97,7 +98,8 @@ public final class CloudStorageSandbox: Sendable {
     private func objects(in bucket: String, at now: Date) throws(SandboxHTTPError) -> [DriverOutput.Chunk] {
         guard bucket == DriverOutput.bucket else { throw .notFound("The specified bucket does not exist.") }
         let step = dataproc.stepSeconds
-        let outputs = dataproc.jobs.all.map { $0.driverOutput(stepSeconds: step) } + dataproc.batches.everCreated.map { $0.driverOutput(stepSeconds: step) }
+        let outputs =
+            dataproc.jobs.all.map { $0.driverOutput(stepSeconds: step) } + dataproc.batches.everCreated.map { $0.driverOutput(stepSeconds: step) }
         return outputs.flatMap { $0.chunks(at: now) }.sorted { $0.name < $1.name }
     }
 
@@ -109,12 +111,14 @@ public final class CloudStorageSandbox: Sendable {
         let name = context.parameters.get("bucket") ?? ""
         guard name == DriverOutput.bucket else { throw SandboxHTTPError.notFound("The specified bucket does not exist.") }
         let created = GoogleTime.timestamp(Self.bucketCreated)
-        return try Self.respond(query, [
-            "kind": "storage#bucket", "id": .string(name), "name": .string(name),
-            "selfLink": .string("http://\(request.head.authority ?? "127.0.0.1")/storage/v1/b/\(name)"), "projectNumber": "123456789",
-            "metageneration": "1", "location": "EUROPE-WEST1", "locationType": "region", "storageClass": "STANDARD",
-            "timeCreated": .string(created), "updated": .string(created), "etag": "CAE=",
-        ])
+        return try Self.respond(
+            query,
+            [
+                "kind": "storage#bucket", "id": .string(name), "name": .string(name),
+                "selfLink": .string("http://\(request.head.authority ?? "127.0.0.1")/storage/v1/b/\(name)"), "projectNumber": "123456789",
+                "metageneration": "1", "location": "EUROPE-WEST1", "locationType": "region", "storageClass": "STANDARD",
+                "timeCreated": .string(created), "updated": .string(created), "etag": "CAE=",
+            ])
     }
 
     private func list(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
@@ -137,7 +141,9 @@ public final class CloudStorageSandbox: Sendable {
             items.append(object)
         }
         let page = try PageToken.page(items, pageToken: query["pageToken"], pageSize: query["maxResults"] ?? "1000")
-        var body: [String: JSONValue] = ["kind": "storage#objects", "items": .array(page.items.map { resource(of: $0, bucket: bucket, request: request) })]
+        var body: [String: JSONValue] = [
+            "kind": "storage#objects", "items": .array(page.items.map { resource(of: $0, bucket: bucket, request: request) }),
+        ]
         if !prefixes.isEmpty { body["prefixes"] = .array(prefixes.map { .string($0) }) }
         if let next = page.next { body["nextPageToken"] = .string(next) }
         return try Self.respond(query, .object(body))
@@ -188,7 +194,8 @@ public final class CloudStorageSandbox: Sendable {
     /// The Object resource.
     private func resource(of object: DriverOutput.Chunk, bucket: String, request: Request) -> JSONValue {
         let generation = Self.generation(of: object)
-        let encoded = object.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? object.name
+        let encoded =
+            object.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? object.name
         let base = "http://\(request.head.authority ?? "127.0.0.1")/storage/v1/b/\(bucket)/o/\(encoded)"
         let written = GoogleTime.timestamp(object.writtenAt)
         return [

@@ -21,14 +21,15 @@ struct OpenAPIBodyRules: Sendable {
                 throw .badRequest("Unknown body field '\(name)'. Allowed: \(properties.keys.sorted().joined(separator: ", ")).")
             }
             if value.isNull { continue }
-            let matches: Bool = switch type {
-            case "string": value.stringValue != nil
-            case "integer": value.intValue != nil
-            case "number": value.doubleValue != nil
-            case "boolean": value.boolValue != nil
-            case "array": value.arrayValue != nil
-            default: value.objectValue != nil
-            }
+            let matches: Bool =
+                switch type {
+                case "string": value.stringValue != nil
+                case "integer": value.intValue != nil
+                case "number": value.doubleValue != nil
+                case "boolean": value.boolValue != nil
+                case "array": value.arrayValue != nil
+                default: value.objectValue != nil
+                }
             guard matches else { throw .badRequest("Body field '\(name)' must be of type \(type).") }
         }
         for name in required where members[name] == nil || members[name]?.isNull == true {

@@ -77,12 +77,13 @@ struct QueryParameterRules: Sendable {
                 throw .badRequest("Query parameter '\(name)' may be given only once.")
             }
             var value = sentValue
-            let typeOK: Bool = switch rule.type {
-            case "integer": Int64(value) != nil
-            case "number": Double(value) != nil
-            case "boolean": value == "true" || value == "false"
-            default: true
-            }
+            let typeOK: Bool =
+                switch rule.type {
+                case "integer": Int64(value) != nil
+                case "number": Double(value) != nil
+                case "boolean": value == "true" || value == "false"
+                default: true
+                }
             guard typeOK else { throw .badRequest("Query parameter '\(name)' must be of type \(rule.type), got '\(value)'.") }
             if let allowed = rule.allowed {
                 let base = rule.system ? String(value.prefix { $0 != ";" }) : value

@@ -52,7 +52,8 @@ struct ApprovalsCommand: ParsableCommand {
             return Row(
                 id: Output.cell(approval["id"]), state: Output.cell(approval["state"]),
                 requester: approval["principal"]?.stringValue.map(TerminalText.sanitized) ?? "uid \(Output.cell(requester?["uid"]))",
-                process: "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)",
+                process:
+                    "\(Output.cell(requester?["pid"])) \(Self.basename(Output.cell(requester?["executable"]))) [\(Output.cell(requester?["callerClass"]))]\(parents)",
                 action: Output.cell(approval["action"]), entity: Output.shortRef(Output.cell(approval["entity"])),
                 wouldRun: Output.flat(approval["summary"] ?? .null), expires: Output.relative(approval["expiresAt"]?.stringValue))
         }
@@ -71,9 +72,11 @@ struct ApprovalsCommand: ParsableCommand {
         // One state asked for: the column would say the same thing on every row.
         let showState = state == "all"
         let header = ["ID"] + (showState ? ["STATE"] : []) + ["REQUESTER", "PROCESS", "ACTION", "ENTITY", "WOULD RUN", "EXPIRES"]
-        Output.table(header, rows.map { row in
-            [row.id] + (showState ? [row.state] : []) + [row.requester, row.process, row.action, row.entity, row.wouldRun, row.expires]
-        })
+        Output.table(
+            header,
+            rows.map { row in
+                [row.id] + (showState ? [row.state] : []) + [row.requester, row.process, row.action, row.entity, row.wouldRun, row.expires]
+            })
     }
 
     /// One approval as shown to people.
@@ -171,7 +174,9 @@ enum ApprovalDecision {
 
     static func print(_ approval: JSONValue, json: Bool) {
         if json { return Output.json(approval) }
-        Swift.print("\(Output.cell(approval["id"])) \(Output.cell(approval["state"])): \(Output.cell(approval["action"])) on \(Output.cell(approval["entity"]))")
+        Swift.print(
+            "\(Output.cell(approval["id"])) \(Output.cell(approval["state"])): \(Output.cell(approval["action"])) on \(Output.cell(approval["entity"]))"
+        )
         if let note = approval["note"]?.stringValue { Swift.print("note: " + TerminalText.sanitized(note)) }
     }
 }

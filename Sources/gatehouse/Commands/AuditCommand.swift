@@ -37,7 +37,8 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Query: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show audit records matching filters.",
+        static let configuration = CommandConfiguration(
+            abstract: "Show audit records matching filters.",
             discussion: """
                 EXAMPLES:
                   gatehouse audit query --since 2h --method job.submit
@@ -157,7 +158,8 @@ struct AuditCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stream audit records (read from the database directly).",
+        static let configuration = CommandConfiguration(
+            abstract: "Stream audit records (read from the database directly).",
             discussion: """
                 EXAMPLES:
                   gatehouse audit export --since 7d > audit.jsonl

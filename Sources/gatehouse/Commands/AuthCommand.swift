@@ -6,7 +6,8 @@ struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "auth", abstract: "Sign-in state.", subcommands: [Status.self])
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Who am I, groups, token expiries, offline or not.",
+        static let configuration = CommandConfiguration(
+            abstract: "Who am I, groups, token expiries, offline or not.",
             discussion: """
                 EXAMPLES:
                   gatehouse auth status

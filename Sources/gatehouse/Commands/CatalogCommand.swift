@@ -39,7 +39,9 @@ struct CatalogCommand: ParsableCommand {
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if global.json { return Output.json(result) }
             let elapsed = Output.duration(seconds: result["elapsedSeconds"]?.doubleValue ?? 0)
-            print("synced \(Output.cell(result["entities"])) entities and \(Output.cell(result["relations"])) relations in \(elapsed); snapshot \(Output.cell(result["snapshotAt"]))")
+            print(
+                "synced \(Output.cell(result["entities"])) entities and \(Output.cell(result["relations"])) relations in \(elapsed); snapshot \(Output.cell(result["snapshotAt"]))"
+            )
         }
     }
 
@@ -95,9 +97,11 @@ struct CatalogCommand: ParsableCommand {
             if global.json { return Output.json(answer) }
             let entities = answer["entities"]?.arrayValue ?? []
             guard !entities.isEmpty else { return print("no entities match") }
-            Output.table(["ENTITY", "OWNER", "LIFECYCLE", "DESCRIPTION"], entities.map { entity in
-                [entity["ref"], entity["owner"], entity["lifecycle"], entity["description"]].map(Output.cell)
-            })
+            Output.table(
+                ["ENTITY", "OWNER", "LIFECYCLE", "DESCRIPTION"],
+                entities.map { entity in
+                    [entity["ref"], entity["owner"], entity["lifecycle"], entity["description"]].map(Output.cell)
+                })
         }
     }
 
@@ -141,9 +145,17 @@ struct CatalogCommand: ParsableCommand {
             let answer = try global.call("catalog.owners", ["ref": .string(ref)], entity: ref)
             if global.json { return Output.json(answer) }
             var view = KeyValueView()
-            view.add(nil, rows: [("entity", Output.cell(answer["entity"])), ("owner", Output.cell(answer["owner"])), ("snapshot at", Output.cell(answer["snapshotAt"]))])
+            view.add(
+                nil,
+                rows: [
+                    ("entity", Output.cell(answer["entity"])), ("owner", Output.cell(answer["owner"])),
+                    ("snapshot at", Output.cell(answer["snapshotAt"])),
+                ])
             let groups = (answer["groups"]?.arrayValue ?? []).map { group in
-                (String(repeating: "  ", count: Int(group["depth"]?.intValue ?? 0)) + Output.cell(group["group"]), group["depth"] == 0 ? "owner" : "nested")
+                (
+                    String(repeating: "  ", count: Int(group["depth"]?.intValue ?? 0)) + Output.cell(group["group"]),
+                    group["depth"] == 0 ? "owner" : "nested"
+                )
             }
             if !groups.isEmpty { view.add("groups", rows: groups) }
             let users = (answer["users"]?.arrayValue ?? []).map { (Output.cell($0), "") }
@@ -203,7 +215,8 @@ struct PolicyCommand: ParsableCommand {
             }
             if rule == "unknown-entity" {
                 throw EntitySuggestion.enrich(
-                    CLIFailure("\(entity) is not in the catalog snapshot", code: .notFound, reason: "unknown_entity", extra: ["entity": .string(entity)]),
+                    CLIFailure(
+                        "\(entity) is not in the catalog snapshot", code: .notFound, reason: "unknown_entity", extra: ["entity": .string(entity)]),
                     ref: entity, global: global)
             }
         }
@@ -216,7 +229,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The decision and the rule; exit 4 when denied.",
+        static let configuration = CommandConfiguration(
+            abstract: "The decision and the rule; exit 4 when denied.",
             discussion: """
                 EXAMPLES:
                   gatehouse policy check job.submit artist-lookup
@@ -227,7 +241,9 @@ struct PolicyCommand: ParsableCommand {
         func run() throws {
             let decision = try global.call("policy.check", question.params)
             try question.reject(decision["rule"], global: global)
-            if global.json { Output.json(decision) } else {
+            if global.json {
+                Output.json(decision)
+            } else {
                 Output.wrapped("\(Output.cell(decision["decision"])) (rule \(Output.cell(decision["rule"]))): \(Output.cell(decision["reason"]))")
             }
             // The decision is the output (printed above); the exit code says it once more for scripts.
@@ -236,7 +252,8 @@ struct PolicyCommand: ParsableCommand {
     }
 
     struct Explain: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The decision with its chain of facts: memberships, ownership edge, rule.",
+        static let configuration = CommandConfiguration(
+            abstract: "The decision with its chain of facts: memberships, ownership edge, rule.",
             discussion: """
                 EXAMPLES:
                   gatehouse policy explain dashboard.view artist-lookup --as alice
@@ -249,7 +266,9 @@ struct PolicyCommand: ParsableCommand {
             if global.json { return Output.json(explanation) }
             let decision = explanation["decision"]
             Output.wrapped("\(Output.cell(decision?["decision"])) (rule \(Output.cell(decision?["rule"]))): \(Output.cell(decision?["reason"]))")
-            for fact in explanation["facts"]?.arrayValue ?? [] { Output.wrapped(Output.cell(fact), first: "  \(Terminal.symbol("·", "-")) ", rest: "    ") }
+            for fact in explanation["facts"]?.arrayValue ?? [] {
+                Output.wrapped(Output.cell(fact), first: "  \(Terminal.symbol("·", "-")) ", rest: "    ")
+            }
         }
     }
 }

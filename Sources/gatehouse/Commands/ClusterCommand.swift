@@ -34,7 +34,9 @@ struct ClusterCommand: ParsableCommand {
                 guard let data = FileManager.default.contents(atPath: path), let value = try? JSONParser.parse(data),
                     value.objectValue != nil
                 else {
-                    throw CLIFailure("\(path) is not a JSON object (a partial Cluster, e.g. {\"config\": {\"workerConfig\": {\"numInstances\": 4}}})", code: .usage)
+                    throw CLIFailure(
+                        "\(path) is not a JSON object (a partial Cluster, e.g. {\"config\": {\"workerConfig\": {\"numInstances\": 4}}})", code: .usage
+                    )
                 }
                 merged = value
             }
@@ -53,11 +55,17 @@ struct ClusterCommand: ParsableCommand {
             let id = Output.cell(answer["clusterId"])
             if global.json && noWait { return Output.json(answer) }
             if !global.json {
-                print("\(id) \(Output.cell(answer["clusterName"])) \(Output.cell(answer["state"])) for \(Output.cell(answer["entity"])) in \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))")
+                print(
+                    "\(id) \(Output.cell(answer["clusterName"])) \(Output.cell(answer["state"])) for \(Output.cell(answer["entity"])) in \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))"
+                )
             }
             if let approval = answer["approvalId"]?.stringValue {
-                if global.json { Output.json(answer) } else {
-                    print("waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approval approve \(approval)`")
+                if global.json {
+                    Output.json(answer)
+                } else {
+                    print(
+                        "waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approval approve \(approval)`"
+                    )
                 }
                 throw CLIExit(code: .awaitingApproval)
             }
@@ -67,7 +75,8 @@ struct ClusterCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Your clusters, newest first (or an entity's, or all with --all).",
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "Your clusters, newest first (or an entity's, or all with --all).",
             discussion: """
                 EXAMPLES:
                   gatehouse cluster ls
@@ -84,15 +93,22 @@ struct ClusterCommand: ParsableCommand {
             let answer = try global.call("cluster.list", .object(params))
             if global.json { return Output.json(answer) }
             let rows = (answer["clusters"]?.arrayValue ?? []).map { cluster in
-                [Output.cell(cluster["id"]), Output.cell(cluster["name"]), Output.cell(cluster["state"]), Output.shortRef(Output.cell(cluster["entity"])), Output.cell(cluster["template"]), Output.relative(cluster["createdAt"]?.stringValue)]
+                [
+                    Output.cell(cluster["id"]), Output.cell(cluster["name"]), Output.cell(cluster["state"]),
+                    Output.shortRef(Output.cell(cluster["entity"])), Output.cell(cluster["template"]),
+                    Output.relative(cluster["createdAt"]?.stringValue),
+                ]
             }
-            guard !rows.isEmpty else { return print("no clusters" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")")) }
+            guard !rows.isEmpty else {
+                return print("no clusters" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")"))
+            }
             Output.table(["CLUSTER", "NAME", "STATE", "ENTITY", "TEMPLATE", "CREATED"], rows)
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A cluster: state, labels, lifecycle, every state it entered and its requests.",
+        static let configuration = CommandConfiguration(
+            abstract: "A cluster: state, labels, lifecycle, every state it entered and its requests.",
             discussion: """
                 EXAMPLES:
                   gatehouse cluster show gh-1a2b3c
@@ -102,16 +118,20 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             let answer = try global.call("cluster.get", ["id": .string(id)])
             if global.json { return Output.json(answer) }
-            Output.line("\(Output.cell(answer["id"]))  \(Output.cell(answer["name"]))  \(Output.cell(answer["state"]))\(answer["detail"]?.stringValue.map { "  (\(TerminalText.sanitized($0)))" } ?? "")")
+            Output.line(
+                "\(Output.cell(answer["id"]))  \(Output.cell(answer["name"]))  \(Output.cell(answer["state"]))\(answer["detail"]?.stringValue.map { "  (\(TerminalText.sanitized($0)))" } ?? "")"
+            )
             let lifecycle = answer["lifecycleConfig"]
             var view = KeyValueView()
-            view.add(nil, rows: [
-                ("entity", Output.cell(answer["entity"])), ("owner", Output.cell(answer["owner"])), ("by", Output.cell(answer["principal"])),
-                ("where", "\(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))"), ("template", Output.cell(answer["template"])),
-                ("idle delete", Output.duration(lifecycle?["idleDeleteTtl"])),
-                ("auto delete", answer["autoDeleteSeconds"]?.doubleValue.map { Output.duration(seconds: $0) + " after creation" } ?? "-"),
-                ("labels", KeyValueView.text(answer["labels"] ?? .null)),
-            ])
+            view.add(
+                nil,
+                rows: [
+                    ("entity", Output.cell(answer["entity"])), ("owner", Output.cell(answer["owner"])), ("by", Output.cell(answer["principal"])),
+                    ("where", "\(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))"), ("template", Output.cell(answer["template"])),
+                    ("idle delete", Output.duration(lifecycle?["idleDeleteTtl"])),
+                    ("auto delete", answer["autoDeleteSeconds"]?.doubleValue.map { Output.duration(seconds: $0) + " after creation" } ?? "-"),
+                    ("labels", KeyValueView.text(answer["labels"] ?? .null)),
+                ])
             view.print()
             let rows = (answer["transitions"]?.arrayValue ?? []).map { [$0["at"], $0["state"], $0["detail"]].map(Output.cell) }
             Output.table(["AT", "STATE", "DETAIL"], rows)
@@ -132,7 +152,9 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             if !confirmation.yes {
                 let cluster = try global.call("cluster.get", ["id": .string(id)])
-                FileHandle.standardErrorLine("\(Output.cell(cluster["id"]))  \(Output.cell(cluster["name"]))  \(Output.cell(cluster["state"]))  for \(Output.cell(cluster["entity"]))")
+                FileHandle.standardErrorLine(
+                    "\(Output.cell(cluster["id"]))  \(Output.cell(cluster["name"]))  \(Output.cell(cluster["state"]))  for \(Output.cell(cluster["entity"]))"
+                )
                 try confirmation.confirm("delete cluster \(Output.cell(cluster["name"]))")
             }
             let answer = try global.call("cluster.delete", ["id": .string(id)])
@@ -150,7 +172,8 @@ struct ClusterCommand: ParsableCommand {
     }
 
     struct Extend: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Push a running cluster's auto-delete later (within clusters.max_auto_delete_ttl).",
+        static let configuration = CommandConfiguration(
+            abstract: "Push a running cluster's auto-delete later (within clusters.max_auto_delete_ttl).",
             discussion: """
                 EXAMPLES:
                   gatehouse cluster extend gh-1a2b3c --by 2h
@@ -161,7 +184,9 @@ struct ClusterCommand: ParsableCommand {
         func run() throws {
             let answer = try global.call("cluster.extend", ["id": .string(id), "by": .string(by)])
             if global.json { return Output.json(answer) }
-            print("\(Output.cell(answer["clusterName"])) now auto-deletes \(Output.duration(answer["autoDeleteAfterCreation"])) after creation (max \(Output.duration(answer["maxAutoDeleteTtl"])))")
+            print(
+                "\(Output.cell(answer["clusterName"])) now auto-deletes \(Output.duration(answer["autoDeleteAfterCreation"])) after creation (max \(Output.duration(answer["maxAutoDeleteTtl"])))"
+            )
         }
     }
 
@@ -188,8 +213,12 @@ struct ClusterCommand: ParsableCommand {
         }
         progress.stop()
         let state = Output.cell(final["state"])
-        if global.json { Output.json(final) } else {
-            print("\(id) \(path.withLock { $0.joined(separator: Terminal.symbol(" → ", " -> ")) })\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")")
+        if global.json {
+            Output.json(final)
+        } else {
+            print(
+                "\(id) \(path.withLock { $0.joined(separator: Terminal.symbol(" → ", " -> ")) })\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")"
+            )
         }
         if state != success { throw CLIFailure("cluster \(id) is \(state), not \(success)") }
     }

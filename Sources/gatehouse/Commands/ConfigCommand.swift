@@ -20,12 +20,15 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             guard json else { return print(ConfigReference.markdown, terminator: "") }
-            Output.json(.array(ConfigKeys.all.map { key in
-                [
-                    "key": .string(key.path), "type": .string(key.kindDescription), "default": key.defaultValue.map(JSONValue.string) ?? .null,
-                    "env": .string(key.environmentName), "summary": .string(key.summary),
-                ]
-            }))
+            Output.json(
+                .array(
+                    ConfigKeys.all.map { key in
+                        [
+                            "key": .string(key.path), "type": .string(key.kindDescription),
+                            "default": key.defaultValue.map(JSONValue.string) ?? .null,
+                            "env": .string(key.environmentName), "summary": .string(key.summary),
+                        ]
+                    }))
         }
     }
 
@@ -45,7 +48,9 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let config = try global.loadConfig()
             let file = global.configFile
-            let values = ConfigKeys.all.compactMap { key in config.displayValue(key.path).map { (key.path, $0, config.sources[key.path] ?? "default") } }
+            let values = ConfigKeys.all.compactMap { key in
+                config.displayValue(key.path).map { (key.path, $0, config.sources[key.path] ?? "default") }
+            }
             if global.json {
                 return Output.json([
                     "file": file.map(JSONValue.string) ?? .null, "socket": .string(BrokerPaths.socket(config)),
@@ -54,10 +59,12 @@ struct ConfigCommand: ParsableCommand {
                 ])
             }
             var view = KeyValueView()
-            view.add(nil, rows: [
-                ("file", file ?? "none (defaults and environment only; looked for \(GlobalOptions.defaultConfigPath))"),
-                ("socket", BrokerPaths.socket(config)), ("database", BrokerPaths.database(config)),
-            ])
+            view.add(
+                nil,
+                rows: [
+                    ("file", file ?? "none (defaults and environment only; looked for \(GlobalOptions.defaultConfigPath))"),
+                    ("socket", BrokerPaths.socket(config)), ("database", BrokerPaths.database(config)),
+                ])
             view.add("values", rows: values.map { ($0.0, "\($0.1)  (\($0.2))") })
             view.print()
         }

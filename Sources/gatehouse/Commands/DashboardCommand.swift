@@ -10,7 +10,8 @@ struct DashboardCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Open.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "The entity's dashboards (looker.com/dashboard-ids) and what is cached.",
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "The entity's dashboards (looker.com/dashboard-ids) and what is cached.",
             discussion: """
                 EXAMPLES:
                   gatehouse dashboard ls analytics-pipeline
@@ -21,14 +22,18 @@ struct DashboardCommand: ParsableCommand {
             let result = try global.call("dashboard.list", ["entity": .string(entity)])
             if global.json { return Output.json(result) }
             let rows = (result["dashboards"]?.arrayValue ?? []).map { dashboard in
-                [Output.cell(dashboard["id"]), Output.cell(dashboard["title"]), dashboard["cached"] == true ? "yes" : "no", Output.cell(dashboard["fetchedAt"])]
+                [
+                    Output.cell(dashboard["id"]), Output.cell(dashboard["title"]), dashboard["cached"] == true ? "yes" : "no",
+                    Output.cell(dashboard["fetchedAt"]),
+                ]
             }
             Output.table(["ID", "TITLE", "CACHED", "FETCHED AT"], rows)
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A dashboard's tiles as tables (default: the entity's first dashboard).",
+        static let configuration = CommandConfiguration(
+            abstract: "A dashboard's tiles as tables (default: the entity's first dashboard).",
             discussion: """
                 EXAMPLES:
                   gatehouse dashboard show analytics-pipeline
@@ -52,7 +57,8 @@ struct DashboardCommand: ParsableCommand {
     }
 
     struct Open: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Prints a single-use SSO embed URL of the dashboard (or opens it with --browser).",
+        static let configuration = CommandConfiguration(
+            abstract: "Prints a single-use SSO embed URL of the dashboard (or opens it with --browser).",
             discussion: """
                 EXAMPLES:
                   gatehouse dashboard open analytics-pipeline 12 --browser
@@ -84,8 +90,14 @@ enum DashboardRendering {
         for tile in dashboard["tiles"]?.arrayValue ?? [] {
             print("")
             print("## " + Output.cell(tile["title"]))
-            if let error = tile["error"]?.stringValue { print("(no rows: \(error))"); continue }
-            guard let rows = tile["rows"]?.arrayValue else { print("(no query)"); continue }
+            if let error = tile["error"]?.stringValue {
+                print("(no rows: \(error))")
+                continue
+            }
+            guard let rows = tile["rows"]?.arrayValue else {
+                print("(no query)")
+                continue
+            }
             let fields = fields(of: tile)
             Output.table(fields, rows.map { row in fields.map { Output.cell(row[$0]) } })
         }
@@ -93,14 +105,24 @@ enum DashboardRendering {
 
     /// Each tile drawn by its Looker visualization type, every line fitted to `width` (see `TileChart`).
     static func charts(_ dashboard: JSONValue, width: Int) {
-        print(Terminal.fit("\(Output.cell(dashboard["title"])) (dashboard \(Output.cell(dashboard["id"]))) · \(Output.cell(dashboard["entity"]))", width))
+        print(
+            Terminal.fit(
+                "\(Output.cell(dashboard["title"])) (dashboard \(Output.cell(dashboard["id"]))) · \(Output.cell(dashboard["entity"]))", width))
         print(Terminal.fit(freshness(dashboard), width))
         for tile in dashboard["tiles"]?.arrayValue ?? [] {
             print("")
             print(Terminal.fit("## " + Output.cell(tile["title"]), width))
-            if let error = tile["error"]?.stringValue { print(Terminal.fit("(no rows: \(error))", width)); continue }
-            guard let rows = tile["rows"]?.arrayValue else { print("(no query)"); continue }
-            TileChart.render(visualization: tile["visualization"]?.stringValue, fields: fields(of: tile), rows: rows, width: width).forEach { print($0) }
+            if let error = tile["error"]?.stringValue {
+                print(Terminal.fit("(no rows: \(error))", width))
+                continue
+            }
+            guard let rows = tile["rows"]?.arrayValue else {
+                print("(no query)")
+                continue
+            }
+            TileChart.render(visualization: tile["visualization"]?.stringValue, fields: fields(of: tile), rows: rows, width: width).forEach {
+                print($0)
+            }
         }
     }
 

@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import GatehouseBroker
 import GatehouseCore
 import GatehouseHTTP
 import GatehouseRPC
 import GatehouseStore
-import GRDB
 
 /// `gatehouse doctor`: checks everything Gatehouse depends on and names the fix for each failure.
 struct Doctor: AsyncParsableCommand {
@@ -31,7 +31,9 @@ struct Doctor: AsyncParsableCommand {
             let nameWidth = (checks.map(\.name.count).max() ?? 0) + 2
             let hanging = String(repeating: " ", count: nameWidth + 2)
             for check in checks {
-                Output.wrapped(check.detail, first: "\(check.status.mark) \(check.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))", rest: hanging)
+                Output.wrapped(
+                    check.detail, first: "\(check.status.mark) \(check.name.padding(toLength: nameWidth, withPad: " ", startingAt: 0))", rest: hanging
+                )
                 if let fix = check.fix, check.status != .ok { Output.wrapped(fix, first: hanging + "fix: ", rest: hanging + "     ") }
             }
             let failed = checks.filter { $0.status == .fail }.count
@@ -77,9 +79,15 @@ struct DoctorChecks {
         let config: Config
         do {
             config = try global.loadConfig(extraFlags: database.flags)
-            checks.append(DoctorCheck(name: "config", status: .ok, detail: file.map { "\($0) loaded" } ?? "no file (defaults and environment; looked for \(GlobalOptions.defaultConfigPath))"))
+            checks.append(
+                DoctorCheck(
+                    name: "config", status: .ok,
+                    detail: file.map { "\($0) loaded" } ?? "no file (defaults and environment; looked for \(GlobalOptions.defaultConfigPath))"))
         } catch {
-            checks.append(DoctorCheck(name: "config", status: .fail, detail: "\(error)", fix: "correct the key named above in \(file ?? "the config file") (`gatehouse config keys` lists every key)"))
+            checks.append(
+                DoctorCheck(
+                    name: "config", status: .fail, detail: "\(error)",
+                    fix: "correct the key named above in \(file ?? "the config file") (`gatehouse config keys` lists every key)"))
             return checks
         }
         let fileName = file ?? GlobalOptions.defaultConfigPath
@@ -87,19 +95,32 @@ struct DoctorChecks {
         let client = try? RPCClient(socketPath: socket, timeout: .seconds(10))
         let status = client.flatMap { try? $0.call("system.status") }
         if let status {
-            checks.append(DoctorCheck(name: "daemon", status: .ok, detail: "running: version \(Output.cell(status["version"])), pid \(Output.cell(status["pid"])), up \(Output.duration(seconds: status["uptimeSeconds"]?.doubleValue ?? 0))"))
+            checks.append(
+                DoctorCheck(
+                    name: "daemon", status: .ok,
+                    detail:
+                        "running: version \(Output.cell(status["version"])), pid \(Output.cell(status["pid"])), up \(Output.duration(seconds: status["uptimeSeconds"]?.doubleValue ?? 0))"
+                ))
         } else {
-            checks.append(DoctorCheck(name: "daemon", status: .fail, detail: "not answering on \(socket)", fix: "start it: `gatehouse serve` (or `systemctl --user start gatehouse`)"))
+            checks.append(
+                DoctorCheck(
+                    name: "daemon", status: .fail, detail: "not answering on \(socket)",
+                    fix: "start it: `gatehouse serve` (or `systemctl --user start gatehouse`)"))
         }
         checks.append(socketPermissions(socket, daemonUp: status != nil))
         let issuer = Self.value(config, "identity.issuer")
-        let http = (try? config.upstreamHTTPConfiguration(base: HTTPClientConfiguration(connectTimeout: .seconds(3), defaultTimeout: .seconds(5), retry: .none)))
+        let http =
+            (try? config.upstreamHTTPConfiguration(
+                base: HTTPClientConfiguration(connectTimeout: .seconds(3), defaultTimeout: .seconds(5), retry: .none)))
             .map { HTTPClient(configuration: $0) }
         defer { http?.shutdown() }
         if let issuer, let http {
             checks += await identityProvider(issuer, http: http, file: fileName)
         } else {
-            checks.append(DoctorCheck(name: "idp", status: .skip, detail: "identity.issuer is not configured", fix: "set identity.issuer and identity.client_id in \(fileName)"))
+            checks.append(
+                DoctorCheck(
+                    name: "idp", status: .skip, detail: "identity.issuer is not configured",
+                    fix: "set identity.issuer and identity.client_id in \(fileName)"))
         }
         if let client, status != nil {
             checks.append(tokens(client))
@@ -123,13 +144,19 @@ struct DoctorChecks {
         let directory = (socket as NSString).deletingLastPathComponent
         var info = stat()
         guard stat(directory, &info) == 0 else {
-            return DoctorCheck(name: "socket", status: daemonUp ? .fail : .skip, detail: "\(directory) does not exist", fix: "start the daemon (`gatehouse serve`); it creates the directory 0700")
+            return DoctorCheck(
+                name: "socket", status: daemonUp ? .fail : .skip, detail: "\(directory) does not exist",
+                fix: "start the daemon (`gatehouse serve`); it creates the directory 0700")
         }
         if info.st_uid != getuid() {
-            return DoctorCheck(name: "socket", status: .fail, detail: "\(directory) belongs to uid \(info.st_uid), not you (\(getuid()))", fix: "use a socket path of your own (config key socket, or $XDG_RUNTIME_DIR)")
+            return DoctorCheck(
+                name: "socket", status: .fail, detail: "\(directory) belongs to uid \(info.st_uid), not you (\(getuid()))",
+                fix: "use a socket path of your own (config key socket, or $XDG_RUNTIME_DIR)")
         }
         if info.st_mode & 0o077 != 0 {
-            return DoctorCheck(name: "socket", status: .fail, detail: "\(directory) is mode \(String(info.st_mode & 0o777, radix: 8)): others can reach the socket", fix: "chmod 700 \(directory)")
+            return DoctorCheck(
+                name: "socket", status: .fail, detail: "\(directory) is mode \(String(info.st_mode & 0o777, radix: 8)): others can reach the socket",
+                fix: "chmod 700 \(directory)")
         }
         return DoctorCheck(name: "socket", status: .ok, detail: "\(socket) (directory 0700, yours)")
     }
@@ -143,7 +170,9 @@ struct DoctorChecks {
             response = try await http.send(HTTPRequest(method: .GET, url: url, upstream: "idp", timeout: .seconds(5)))
         } catch {
             return [
-                DoctorCheck(name: "idp", status: .fail, detail: "\(issuer) unreachable: \(error)", fix: "check identity.issuer in \(file), the network and http.proxy; `gatehouse login` needs it"),
+                DoctorCheck(
+                    name: "idp", status: .fail, detail: "\(issuer) unreachable: \(error)",
+                    fix: "check identity.issuer in \(file), the network and http.proxy; `gatehouse login` needs it"),
                 DoctorCheck(name: "clock", status: .skip, detail: "needs the IdP"),
             ]
         }
@@ -152,16 +181,22 @@ struct DoctorChecks {
         if response.isSuccess, (try? JSONParser.parse(response.body))?["issuer"] != nil {
             checks.append(DoctorCheck(name: "idp", status: .ok, detail: "\(issuer) discovery answers"))
         } else {
-            checks.append(DoctorCheck(name: "idp", status: .fail, detail: "\(url) answered HTTP \(response.status), not a discovery document", fix: "check identity.issuer in \(file) (it must be the issuer URL, without /.well-known)"))
+            checks.append(
+                DoctorCheck(
+                    name: "idp", status: .fail, detail: "\(url) answered HTTP \(response.status), not a discovery document",
+                    fix: "check identity.issuer in \(file) (it must be the issuer URL, without /.well-known)"))
         }
         if let header = response.headers["Date"], let theirs = Self.httpDate(header) {
             let ours = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
             let skew = ours.timeIntervalSince(theirs)
             // The Date header has whole seconds; tokens allow about a minute of leeway.
             let status: DoctorCheck.Status = abs(skew) > 60 ? .fail : abs(skew) > 5 ? .warn : .ok
-            checks.append(DoctorCheck(
-                name: "clock", status: status, detail: "\(abs(skew) < 1 ? "in step with" : "\(Output.duration(seconds: abs(skew))) \(skew > 0 ? "ahead of" : "behind")") the IdP",
-                fix: "synchronise the clock (`timedatectl set-ntp true`); tokens are refused when it is off by more than a minute"))
+            checks.append(
+                DoctorCheck(
+                    name: "clock", status: status,
+                    detail:
+                        "\(abs(skew) < 1 ? "in step with" : "\(Output.duration(seconds: abs(skew))) \(skew > 0 ? "ahead of" : "behind")") the IdP",
+                    fix: "synchronise the clock (`timedatectl set-ntp true`); tokens are refused when it is off by more than a minute"))
         } else {
             checks.append(DoctorCheck(name: "clock", status: .skip, detail: "the IdP sent no Date header"))
         }
@@ -177,10 +212,16 @@ struct DoctorChecks {
             return DoctorCheck(name: "tokens", status: .warn, detail: "not signed in", fix: "`gatehouse login`")
         }
         if let error = status["lastError"]?.stringValue {
-            return DoctorCheck(name: "tokens", status: .fail, detail: "the last refresh failed: \(TerminalText.sanitized(error))", fix: "`gatehouse login` (a new session)")
+            return DoctorCheck(
+                name: "tokens", status: .fail, detail: "the last refresh failed: \(TerminalText.sanitized(error))",
+                fix: "`gatehouse login` (a new session)")
         }
         let expiries = (status["tokens"]?.arrayValue ?? []).compactMap { $0["expiresAt"]?.stringValue }.sorted()
-        return DoctorCheck(name: "tokens", status: .ok, detail: "signed in; \(expiries.count) cached token\(expiries.count == 1 ? "" : "s")\(expiries.first.map { ", first expiry \($0) (refreshed before)" } ?? "")")
+        return DoctorCheck(
+            name: "tokens", status: .ok,
+            detail:
+                "signed in; \(expiries.count) cached token\(expiries.count == 1 ? "" : "s")\(expiries.first.map { ", first expiry \($0) (refreshed before)" } ?? "")"
+        )
     }
 
     /// Older than policy.max_snapshot_age_seconds fails (policy then refuses changes); older than three sync intervals warns.
@@ -193,16 +234,21 @@ struct DoctorChecks {
         }
         guard status["snapshotAt"]?.stringValue != nil, let age = status["ageSeconds"]?.doubleValue else {
             let error = status["lastError"]?.stringValue.map { "; last sync failed: \(TerminalText.sanitized($0))" } ?? ""
-            return DoctorCheck(name: "catalog", status: .fail, detail: "never synced: policy denies everything until it is\(error)", fix: "`gatehouse catalog sync`")
+            return DoctorCheck(
+                name: "catalog", status: .fail, detail: "never synced: policy denies everything until it is\(error)", fix: "`gatehouse catalog sync`")
         }
         if age > maxAge {
             return DoctorCheck(
-                name: "catalog", status: .fail, detail: "snapshot is \(Output.duration(seconds: age)) old, past policy.max_snapshot_age_seconds: policy refuses changes",
+                name: "catalog", status: .fail,
+                detail: "snapshot is \(Output.duration(seconds: age)) old, past policy.max_snapshot_age_seconds: policy refuses changes",
                 fix: "`gatehouse catalog sync`")
         }
         let interval = status["syncIntervalSeconds"]?.doubleValue ?? 0
         if interval > 0, age > interval * 3 {
-            return DoctorCheck(name: "catalog", status: .warn, detail: "snapshot is \(Output.duration(seconds: age)) old (syncs every \(Output.duration(seconds: interval)))", fix: "`gatehouse catalog sync`; the daemon's log says why the periodic sync fails")
+            return DoctorCheck(
+                name: "catalog", status: .warn,
+                detail: "snapshot is \(Output.duration(seconds: age)) old (syncs every \(Output.duration(seconds: interval)))",
+                fix: "`gatehouse catalog sync`; the daemon's log says why the periodic sync fails")
         }
         return DoctorCheck(name: "catalog", status: .ok, detail: "snapshot \(Output.duration(seconds: age)) old")
     }
@@ -216,7 +262,8 @@ struct DoctorChecks {
             let response = try await http.send(HTTPRequest(method: .GET, url: url, upstream: name, timeout: .seconds(5)))
             return DoctorCheck(name: name, status: .ok, detail: "\(url) reachable (HTTP \(response.status))")
         } catch {
-            return DoctorCheck(name: name, status: .fail, detail: "\(url) unreachable: \(error)", fix: "check \(key) in \(file), the network and http.proxy")
+            return DoctorCheck(
+                name: name, status: .fail, detail: "\(url) unreachable: \(error)", fix: "check \(key) in \(file), the network and http.proxy")
         }
     }
 
@@ -242,10 +289,15 @@ struct DoctorChecks {
         } else {
             return DoctorCheck(name: "audit", status: .skip, detail: "no database yet at \(databasePath)")
         }
-        guard let report else { return DoctorCheck(name: "audit", status: .fail, detail: "could not verify the chain", fix: "`gatehouse audit verify` says why") }
-        if report["intact"] == true { return DoctorCheck(name: "audit", status: .ok, detail: "chain intact (\(Output.cell(report["checked"])) records)") }
+        guard let report else {
+            return DoctorCheck(name: "audit", status: .fail, detail: "could not verify the chain", fix: "`gatehouse audit verify` says why")
+        }
+        if report["intact"] == true {
+            return DoctorCheck(name: "audit", status: .ok, detail: "chain intact (\(Output.cell(report["checked"])) records)")
+        }
         return DoctorCheck(
-            name: "audit", status: .fail, detail: "chain broken at record \(Output.cell(report["firstBroken"]?["seq"])): \(Output.cell(report["firstBroken"]?["reason"]))",
+            name: "audit", status: .fail,
+            detail: "chain broken at record \(Output.cell(report["firstBroken"]?["seq"])): \(Output.cell(report["firstBroken"]?["reason"]))",
             fix: "`gatehouse audit verify` names the record; keep the database for investigation (docs/security.md)")
     }
 

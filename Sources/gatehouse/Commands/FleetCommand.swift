@@ -13,7 +13,8 @@ struct FleetCommand: ParsableCommand {
     }
 
     struct Query: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Records of every host matching filters, oldest first (one page; --cursor for the next).")
+        static let configuration = CommandConfiguration(
+            abstract: "Records of every host matching filters, oldest first (one page; --cursor for the next).")
         @OptionGroup var global: GlobalOptions
         @Option(help: "From this time (RFC 3339).") var since: String?
         @Option(help: "Before this time (RFC 3339).") var until: String?
@@ -29,8 +30,10 @@ struct FleetCommand: ParsableCommand {
 
         func run() throws {
             var params: [String: JSONValue] = ["limit": .int(Int64(limit))]
-            for (name, value) in [("since", since), ("until", until), ("principal", principal), ("host", host), ("method", method),
-                                  ("entity", entity), ("decision", decision), ("outcome", outcome), ("cursor", cursor)] {
+            for (name, value) in [
+                ("since", since), ("until", until), ("principal", principal), ("host", host), ("method", method),
+                ("entity", entity), ("decision", decision), ("outcome", outcome), ("cursor", cursor),
+            ] {
                 if let value { params[name] = .string(value) }
             }
             let page = try global.call("fleet.audit.query", .object(params))
@@ -56,7 +59,8 @@ struct FleetCommand: ParsableCommand {
     }
 
     struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "The collector re-verifies HOST's whole stored chain against its cosigned checkpoint.")
+        static let configuration = CommandConfiguration(
+            abstract: "The collector re-verifies HOST's whole stored chain against its cosigned checkpoint.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The host id (as in fleet audit query).") var host: String
 
@@ -66,10 +70,15 @@ struct FleetCommand: ParsableCommand {
             let alerts = report["alerts"]?.intValue ?? 0
             let note = alerts > 0 ? " (\(alerts) refused shipments on record)" : ""
             if report["intact"] == .bool(true) {
-                if !global.json { print("fleet chain of \(host) intact: \(Output.cell(report["checked"])) records, cosigned up to \(Output.cell(report["cosignedSize"]))\(note)") }
+                if !global.json {
+                    print(
+                        "fleet chain of \(host) intact: \(Output.cell(report["checked"])) records, cosigned up to \(Output.cell(report["cosignedSize"]))\(note)"
+                    )
+                }
                 return
             }
-            throw CLIFailure("fleet chain of \(host) BROKEN at record \(Output.cell(report["firstBrokenSeq"])): \(Output.cell(report["reason"]))\(note)")
+            throw CLIFailure(
+                "fleet chain of \(host) BROKEN at record \(Output.cell(report["firstBrokenSeq"])): \(Output.cell(report["reason"]))\(note)")
         }
     }
 }

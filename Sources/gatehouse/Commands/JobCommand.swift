@@ -48,9 +48,13 @@ struct JobCommand: ParsableCommand {
                 return
             }
             let state = Output.cell(answer["state"])
-            print("\(Output.cell(answer["jobId"])) \(state) for \(Output.cell(answer["entity"])) on \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))/\(Output.cell(answer["cluster"]))")
+            print(
+                "\(Output.cell(answer["jobId"])) \(state) for \(Output.cell(answer["entity"])) on \(Output.cell(answer["project"]))/\(Output.cell(answer["region"]))/\(Output.cell(answer["cluster"]))"
+            )
             if let approval = answer["approvalId"]?.stringValue {
-                print("waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approval approve \(approval)`")
+                print(
+                    "waits for approval \(approval) (expires \(Output.cell(answer["expiresAt"]))); a person runs `gatehouse approval approve \(approval)`"
+                )
                 throw CLIExit(code: .awaitingApproval)
             } else {
                 print("follow it with `gatehouse job watch \(Output.cell(answer["jobId"]))`")
@@ -59,7 +63,8 @@ struct JobCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "ls", abstract: "Your jobs, newest first (or an entity's, or all with --all).",
+        static let configuration = CommandConfiguration(
+            commandName: "ls", abstract: "Your jobs, newest first (or an entity's, or all with --all).",
             discussion: """
                 EXAMPLES:
                   gatehouse job ls
@@ -77,9 +82,14 @@ struct JobCommand: ParsableCommand {
             let answer = try global.call("job.list", .object(params))
             if global.json { return Output.json(answer) }
             let rows = (answer["jobs"]?.arrayValue ?? []).map { job in
-                [Output.cell(job["jobId"]), Output.cell(job["state"]), Output.shortRef(Output.cell(job["entity"])), Output.cell(job["type"]), Output.relative(job["createdAt"]?.stringValue)]
+                [
+                    Output.cell(job["jobId"]), Output.cell(job["state"]), Output.shortRef(Output.cell(job["entity"])), Output.cell(job["type"]),
+                    Output.relative(job["createdAt"]?.stringValue),
+                ]
             }
-            guard !rows.isEmpty else { return print("no jobs" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")")) }
+            guard !rows.isEmpty else {
+                return print("no jobs" + (all ? "" : entity == nil ? " of yours (--all for everyone's)" : " for \(entity ?? "")"))
+            }
             Output.table(["JOB", "STATE", "ENTITY", "TYPE", "CREATED"], rows)
         }
     }
@@ -106,17 +116,22 @@ struct JobCommand: ParsableCommand {
                 ("  by", Output.cell(job["principal"])),
             ]
             if let detail = job["detail"]?.stringValue { rows.append(("  detail", TerminalText.sanitized(detail))) }
-            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) { rows.append(("  last error", TerminalText.sanitized(error))) }
+            if let error = job["lastError"]?.stringValue, JobCommand.waiting(job["state"]) {
+                rows.append(("  last error", TerminalText.sanitized(error)))
+            }
             view.add(nil, rows: rows)
             view.print()
             for step in job["transitions"]?.arrayValue ?? [] {
-                Output.line("  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \(TerminalText.sanitized($0))" } ?? "")")
+                Output.line(
+                    "  \(Output.cell(step["at"]))  \(Output.cell(step["state"]))\(step["detail"]?.stringValue.map { "  \(TerminalText.sanitized($0))" } ?? "")"
+                )
             }
         }
     }
 
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a job: withdrawn if not sent yet, else Dataproc is asked to stop it.",
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a job: withdrawn if not sent yet, else Dataproc is asked to stop it.",
             discussion: """
                 EXAMPLES:
                   gatehouse job cancel gh-job-1a2b
@@ -131,7 +146,8 @@ struct JobCommand: ParsableCommand {
     }
 
     struct Watch: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).",
+        static let configuration = CommandConfiguration(
+            abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).",
             discussion: """
                 EXAMPLES:
                   gatehouse job watch gh-job-1a2b
@@ -143,7 +159,11 @@ struct JobCommand: ParsableCommand {
             let progress = ProgressLine(jobID: id, live: !global.json && Terminal.liveProgress)
             client.onNotification = { message in
                 guard let params = message["params"] else { return }
-                if global.json { Output.jsonLine(params) } else { progress.update(state: Output.cell(params["state"]), detail: params["detail"]?.stringValue) }
+                if global.json {
+                    Output.jsonLine(params)
+                } else {
+                    progress.update(state: Output.cell(params["state"]), detail: params["detail"]?.stringValue)
+                }
             }
             progress.start()
             let final: JSONValue
@@ -216,7 +236,8 @@ struct JobCommand: ParsableCommand {
                     return
                 } catch {
                     guard follow, Self.connectionLost(error) else { throw CLIFailure(error) }
-                    FileHandle.standardError.write(Data("gatehouse: the daemon went away; following again from chunk \(cursor.next) once it is back\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("gatehouse: the daemon went away; following again from chunk \(cursor.next) once it is back\n".utf8))
                     reconnectDeadline = ContinuousClock.now + .seconds(60)
                 }
             }
@@ -251,7 +272,8 @@ struct JobSpecBuilder {
         var members: [String: JSONValue] = [:]
         if let path = submit.spec {
             guard let data = FileManager.default.contents(atPath: path), case .object(let object)? = try? JSONParser.parse(data) else {
-                throw CLIFailure("\(path) is not a JSON object (a Dataproc Job, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}})", code: .usage)
+                throw CLIFailure(
+                    "\(path) is not a JSON object (a Dataproc Job, e.g. {\"pysparkJob\": {\"mainPythonFileUri\": \"gs://…\"}})", code: .usage)
             }
             members = object
         }
@@ -269,7 +291,8 @@ struct JobSpecBuilder {
             members["sparkJob"] = .object(typed)
         } else if let query = submit.sql ?? submit.hive {
             guard submit.args.isEmpty else {
-                throw CLIFailure("driver arguments (after --) do not apply to --sql or --hive (queries take script variables; use --spec for those)", code: .usage)
+                throw CLIFailure(
+                    "driver arguments (after --) do not apply to --sql or --hive (queries take script variables; use --spec for those)", code: .usage)
             }
             typed["queryList"] = ["queries": [.string(query)]]
             members[submit.sql != nil ? "sparkSqlJob" : "hiveJob"] = .object(typed)

@@ -27,16 +27,23 @@ struct Logout: ParsableCommand {
             if !global.json || !confirmation.yes {
                 FileHandle.standardErrorLine("logout deletes \(doomed.count) cluster\(doomed.count == 1 ? "" : "s"):")
                 for target in doomed {
-                    FileHandle.standardErrorLine("  \(Output.cell(target["clusterName"]))  \(Output.cell(target["state"]))  \(Output.cell(target["entity"]))  \(Output.cell(target["project"]))/\(Output.cell(target["region"]))")
+                    FileHandle.standardErrorLine(
+                        "  \(Output.cell(target["clusterName"]))  \(Output.cell(target["state"]))  \(Output.cell(target["entity"]))  \(Output.cell(target["project"]))/\(Output.cell(target["region"]))"
+                    )
                 }
             }
             try confirmation.confirm("delete \(doomed.count == 1 ? "this cluster" : "these \(doomed.count) clusters") and sign out")
         }
         let result = try global.call("auth.logout", keepClusters ? ["keepClusters": true] : nil)
         if global.json { return Output.json(result) }
-        print(result["revoked"]?.boolValue == true ? "signed out; the IdP revoked the session" : "signed out locally (the IdP did not confirm a revocation)")
-        if keepClusters { print("your clusters keep running until their auto-delete TTL (`gatehouse cluster ls`)") }
-        else if !doomed.isEmpty { print("deleted \(doomed.count) cluster\(doomed.count == 1 ? "" : "s")") }
+        print(
+            result["revoked"]?.boolValue == true
+                ? "signed out; the IdP revoked the session" : "signed out locally (the IdP did not confirm a revocation)")
+        if keepClusters {
+            print("your clusters keep running until their auto-delete TTL (`gatehouse cluster ls`)")
+        } else if !doomed.isEmpty {
+            print("deleted \(doomed.count) cluster\(doomed.count == 1 ? "" : "s")")
+        }
     }
 
     /// What logout would delete, from `cluster.teardown` (a report); none when clusters are not configured or nobody is signed in.

@@ -5,7 +5,8 @@ import Logging
 
 /// `gatehouse serve`: run the daemon in the foreground.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the daemon in the foreground until SIGTERM or SIGINT.",
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon in the foreground until SIGTERM or SIGINT.",
         discussion: """
             EXAMPLES:
               gatehouse serve

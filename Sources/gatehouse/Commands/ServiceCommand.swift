@@ -66,7 +66,8 @@ struct ServiceCommand: ParsableCommand {
     }
 
     struct Unit: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the unit file `install` would write (with --socket-activation, the socket unit).")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the unit file `install` would write (with --socket-activation, the socket unit).")
         @OptionGroup var options: UnitOptions
         @Flag(help: "Print gatehouse.socket instead.") var socketActivation = false
         func run() throws {
@@ -96,7 +97,8 @@ struct ServiceCommand: ParsableCommand {
             if noStart { return }
             guard let reload = ServiceCommand.systemctl(["daemon-reload"]), reload.status == 0 else {
                 throw CLIFailure(
-                    "the unit is written, but no systemd user manager answered; start it with: systemctl --user daemon-reload && systemctl --user enable --now gatehouse.service")
+                    "the unit is written, but no systemd user manager answered; start it with: systemctl --user daemon-reload && systemctl --user enable --now gatehouse.service"
+                )
             }
             let unit = socketActivation ? SystemdUserUnit.socketName : SystemdUserUnit.name
             guard let enable = ServiceCommand.systemctl(["enable", "--now", unit]), enable.status == 0 else {

@@ -22,13 +22,16 @@ struct Status: ParsableCommand {
         let uptime = Output.duration(seconds: status["uptimeSeconds"]?.doubleValue ?? 0)
         print("gatehouse \(Output.cell(status["version"])) running (pid \(Output.cell(status["pid"])), up \(uptime))")
         var view = KeyValueView()
-        let bytes = (status["database"]?["bytes"]?.intValue.map(Output.size) ?? "-")
+        let bytes =
+            (status["database"]?["bytes"]?.intValue.map(Output.size) ?? "-")
             + (status["database"]?["freeBytes"]?.intValue.map { ", \(Output.size(bytes: $0)) free" } ?? "")
-        view.add(nil, rows: [
-            ("schema version", Output.cell(status["schemaVersion"])),
-            ("database", "\(Output.cell(status["database"]?["path"])) (\(bytes))"),
-            ("audit records", Output.cell(status["audit"]?["records"])),
-        ])
+        view.add(
+            nil,
+            rows: [
+                ("schema version", Output.cell(status["schemaVersion"])),
+                ("database", "\(Output.cell(status["database"]?["path"])) (\(bytes))"),
+                ("audit records", Output.cell(status["audit"]?["records"])),
+            ])
         for (component, state) in (status["components"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             view.add(component, state.objectValue ?? [:])
         }

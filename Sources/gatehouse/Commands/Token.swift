@@ -8,7 +8,8 @@ struct Token: ParsableCommand {
         abstract: "Print short-lived tokens held by the daemon.", subcommands: [Print.self, GoogleExecutable.self, GoogleConfig.self])
 
     struct Print: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a valid token for an audience (oidc, idp, google, looker).",
+        static let configuration = CommandConfiguration(
+            abstract: "Print a valid token for an audience (oidc, idp, google, looker).",
             discussion: """
                 EXAMPLES:
                   gatehouse token print

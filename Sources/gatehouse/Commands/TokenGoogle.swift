@@ -104,7 +104,8 @@ extension Token {
                 audience: audience, stsURL: config[ConfigKeys.Identity.stsURL],
                 iamCredentialsURL: config[ConfigKeys.Identity.iamCredentialsURL],
                 serviceAccount: config[ConfigKeys.Identity.serviceAccount],
-                command: ([Self.executablePath()] + ["token", "google-executable"] + locationArguments()).map(Self.shellQuoted).joined(separator: " "),
+                command: ([Self.executablePath()] + ["token", "google-executable"] + locationArguments()).map(Self.shellQuoted).joined(
+                    separator: " "),
                 timeoutMillis: timeoutMillis, outputFile: outputFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
             Output.json(document.json)
         }

@@ -30,7 +30,9 @@ struct Version: ParsableCommand {
         }
         print("gatehouse \(GatehouseVersion.current) (database schema \(SchemaMigrations.latestVersion))")
         if let status {
-            print("daemon    \(Output.cell(status["version"])) (pid \(Output.cell(status["pid"])), database schema \(Output.cell(status["schemaVersion"])))")
+            print(
+                "daemon    \(Output.cell(status["version"])) (pid \(Output.cell(status["pid"])), database schema \(Output.cell(status["schemaVersion"])))"
+            )
         } else {
             print("daemon    not running")
         }

@@ -70,15 +70,16 @@ struct CLIFailure: Error, CustomStringConvertible {
     }
 
     private static func rpcCode(_ code: ExitCode) -> Int {
-        let mapped: RPCErrorCode = switch code {
-        case .usage: .invalidParams
-        case .unreachable: .upstreamUnavailable
-        case .denied: .denied
-        case .signIn: .unauthorized
-        case .notFound: .notFound
-        case .awaitingApproval: .pendingApproval
-        case .ok, .error: .internalError
-        }
+        let mapped: RPCErrorCode =
+            switch code {
+            case .usage: .invalidParams
+            case .unreachable: .upstreamUnavailable
+            case .denied: .denied
+            case .signIn: .unauthorized
+            case .notFound: .notFound
+            case .awaitingApproval: .pendingApproval
+            case .ok, .error: .internalError
+            }
         return mapped.rawValue
     }
 

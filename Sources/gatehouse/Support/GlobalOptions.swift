@@ -41,7 +41,8 @@ struct GlobalOptions: ParsableArguments {
     /// `$XDG_CONFIG_HOME/gatehouse/config.yaml`, else `$HOME/.config/gatehouse/config.yaml` (the XDG base directory rule).
     static var defaultConfigPath: String {
         let environment = ProcessInfo.processInfo.environment
-        let base = environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+        let base =
+            environment["XDG_CONFIG_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
             ?? (environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.config"
         return base + "/gatehouse/config.yaml"
     }

@@ -43,7 +43,9 @@ struct GoogleExecutableContract {
         guard tokenType == Self.idTokenType || tokenType == Self.jwtTokenType else {
             throw GoogleExecutableFailure(
                 code: "unsupported_token_type",
-                message: "Gatehouse provides OIDC ID tokens; set subject_token_type to \(Self.idTokenType) in the credential configuration (it names \(tokenType))")
+                message:
+                    "Gatehouse provides OIDC ID tokens; set subject_token_type to \(Self.idTokenType) in the credential configuration (it names \(tokenType))"
+            )
         }
         return tokenType
     }
@@ -54,7 +56,9 @@ struct GoogleExecutableContract {
         guard let audience, let configured, audience != configured else { return }
         throw GoogleExecutableFailure(
             code: "audience_mismatch",
-            message: "the credential configuration's audience \(audience) is not identity.workload_identity_audience (\(configured)); regenerate it with `gatehouse token google-config`")
+            message:
+                "the credential configuration's audience \(audience) is not identity.workload_identity_audience (\(configured)); regenerate it with `gatehouse token google-config`"
+        )
     }
 
     /// The success response for an ID token valid until `expiresAtUnix`.

@@ -35,9 +35,10 @@ final class DataprocHarness: Sendable {
         let sandbox = try await Sandbox.start(configuration)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gh-dataproc-\(UUID().uuidString.prefix(8))").path
         let store = try Store(path: directory + "/gatehouse.db")
-        let http = HTTPClient(configuration: HTTPClientConfiguration(
-            connectTimeout: .seconds(1), retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20), maxDelay: .milliseconds(100)),
-            breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .milliseconds(300))))
+        let http = HTTPClient(
+            configuration: HTTPClientConfiguration(
+                connectTimeout: .seconds(1), retry: RetryPolicy(maxAttempts: 2, baseDelay: .milliseconds(20), maxDelay: .milliseconds(100)),
+                breaker: CircuitBreakerConfiguration(failureThreshold: 5, openDuration: .milliseconds(300))))
         let token = sandbox.issueAccessToken(lifetime: 24 * 3600).token
         let client = DataprocClient(http: http, baseURL: sandbox.dataprocURL.absoluteString, timeout: requestTimeout) { token }
         var logger = Logger(label: "test.dataproc")
@@ -78,7 +79,9 @@ final class DataprocHarness: Sendable {
     func submit(_ count: Int, location: DataprocLocation? = nil) async throws -> [String] {
         var ids: [String] = []
         for index in 0..<count {
-            let job = try await service.submit(try Self.pyspark(args: ["\(index)"]), entity: "component:default/engagement-reports", location: location ?? self.location, principal: "alice@example.com")
+            let job = try await service.submit(
+                try Self.pyspark(args: ["\(index)"]), entity: "component:default/engagement-reports", location: location ?? self.location,
+                principal: "alice@example.com")
             ids.append(job.jobId)
         }
         return ids

@@ -1,6 +1,6 @@
 import GatehouseHTTP
-import Logging
 import Hummingbird
+import Logging
 
 extension Request {
     /// Header fields as a plain dictionary keyed by lower-cased name (first value wins).

@@ -40,7 +40,9 @@ final class TestDaemon: @unchecked Sendable {
         environment["XDG_STATE_HOME"] = root + "/state"
         environment["GATEHOUSE_CONFIG"] = root + "/config.yaml"
         // scripts/test.sh records every answer, to check it against the rpc.discover schemas.
-        if let answers = ProcessInfo.processInfo.environment["GATEHOUSE_RECORD_ANSWERS_FILE"] { environment["GATEHOUSE_RECORD_ANSWERS_FILE"] = answers }
+        if let answers = ProcessInfo.processInfo.environment["GATEHOUSE_RECORD_ANSWERS_FILE"] {
+            environment["GATEHOUSE_RECORD_ANSWERS_FILE"] = answers
+        }
         environment.merge(extraEnvironment) { _, new in new }
         self.environment = environment
     }

@@ -57,7 +57,8 @@ struct DataprocBatchFilter {
             }
         default:
             guard clause.field.hasPrefix("labels."), clause.comparison == "=" || clause.comparison == "!=" else {
-                throw .badRequest("Invalid filter field '\(clause.field)': use batch_id, batch_uuid, state, create_time or labels.<key> (labels take = or !=).")
+                throw .badRequest(
+                    "Invalid filter field '\(clause.field)': use batch_id, batch_uuid, state, create_time or labels.<key> (labels take = or !=).")
             }
         }
     }
@@ -66,13 +67,14 @@ struct DataprocBatchFilter {
     func matches(_ batch: DataprocBatch, state: String, labels: [String: String]) -> Bool {
         groups.allSatisfy { alternatives in
             alternatives.contains { clause in
-                let actual: String? = switch clause.field {
-                case "batch_id": batch.batchId
-                case "batch_uuid": batch.uuid
-                case "state": state
-                case "create_time": nil
-                default: labels[String(clause.field.dropFirst("labels.".count))]
-                }
+                let actual: String? =
+                    switch clause.field {
+                    case "batch_id": batch.batchId
+                    case "batch_uuid": batch.uuid
+                    case "state": state
+                    case "create_time": nil
+                    default: labels[String(clause.field.dropFirst("labels.".count))]
+                    }
                 if clause.field == "create_time", let bound = GoogleTime.date(from: clause.value) {
                     return Self.compare(batch.createdAt, bound, clause.comparison)
                 }

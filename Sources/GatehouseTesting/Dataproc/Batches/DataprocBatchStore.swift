@@ -27,7 +27,9 @@ public final class DataprocBatchStore: Sendable {
     func create(_ batch: DataprocBatch) -> CreateOutcome {
         state.withLock { state in
             if let earlier = Self.replayed(state, batch.projectId, batch.location, batch.requestId) { return .replayed(earlier) }
-            if state.batches.contains(where: { !$0.deleted && $0.projectId == batch.projectId && $0.location == batch.location && $0.batchId == batch.batchId }) {
+            if state.batches.contains(where: {
+                !$0.deleted && $0.projectId == batch.projectId && $0.location == batch.location && $0.batchId == batch.batchId
+            }) {
                 return .batchIdTaken(batch.batchId)
             }
             state.batches.append(batch)
@@ -54,7 +56,11 @@ public final class DataprocBatchStore: Sendable {
     /// Applies `change` to the stored batch and returns the result.
     func update(projectId: String, location: String, batchId: String, _ change: (inout DataprocBatch) -> Void) -> DataprocBatch? {
         state.withLock { state in
-            guard let index = state.batches.firstIndex(where: { !$0.deleted && $0.projectId == projectId && $0.location == location && $0.batchId == batchId }) else {
+            guard
+                let index = state.batches.firstIndex(where: {
+                    !$0.deleted && $0.projectId == projectId && $0.location == location && $0.batchId == batchId
+                })
+            else {
                 return nil
             }
             change(&state.batches[index])

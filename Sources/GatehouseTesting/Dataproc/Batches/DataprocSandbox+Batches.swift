@@ -10,7 +10,9 @@ extension DataprocSandbox {
     }
 
     /// Fields of `Batch` only the service sets; a body copied from `batches.get` may carry them.
-    static let batchOutputOnlyFields = ["name", "uuid", "createTime", "creator", "operation", "runtimeInfo", "state", "stateHistory", "stateMessage", "stateTime"]
+    static let batchOutputOnlyFields = [
+        "name", "uuid", "createTime", "creator", "operation", "runtimeInfo", "state", "stateHistory", "stateMessage", "stateTime",
+    ]
 
     func addBatchRoutes(to router: Router<SandboxRequestContext>) {
         let batches = router.group("v1/projects/{projectId}/locations/{location}")
@@ -50,7 +52,8 @@ extension DataprocSandbox {
         let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "Batch")
         let workloads = batchWorkloadFields.filter { body[$0] != nil }
         guard workloads.count == 1 else {
-            throw SandboxHTTPError.badRequest("Batch must have exactly one workload (one of \(batchWorkloadFields.joined(separator: ", "))); found \(workloads.count).")
+            throw SandboxHTTPError.badRequest(
+                "Batch must have exactly one workload (one of \(batchWorkloadFields.joined(separator: ", "))); found \(workloads.count).")
         }
         let workload = body[workloads[0]] ?? .null
         if workloads[0] == "pysparkBatch", workload["mainPythonFileUri"]?.stringValue?.isEmpty ?? true {
@@ -59,7 +62,8 @@ extension DataprocSandbox {
         _ = try DataprocClusterRules.checkLabels(body["labels"])
         var sent = body.objectValue ?? [:]
         for field in Self.batchOutputOnlyFields { sent[field] = nil }
-        let mainFile = workload["mainPythonFileUri"]?.stringValue ?? workload["mainJarFileUri"]?.stringValue ?? workload["mainRFileUri"]?.stringValue ?? ""
+        let mainFile =
+            workload["mainPythonFileUri"]?.stringValue ?? workload["mainJarFileUri"]?.stringValue ?? workload["mainRFileUri"]?.stringValue ?? ""
         let fails = mainFile.hasSuffix("fail.py") || body.value(at: ["runtimeConfig", "properties", "sandbox.fail"])?.stringValue == "true"
         let now = clock.now
         let candidate = DataprocBatch(
@@ -94,7 +98,8 @@ extension DataprocSandbox {
         let state = batch.state(at: clock.now, stepSeconds: stepSeconds)
         guard DataprocBatch.terminal.contains(state) else {
             throw SandboxHTTPError(
-                .badRequest, "Batch \(batch.name) is in state \(state); only CANCELLED, SUCCEEDED or FAILED batches can be deleted.", code: "FAILED_PRECONDITION")
+                .badRequest, "Batch \(batch.name) is in state \(state); only CANCELLED, SUCCEEDED or FAILED batches can be deleted.",
+                code: "FAILED_PRECONDITION")
         }
         batches.remove(projectId: batch.projectId, location: batch.location, batchId: batch.batchId)
         return call.respond(.object([:]))

@@ -41,10 +41,12 @@ struct ClusterLifecycle: Sendable, Equatable {
             throw .badRequest("lifecycleConfig.autoDeleteTtl and lifecycleConfig.autoDeleteTime are mutually exclusive: set one of them.")
         }
         if let idleDeleteTtl, !Self.idleDeleteRange.contains(idleDeleteTtl) {
-            throw .badRequest("Invalid lifecycleConfig.idleDeleteTtl \(GoogleTime.duration(idleDeleteTtl)): it must be between 5 minutes and 14 days.")
+            throw .badRequest(
+                "Invalid lifecycleConfig.idleDeleteTtl \(GoogleTime.duration(idleDeleteTtl)): it must be between 5 minutes and 14 days.")
         }
         if let autoDeleteTtl, !Self.autoDeleteRange.contains(autoDeleteTtl) {
-            throw .badRequest("Invalid lifecycleConfig.autoDeleteTtl \(GoogleTime.duration(autoDeleteTtl)): it must be between 10 minutes and 14 days.")
+            throw .badRequest(
+                "Invalid lifecycleConfig.autoDeleteTtl \(GoogleTime.duration(autoDeleteTtl)): it must be between 10 minutes and 14 days.")
         }
         if let autoDeleteTime, autoDeleteTime <= now {
             throw .badRequest("Invalid lifecycleConfig.autoDeleteTime \(GoogleTime.timestamp(autoDeleteTime)): it must be in the future.")

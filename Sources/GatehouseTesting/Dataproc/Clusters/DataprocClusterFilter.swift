@@ -17,7 +17,8 @@ struct DataprocClusterFilter {
             case "status.state":
                 guard clause.value == "*" || Self.groups[clause.value] != nil || Self.states.contains(clause.value) else {
                     throw .badRequest(
-                        "Invalid filter: status.state must be one of ACTIVE, INACTIVE, \(Self.states.sorted().joined(separator: ", ")), got '\(clause.value)'.")
+                        "Invalid filter: status.state must be one of ACTIVE, INACTIVE, \(Self.states.sorted().joined(separator: ", ")), got '\(clause.value)'."
+                    )
                 }
             case "clusterName":
                 break

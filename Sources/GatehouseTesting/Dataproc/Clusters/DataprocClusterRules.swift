@@ -17,7 +17,8 @@ enum DataprocClusterRules {
     static func checkName(_ name: String) throws(SandboxHTTPError) {
         guard name.range(of: #"^[a-z]([a-z0-9-]{0,49}[a-z0-9])?$"#, options: .regularExpression) != nil else {
             throw .badRequest(
-                "Invalid cluster name '\(name)': start with a lowercase letter, use at most 51 lowercase letters, digits and hyphens, and do not end with a hyphen.")
+                "Invalid cluster name '\(name)': start with a lowercase letter, use at most 51 lowercase letters, digits and hyphens, and do not end with a hyphen."
+            )
         }
     }
 

@@ -39,7 +39,9 @@ public final class DataprocClusterStore: Sendable {
     }
 
     /// The operation an earlier request with this `requestId` started, if any.
-    private func replayed(_ state: State, _ kind: DataprocOperation.Kind, _ projectId: String, _ region: String, _ requestId: String?) -> DataprocOperation? {
+    private func replayed(
+        _ state: State, _ kind: DataprocOperation.Kind, _ projectId: String, _ region: String, _ requestId: String?
+    ) -> DataprocOperation? {
         guard let requestId, let id = state.operationByRequest[Self.requestKey(kind, projectId, region, requestId)] else { return nil }
         return state.operations.first { $0.id == id }
     }
@@ -89,10 +91,14 @@ public final class DataprocClusterStore: Sendable {
 
     /// Starts deleting the named cluster (404 if none, 400 `FAILED_PRECONDITION` if already
     /// deleting or the uuid does not match); a repeated requestId returns the first operation.
-    func delete(projectId: String, region: String, name: String, clusterUuid: String?, requestId: String?, at now: Date) throws(SandboxHTTPError) -> DataprocOperation {
-        try change(.delete, projectId: projectId, region: region, name: name, requestId: requestId, at: now) { cluster, snapshot throws(SandboxHTTPError) in
+    func delete(
+        projectId: String, region: String, name: String, clusterUuid: String?, requestId: String?, at now: Date
+    ) throws(SandboxHTTPError) -> DataprocOperation {
+        try change(.delete, projectId: projectId, region: region, name: name, requestId: requestId, at: now) {
+            cluster, snapshot throws(SandboxHTTPError) in
             if let clusterUuid, clusterUuid != cluster.clusterUuid {
-                throw SandboxHTTPError(.badRequest, "Cluster \(cluster.resourceName) has uuid \(cluster.clusterUuid), not \(clusterUuid).", code: "FAILED_PRECONDITION")
+                throw SandboxHTTPError(
+                    .badRequest, "Cluster \(cluster.resourceName) has uuid \(cluster.clusterUuid), not \(clusterUuid).", code: "FAILED_PRECONDITION")
             }
             guard snapshot.state != "DELETING" else {
                 throw SandboxHTTPError(.badRequest, "Cluster \(cluster.resourceName) is already being deleted.", code: "FAILED_PRECONDITION")
@@ -102,8 +108,11 @@ public final class DataprocClusterStore: Sendable {
     }
 
     /// Applies a patch to a RUNNING cluster; a repeated requestId returns the first operation.
-    func patch(projectId: String, region: String, name: String, requestId: String?, at now: Date, _ patch: ClusterPatch) throws(SandboxHTTPError) -> DataprocOperation {
-        try change(.update, projectId: projectId, region: region, name: name, requestId: requestId, at: now) { cluster, snapshot throws(SandboxHTTPError) in
+    func patch(
+        projectId: String, region: String, name: String, requestId: String?, at now: Date, _ patch: ClusterPatch
+    ) throws(SandboxHTTPError) -> DataprocOperation {
+        try change(.update, projectId: projectId, region: region, name: name, requestId: requestId, at: now) {
+            cluster, snapshot throws(SandboxHTTPError) in
             guard snapshot.state == "RUNNING" else {
                 throw SandboxHTTPError(
                     .badRequest, "Cluster \(cluster.resourceName) is \(snapshot.state ?? "gone"); only a RUNNING cluster can be updated.",

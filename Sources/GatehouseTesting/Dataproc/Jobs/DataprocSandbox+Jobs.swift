@@ -24,7 +24,9 @@ extension DataprocSandbox {
         let call = try admit(request, method: "submit")
         let (project, region) = try Self.location(context)
         let body = try validator.normalized(try await JSONResponse.jsonBody(of: request), as: "SubmitJobRequest")
-        guard let job = body["job"], job.objectValue != nil else { throw SandboxHTTPError.badRequest("Job is required: the body must be {\"job\": {...}}.") }
+        guard let job = body["job"], job.objectValue != nil else {
+            throw SandboxHTTPError.badRequest("Job is required: the body must be {\"job\": {...}}.")
+        }
         let requestId = body["requestId"]?.stringValue
         try RequestIdRule.check(requestId)
         guard let cluster = job.value(at: ["placement", "clusterName"])?.stringValue, !cluster.isEmpty else {
@@ -32,7 +34,8 @@ extension DataprocSandbox {
         }
         let types = jobTypeFields.filter { job[$0] != nil }
         guard types.count == 1 else {
-            throw SandboxHTTPError.badRequest("Job must have exactly one job type (one of \(jobTypeFields.joined(separator: ", "))); found \(types.count).")
+            throw SandboxHTTPError.badRequest(
+                "Job must have exactly one job type (one of \(jobTypeFields.joined(separator: ", "))); found \(types.count).")
         }
         if let projectInBody = job.value(at: ["reference", "projectId"])?.stringValue, projectInBody != project {
             throw SandboxHTTPError.badRequest("Job reference.projectId '\(projectInBody)' does not match the project '\(project)' in the URL.")
@@ -86,7 +89,9 @@ extension DataprocSandbox {
         let now = clock.now
         let state = job.state(at: now, stepSeconds: stepSeconds)
         guard !DataprocJob.terminal.contains(state) else {
-            throw SandboxHTTPError(.badRequest, "Cannot cancel jobId '\(job.jobId)' in projectId '\(job.projectId)': Job is in state \(state)", code: "FAILED_PRECONDITION")
+            throw SandboxHTTPError(
+                .badRequest, "Cannot cancel jobId '\(job.jobId)' in projectId '\(job.projectId)': Job is in state \(state)",
+                code: "FAILED_PRECONDITION")
         }
         let cancelled = jobs.update(projectId: job.projectId, region: job.region, jobId: job.jobId) { $0.cancelledAt = now } ?? job
         return call.respond(cancelled.resource(at: now, stepSeconds: stepSeconds))
@@ -97,7 +102,8 @@ extension DataprocSandbox {
         let job = try found(context)
         let state = job.state(at: clock.now, stepSeconds: stepSeconds)
         guard DataprocJob.terminal.contains(state) else {
-            throw SandboxHTTPError(.badRequest, "Job \(job.jobId) is in state \(state); only finished jobs can be deleted.", code: "FAILED_PRECONDITION")
+            throw SandboxHTTPError(
+                .badRequest, "Job \(job.jobId) is in state \(state); only finished jobs can be deleted.", code: "FAILED_PRECONDITION")
         }
         jobs.remove(projectId: job.projectId, jobId: job.jobId)
         return call.respond(.object([:]))

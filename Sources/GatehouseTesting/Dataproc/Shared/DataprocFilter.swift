@@ -18,7 +18,8 @@ struct DataprocFilter {
         var clauses: [Clause] = []
         var index = 0
         while index < tokens.count {
-            guard index + 2 < tokens.count, tokens[index + 1].isOperator("="), !tokens[index].isOperator("="), !tokens[index + 2].isOperator("=") else {
+            guard index + 2 < tokens.count, tokens[index + 1].isOperator("="), !tokens[index].isOperator("="), !tokens[index + 2].isOperator("=")
+            else {
                 let rest = tokens[index...].map(\.text).joined(separator: " ")
                 throw .badRequest("Invalid filter clause '\(rest)': use field = value, e.g. status.state = ACTIVE AND labels.env = staging.")
             }

@@ -66,7 +66,8 @@ extension DataprocJob {
     /// The job's driver output as the sandbox simulates it.
     func driverOutput(stepSeconds: TimeInterval) -> DriverOutput {
         let typed = jobTypeField.flatMap { submitted[$0] } ?? .null
-        let main = typed["mainPythonFileUri"]?.stringValue ?? typed["mainJarFileUri"]?.stringValue ?? typed["mainRFileUri"]?.stringValue
+        let main =
+            typed["mainPythonFileUri"]?.stringValue ?? typed["mainJarFileUri"]?.stringValue ?? typed["mainRFileUri"]?.stringValue
             ?? typed["mainClass"]?.stringValue ?? "the job"
         let running = submittedAt.addingTimeInterval(stepSeconds)
         return DriverOutput(
@@ -85,7 +86,8 @@ extension DataprocBatch {
     /// The batch's driver output as the sandbox simulates it.
     func driverOutput(stepSeconds: TimeInterval) -> DriverOutput {
         let workload = submitted.objectValue?.first { $0.key.hasSuffix("Batch") }?.value ?? .null
-        let main = workload["mainPythonFileUri"]?.stringValue ?? workload["mainJarFileUri"]?.stringValue ?? workload["mainRFileUri"]?.stringValue
+        let main =
+            workload["mainPythonFileUri"]?.stringValue ?? workload["mainJarFileUri"]?.stringValue ?? workload["mainRFileUri"]?.stringValue
             ?? workload["queryFileUri"]?.stringValue ?? workload["mainClass"]?.stringValue ?? "the batch"
         let running = createdAt.addingTimeInterval(stepSeconds)
         return DriverOutput(

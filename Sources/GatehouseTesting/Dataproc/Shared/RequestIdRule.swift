@@ -1,4 +1,5 @@
 import Foundation
+
 /// The `requestId` rule Dataproc documents for every idempotent method: letters, digits,
 /// underscores and hyphens, at most 40 characters.
 enum RequestIdRule {
