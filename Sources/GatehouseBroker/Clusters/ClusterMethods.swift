@@ -153,18 +153,8 @@ extension ClusterComponent {
         }
         let params: Params = try call.decodeParams()
         var filter = ClusterStore.Filter(liveOnly: params.live ?? false, limit: min(max(params.limit ?? 100, 1), 10_000))
-        if let entity = params.entity {
-            let ref = try EntityRef(parsing: entity).description
-            try await policy.authorize(call, action: ClusterMethods.viewAction, entity: ref)
-            filter.entity = ref
-        }
-        if params.mine == true {
-            guard let who = await policy.resolve(nil) else {
-                throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`) to list your clusters")
-            }
-            call.annotations.update { $0.principal = who.displayName }
-            filter.principal = who.displayName
-        }
+        (filter.entity, filter.principal) = try await policy.listScope(
+            call, entity: params.entity, mine: params.mine, viewAction: ClusterMethods.viewAction, things: "clusters")
         let clusters = try await service.clusters.list(filter)
         return ["clusters": .array(clusters.map(ClusterMethods.clusterJSON)), "count": .int(Int64(clusters.count))]
     }

@@ -148,18 +148,8 @@ extension JobComponent {
         }
         let params: Params = try call.decodeParams()
         var filter = JobStore.Filter(state: params.state, limit: min(max(params.limit ?? 100, 1), 10_000))
-        if let entity = params.entity {
-            let ref = try EntityRef(parsing: entity).description
-            try await policy.authorize(call, action: "job.view", entity: ref)
-            filter.entity = ref
-        }
-        if params.mine == true {
-            guard let who = await policy.resolve(nil) else {
-                throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`) to list your jobs")
-            }
-            call.annotations.update { $0.principal = who.displayName }
-            filter.principal = who.displayName
-        }
+        (filter.entity, filter.principal) = try await policy.listScope(
+            call, entity: params.entity, mine: params.mine, viewAction: "job.view", things: "jobs")
         let jobs = try await service.jobs.list(filter)
         return ["jobs": .array(jobs.map(JobMethods.jobJSON)), "count": .int(Int64(jobs.count))]
     }

@@ -1,3 +1,4 @@
+import GatehouseCatalog
 import GatehouseCore
 import GatehousePolicy
 import GatehouseRPC
@@ -37,6 +38,29 @@ public struct PolicyGate: Sendable {
                 ])
         }
         return decision
+    }
+
+    /// What a `job.list` / `cluster.list` call narrows to: the entity (checked for `viewAction` first)
+    /// and, for `mine`, the signed-in person's display name. `things` names what is listed, for the sign-in message.
+    public func listScope(
+        _ call: RPCCall, entity: String?, mine: Bool?, viewAction: String, things: String
+    ) async throws -> (
+        entity: String?, principal: String?
+    ) {
+        var scope: (entity: String?, principal: String?) = (nil, nil)
+        if let entity {
+            let ref = try EntityRef(parsing: entity).description
+            try await authorize(call, action: viewAction, entity: ref)
+            scope.entity = ref
+        }
+        if mine == true {
+            guard let who = await resolve(nil) else {
+                throw RPCError(.unauthorized, reason: "not_signed_in", message: "sign in first (`gatehouse login`) to list your \(things)")
+            }
+            call.annotations.update { $0.principal = who.displayName }
+            scope.principal = who.displayName
+        }
+        return scope
     }
 
     /// The explicit principal, else the signed-in one.

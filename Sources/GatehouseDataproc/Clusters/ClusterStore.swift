@@ -165,30 +165,20 @@ public struct ClusterStore: Sendable {
         }
     }
 
-    /// Tracked clusters due for a check at `now`, with their current interval.
+    /// Tracked clusters due for a status check at `now`, with their current interval.
     func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(ClusterRecord, TimeInterval)] {
         try await store.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT * FROM dataproc_clusters WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
-                arguments: [now, now + horizon, limit]
-            ).map { (ClusterRecord(row: $0), $0["poll_interval"] as TimeInterval) }
+            try TrackedTable.clusters.due(now: now, horizon: horizon, limit: limit, in: db, as: ClusterRecord.init(row:))
         }
     }
 
     /// When the next tracked cluster is due, if any is tracked.
     func earliestPoll() async throws -> TimeInterval? {
-        try await store.pool.read { db in
-            try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_clusters WHERE next_poll_at IS NOT NULL")
-        }
+        try await store.pool.read { db in try TrackedTable.clusters.earliest(in: db) }
     }
 
     /// Clusters per state.
     public func counts() async throws -> [String: Int] {
-        try await store.pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM dataproc_clusters GROUP BY state")
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0["state"] as String, $0["n"] as Int) })
-        }
+        try await store.pool.read { db in try TrackedTable.clusters.counts(in: db) }
     }
 }

@@ -143,30 +143,18 @@ public struct JobStore: Sendable {
         }
     }
 
-    /// Submitted, unfinished jobs due for a status check at `now`.
+    /// Tracked jobs due for a status check at `now`, with their current interval.
     func dueForPoll(now: TimeInterval, horizon: TimeInterval, limit: Int) async throws -> [(JobRecord, TimeInterval)] {
-        try await store.pool.read { db in
-            try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT * FROM dataproc_jobs WHERE next_poll_at IS NOT NULL AND (next_poll_at <= ? OR next_poll_at > ?) ORDER BY next_poll_at LIMIT ?",
-                arguments: [now, now + horizon, limit]
-            ).map { (JobRecord(row: $0), $0["poll_interval"] as TimeInterval) }
-        }
+        try await store.pool.read { db in try TrackedTable.jobs.due(now: now, horizon: horizon, limit: limit, in: db, as: JobRecord.init(row:)) }
     }
 
     /// When the next tracked job is due, if any is tracked.
     func earliestPoll() async throws -> TimeInterval? {
-        try await store.pool.read { db in
-            try TimeInterval.fetchOne(db, sql: "SELECT MIN(next_poll_at) FROM dataproc_jobs WHERE next_poll_at IS NOT NULL")
-        }
+        try await store.pool.read { db in try TrackedTable.jobs.earliest(in: db) }
     }
 
     /// Jobs per state.
     public func counts() async throws -> [String: Int] {
-        try await store.pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM dataproc_jobs GROUP BY state")
-            return Dictionary(uniqueKeysWithValues: rows.map { ($0["state"] as String, $0["n"] as Int) })
-        }
+        try await store.pool.read { db in try TrackedTable.jobs.counts(in: db) }
     }
 }
