@@ -41,8 +41,8 @@ scripts/fuzz.sh 50000
 # Google's own Python clients (google-cloud-dataproc, google-cloud-storage) drive the sandbox; their
 # exchanges are recorded for the contract check too.
 scripts/sdk/dataproc.sh
-# Google's own Looker client (looker-sdk) drives the sandbox as a Looker user's script would
-# (issue 23); its error-path calls are not spec exchanges, so they are not recorded.
+# Google's own Looker client (looker-sdk) drives the sandbox as a Looker user's script would;
+# its error-path calls are not spec exchanges, so they are not recorded.
 GATEHOUSE_SANDBOX_EXCHANGES= scripts/sdk/looker.sh
 scripts/contract/run.sh --contracts "$CONTRACTS" .build/contract/exchanges.jsonl
 # The OpenRPC document (rpc.discover) is valid, and every recorded answer fits its method's result schema.

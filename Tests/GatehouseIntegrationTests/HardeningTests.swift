@@ -6,7 +6,7 @@ import GatehouseTesting
 import Synchronization
 import Testing
 
-/// Misbehaving clients and hostile input against the real `gatehouse serve` (issue 21).
+/// Misbehaving clients and hostile input against the real `gatehouse serve`.
 @Suite("Daemon hardening", .serialized, .timeLimit(.minutes(5)))
 struct HardeningTests {
     /// The daemon's resident set in bytes, from /proc.

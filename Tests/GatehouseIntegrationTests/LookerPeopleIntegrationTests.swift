@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
-/// Each person's own Looker view (issue 23): the daemon reads dashboards as the person's embed
+/// Each person's own Looker view: the daemon reads dashboards as the person's embed
 /// user, whose groups and user attributes come from the catalog, so Looker's access filters decide
 /// the rows; the service token never reaches a caller.
 @Suite("Looker: each person's own view", .serialized, .timeLimit(.minutes(4)))
@@ -110,7 +110,7 @@ struct LookerPeopleIntegrationTests {
     }
 }
 
-/// Audit on both sides and rotation in the daemon (issue 23).
+/// Audit on both sides and rotation in the daemon.
 @Suite("Looker: audit on both sides, rotated service credentials", .serialized, .timeLimit(.minutes(4)))
 struct LookerAuditRotationIntegrationTests {
     @Test func auditShowJoinsLookerHistoryAndRotatedSecretsStayOutOfDatabaseLogsAndAudit() async throws {

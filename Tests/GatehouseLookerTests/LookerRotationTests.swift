@@ -33,7 +33,7 @@ final class CapturedLogs: Sendable {
     var logger: Logger { Logger(label: "test.rotation") { _ in Handler(sink: self) } }
 }
 
-/// The service account's credentials_api3 pair rotated under load (issue 23): new pair, login,
+/// The service account's credentials_api3 pair rotated under load: new pair, login,
 /// switch, delete the old; the secret sealed in the database and nowhere else.
 @Suite("Looker service credential rotation", .timeLimit(.minutes(3)))
 struct LookerRotationTests {

@@ -2,7 +2,7 @@ import GatehouseCore
 import GatehouseLooker
 import Testing
 
-/// `dashboard show` in a terminal: every visualization type fitted to the width (issue 23).
+/// `dashboard show` in a terminal: every visualization type fitted to the width.
 @Suite("Tile charts in the terminal")
 struct TileChartTests {
     static let rows: [JSONValue] = (1...12).map { n in

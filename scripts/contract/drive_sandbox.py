@@ -80,7 +80,7 @@ def drive(c: Client) -> None:
            json_body={"target_url": f"https://{host}/embed/dashboards/12", "external_user_id": "alice", "session_length": 300,
                       "permissions": ["access_data"], "models": ["analytics"], "user_attributes": {"gatehouse_teams": "team-a"}})
     c.call("looker", "DELETE", "/api/4.0/logout", headers=alice, expect=(200, 204))
-    # Each person's embed user (issue 23): cookieless acquire, lookup, sudo; System Activity; credential rotation.
+    # Each person's embed user: cookieless acquire, lookup, sudo; System Activity; credential rotation.
     c.call("looker", "GET", "/api/4.0/groups?fields=id,name", headers=admin)
     session = c.call("looker", "POST", "/api/4.0/embed/cookieless_session/acquire", headers=admin,
                      json_body={"external_user_id": "bob", "first_name": "Bob", "group_ids": ["2"], "permissions": ["access_data"],

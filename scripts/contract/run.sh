@@ -1,5 +1,5 @@
 #!/bin/sh
-# The spec-contract check (issue 3). Installs openapi-core and jsonschema into a venv, tests the
+# The spec-contract check. Installs openapi-core and jsonschema into a venv, tests the
 # checker itself (it must catch wrong responses, requests and routes), drives every route of a
 # fresh gatehouse-sandbox, then checks those exchanges plus any recorded by the test suite
 # (GATEHOUSE_SANDBOX_EXCHANGES=FILE while `swift test` ran) against the published specs.

@@ -1,8 +1,7 @@
 #!/bin/sh
 # Drives a fresh gatehouse-sandbox with Google's own client libraries (google-cloud-dataproc, REST
 # transport, and google-cloud-storage for driver output, from PyPI), as a user's Python script
-# would: issue 24's "a sandbox the real client accepts". Installs them into a venv under .build/
-# on first use.
+# would. Installs them into a venv under .build/ on first use.
 #
 #   scripts/sdk/dataproc.sh
 #

@@ -2,7 +2,7 @@
 # Google's own auth library (google-auth, PyPI) runs `gatehouse token google-executable` as its
 # executable credential source, from the configuration `gatehouse token google-config` prints:
 # refresh through the sandbox STS, plainly and with service-account impersonation, the output-file
-# cache, and failures reported in the contract's shape (issue 20). Installs the libraries into the
+# cache, and failures reported in the contract's shape. Installs the libraries into the
 # project's venv under .build/ on first use.
 #
 #   scripts/sdk/google-auth.sh

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Drives a fresh gatehouse-sandbox with Google's own Looker client (looker-sdk, API 4.0, from
-# PyPI), as a Looker user's script would: issue 23's "a sandbox the real SDK accepts". Installs it
-# into the project's SDK venv under .build/ on first use.
+# PyPI), as a Looker user's script would. Installs it into the project's SDK venv under .build/
+# on first use.
 #
 #   scripts/sdk/looker.sh
 #

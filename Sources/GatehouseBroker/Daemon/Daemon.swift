@@ -49,7 +49,7 @@ public final class Daemon: Sendable {
         registryBox.withLock { $0 = registry }
 
         let rpc = Self.serverConfiguration(config)
-        // Every record says what kind of caller asked, from kernel facts (issue 7), not just approvals.
+        // Every record says what kind of caller asked, from kernel facts, not just approvals.
         var observer = AuditObserver(audit: audit, databasePath: store.path, logger: logger)
         if let classifier = components.lazy.compactMap({ $0 as? OversightComponent }).first?.classifier {
             observer.classify = { peer in classifier.classify(peer).name }

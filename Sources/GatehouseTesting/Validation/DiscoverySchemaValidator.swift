@@ -6,6 +6,10 @@ import GatehouseCore
 /// What it accepts is what a proto3 JSON parser accepts: field names in lowerCamelCase or as the
 /// proto field name (`snake_case`), and enums as names or numbers. `normalized` returns the body
 /// in one form (camelCase names, enum names), so handlers and stored resources see one spelling.
+///
+/// Independent of GatehouseDataproc's `DiscoverySchemas` on purpose: this plays Google's server and
+/// judges what clients send (ours and Google's SDKs); judging our client with our client's own
+/// reading of the spec would hide exactly the mistakes it is here to catch.
 struct DiscoverySchemaValidator: Sendable {
     let schemas: [String: JSONValue]
 
