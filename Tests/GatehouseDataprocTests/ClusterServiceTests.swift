@@ -16,8 +16,10 @@ struct ClusterServiceTests {
     static let region = "europe-west1"
 
     /// The harness with a cluster service beside its job service.
-    static func withService(_ body: (DataprocHarness, ClusterService) async throws -> Void) async throws {
-        let harness = try await DataprocHarness.start()
+    static func withService(
+        sender: OutboxSender.Settings = .init(backoff: Backoff(base: 0.05, cap: 0.5)), _ body: (DataprocHarness, ClusterService) async throws -> Void
+    ) async throws {
+        let harness = try await DataprocHarness.start(sender: sender)
         var logger = Logger(label: "test.clusters")
         logger.logLevel = .critical
         let service = ClusterService(
@@ -129,6 +131,30 @@ struct ClusterServiceTests {
             try await service.resolveApproval("ap-1", .approved)
             try await Task.sleep(for: .milliseconds(300))
             #expect(harness.sandbox.dataproc.clusters.all.isEmpty)
+        }
+    }
+
+    @Test func aCreateWithdrawnAfterALostAnswerDeletesWhatMayHaveArrived() async throws {
+        // Dataproc makes the cluster but both answers are lost, and the retry waits 20 s: the create is
+        // still pending locally when the person withdraws it, yet the cluster exists upstream.
+        try await Self.withService(sender: .init(backoff: Backoff(base: 20, cap: 20))) { harness, service in
+            try await harness.sandbox.setFault(SandboxFault(kind: .resetAfterBody, count: 2), on: .dataproc)
+            let cluster = try await Self.create(service, store: harness.store)
+            let arrived = try await eventually(timeout: .seconds(10)) {
+                harness.sandbox.dataproc.clusters.all.contains { $0.clusterName == cluster.name }
+            }
+            #expect(arrived)
+            let tried = try await eventually(timeout: .seconds(10)) {
+                try await service.status(cluster.id).2.contains { $0.kind == ClusterOutboxKind.create && $0.attempts >= 1 && $0.state == .pending }
+            }
+            #expect(tried)
+            try await harness.store.writer.write(try service.prepareDelete(cluster, reason: "changed my mind"))
+            #expect(try await Self.state(service, cluster.id) == ClusterState.cancelled)
+            let deleted = try await eventually(timeout: .seconds(60)) {
+                harness.sandbox.dataproc.clusters.operations.contains { $0.kind == .delete }
+            }
+            #expect(deleted, "the cluster that reached Dataproc would run on although its create was withdrawn")
+            #expect(harness.sandbox.dataproc.clusters.operations.filter { $0.kind == .create }.count == 1)
         }
     }
 

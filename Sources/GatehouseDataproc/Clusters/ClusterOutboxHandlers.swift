@@ -25,6 +25,22 @@ enum ClusterRequests {
             path: DataprocClient.ClusterPath.create(cluster.location, requestID: requestID), body: cluster.spec)
     }
 
+    /// Whether a create for the cluster was attempted and may yet be retried (its answer may have been lost).
+    static func createWasTried(_ id: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state = 'pending' AND attempts > 0)",
+            arguments: [id, ClusterOutboxKind.create]) ?? false
+    }
+
+    /// Queues the cluster's delete unless one is queued, waiting or delivered already.
+    static func deleteOnce(_ cluster: ClusterRecord, in db: Database) throws {
+        let asked =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM dataproc_outbox WHERE record_id = ? AND kind = ? AND state IN ('held','pending','delivered'))",
+                arguments: [cluster.id, ClusterOutboxKind.delete]) ?? false
+        if !asked { try Outbox.enqueue(delete(cluster), in: db) }
+    }
+
     static func delete(_ cluster: ClusterRecord) -> OutboxRequest {
         let requestID = RequestID.derive(from: cluster.id + "-d")
         return OutboxRequest(
@@ -71,7 +87,18 @@ struct ClusterCreateHandler: OutboxHandler {
     let base: ClusterHandlerBase
 
     func delivered(_ entry: OutboxEntry, response: JSONValue, in db: Database) throws {
+        // Withdrawn locally while this create was in flight: the cluster exists anyway. Follow it, so
+        // the record tells the truth, and delete it.
+        let withdrawn = try ClusterStore.cluster(entry.recordID, in: db)?.state == ClusterState.cancelled
         try ClusterHandlerBase.follow(entry, response: response, state: ClusterState.creating, in: db)
+        if withdrawn, let cluster = try ClusterStore.cluster(entry.recordID, in: db) { try ClusterRequests.deleteOnce(cluster, in: db) }
+    }
+
+    func withdrawnAfterAmbiguousAttempt(_ entry: OutboxEntry, in db: Database) throws {
+        // Withdrawn while a create went unanswered: it may exist upstream, so ask Dataproc to delete it
+        // (one that never arrived answers 404, recorded as nothing to delete).
+        guard let cluster = try ClusterStore.cluster(entry.recordID, in: db) else { return }
+        try ClusterRequests.deleteOnce(cluster, in: db)
     }
 
     func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {
@@ -97,7 +124,12 @@ struct ClusterDeleteHandler: OutboxHandler {
 
     func rejected(_ entry: OutboxEntry, error: DataprocError, in db: Database) throws {
         if case .upstream(404, _, _, _) = error {
-            try ClusterStore.transition(entry.recordID, to: ClusterState.deleted, detail: "already gone when the delete arrived", in: db)
+            // A create withdrawn after an unanswered attempt stays CANCELLED: nothing had arrived.
+            if try ClusterStore.cluster(entry.recordID, in: db)?.state == ClusterState.cancelled {
+                try ClusterStore.note(entry.recordID, "the withdrawn create had not reached Dataproc; nothing to delete", in: db)
+            } else {
+                try ClusterStore.transition(entry.recordID, to: ClusterState.deleted, detail: "already gone when the delete arrived", in: db)
+            }
         } else {
             try ClusterStore.note(entry.recordID, "delete refused: \(error.description)", in: db)
             try ClusterStore.follow(entry.recordID, operation: nil, in: db)

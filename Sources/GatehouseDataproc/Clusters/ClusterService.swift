@@ -80,9 +80,17 @@ public final class ClusterService: Sendable {
         let clusters = clusters
         return { db in
             guard let current = try ClusterStore.cluster(cluster.id, in: db), !current.isTerminal else { return }
+            // A create already tried once may have reached Dataproc with its answer lost: withdraw the
+            // retry, and ask Dataproc to delete whatever arrived (a cluster that never did answers 404).
+            let tried = try ClusterRequests.createWasTried(cluster.id, in: db)
             let unsent = try Outbox.move(recordID: cluster.id, kind: ClusterOutboxKind.create, from: [.held, .pending], to: .cancelled, in: db) > 0
-            if unsent {
+            if unsent && !tried {
                 try ClusterStore.transition(cluster.id, to: ClusterState.cancelled, detail: "withdrawn before it was sent (\(reason))", in: db)
+            } else if unsent {
+                try ClusterStore.transition(
+                    cluster.id, to: ClusterState.cancelled,
+                    detail: "withdrawn (\(reason)); an earlier attempt may have reached Dataproc, which is asked to delete it", in: db)
+                try ClusterRequests.deleteOnce(current, in: db)
             } else {
                 let alreadyAsked =
                     try Bool.fetchOne(
