@@ -90,6 +90,24 @@ struct JobLogsIntegrationTests {
         }
     }
 
+    @Test func watchWithTailPrintsTheOutputAsItIsWrittenThenHowTheJobEnded() async throws {
+        try await using(JobEnvironment.start()) { env in
+            let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(5)])
+            let id = try #require(submitted["jobId"]?.stringValue)
+            let watched = try await offPool { try env.daemon.cli(["job", "watch", id, "--tail"]) }
+            #expect(watched.status == 0, "\(watched.stderr)")
+            let logs = try await offPool { try env.daemon.cli(["job", "logs", id]) }
+            // Piped: the state lines ("    3.0 s  RUNNING") and the driver's bytes in the order they came,
+            // then the watch's own last line.
+            let lines = watched.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            let isState = { (line: Substring) in line.wholeMatch(of: /\s*[0-9.]+ s  [A-Z_]+.*/) != nil }
+            #expect(lines.first.map(isState) == true, "the state as the watch began comes first: \(watched.stdout)")
+            let output = lines.filter { !isState($0) }.dropLast(2).joined(separator: "\n") + "\n"
+            #expect(output == logs.stdout, "every chunk once, in order: \(watched.stdout)")
+            #expect(watched.stdout.hasSuffix("\(id) ended DONE\n"), "\(watched.stdout)")
+        }
+    }
+
     @Test func outputReadOnceIsServedSealedFromTheCacheWhenUpstreamsAreDown() async throws {
         try await using(JobEnvironment.start()) { env in
             let submitted = try await env.call("job.submit", ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(3)])

@@ -149,14 +149,20 @@ struct JobCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Follow a job live until it ends (exit 1 unless it ends DONE).",
             discussion: """
+                With --tail, the driver's output is printed as it is written (as `job logs --follow` prints it), \
+                above the live state line.
+
                 EXAMPLES:
                   gatehouse job watch gh-job-1a2b
+                  gatehouse job watch gh-job-1a2b --tail
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The job id (from `gatehouse job ls`).", completion: DynamicCompletion.jobs()) var id: String
+        @Flag(help: "Also print the driver's output as it is written.") var tail = false
         func run() throws {
             let client = try global.connect()
             let progress = ProgressLine(jobID: id, live: !global.json && Terminal.liveProgress)
+            let output = tail ? followOutput(into: progress) : nil
             client.onNotification = { message in
                 guard let params = message["params"] else { return }
                 if global.json {
@@ -171,10 +177,32 @@ struct JobCommand: ParsableCommand {
                 progress.stop()
                 throw CLIFailure(error)
             }
+            // The output's follow ends once it has read the job's last chunk; give it that long.
+            _ = output?.wait(timeout: .now() + 30)
             progress.stop()
             let state = Output.cell(final["state"])
             if !global.json { print("\(id) ended \(state)\(final["detail"]?.stringValue.map { ": \($0)" } ?? "")") }
             if state != "DONE" { throw CLIFailure("job \(id) ended \(state)") }
+        }
+
+        /// Follows the job's driver output on a second connection, printing each chunk above the live
+        /// line; the semaphore is signalled when the follow ends (the job ended and its last chunk was read).
+        private func followOutput(into progress: ProgressLine) -> DispatchSemaphore {
+            let global = global
+            let params: JSONValue = ["jobId": .string(id), "follow": true]
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                defer { done.signal() }
+                // Output that cannot be read (no output location yet, storage down) must not fail the watch.
+                guard let client = try? global.connect() else { return }
+                client.onNotification = { message in
+                    guard message["method"] == "job.logs", let params = message["params"] else { return }
+                    if global.json { return Output.jsonLine(params) }
+                    progress.output(params["text"]?.stringValue ?? "")
+                }
+                _ = try? client.call("job.logs", params: params)
+            }
+            return done
         }
     }
 
@@ -336,13 +364,14 @@ final class ProgressLine: Sendable {
         guard live else { return }
         Thread.detachNewThread { [self] in
             let frames = Terminal.unicode ? ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"] : ["|", "/", "-", "\\"]
-            while let (text, frame) = state.withLock({ s -> (String, Int)? in
-                guard s.running else { return nil }
+            // Drawn under the lock, so output printed meanwhile (`output`) never lands mid-line.
+            while state.withLock({ s -> Bool in
+                guard s.running else { return false }
                 s.frame += 1
-                return (s.text, s.frame)
-            }) {
                 let elapsed = String(format: "%.1f s", Date().timeIntervalSince(started))
-                FileHandle.standardError.write(Data("\r\u{1B}[K\(frames[frame % frames.count]) \(jobID)  \(text)  \(elapsed)".utf8))
+                FileHandle.standardError.write(Data("\r\u{1B}[K\(frames[s.frame % frames.count]) \(jobID)  \(s.text)  \(elapsed)".utf8))
+                return true
+            }) {
                 Thread.sleep(forTimeInterval: 0.1)
             }
             FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
@@ -356,6 +385,16 @@ final class ProgressLine: Sendable {
             state.withLock { $0.text = text }
         } else {
             print(String(format: "%7.1f s  ", Date().timeIntervalSince(started)) + text)
+        }
+    }
+
+    /// Prints the driver's own bytes on stdout, above the live line (which redraws on its next tick).
+    func output(_ text: String) {
+        state.withLock { _ in
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            // Through stdout's buffer, as the state lines are printed, so the two stay in order in a pipe.
+            print(text, terminator: "")
+            fflush(nil)
         }
     }
 
