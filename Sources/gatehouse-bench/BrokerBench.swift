@@ -25,7 +25,7 @@ final class BrokerBench: Sendable {
         identity: {issuer: "\(sandbox.oidcIssuerURL.absoluteString)", client_id: gatehouse, workload_identity_audience: "\(SandboxConfiguration().workloadProviderAudience)", sts_url: "\(sandbox.stsURL.absoluteString)/v1/token", iam_credentials_url: "\(sandbox.iamCredentialsURL.absoluteString)"}
         catalog: {base_url: "\(sandbox.backstageURL.absoluteString)", sync_interval_seconds: 0}
         looker: {base_url: "\(sandbox.lookerURL.absoluteString)", client_id: looker-admin-id, client_secret_file: "\(work)/looker-secret", fresh_ttl: 86400}
-        dataproc: {base_url: "\(sandbox.dataprocURL.absoluteString)"}
+        dataproc: {base_url: "\(sandbox.dataprocURL.absoluteString)", storage_base_url: "\(sandbox.url(of: .storage).absoluteString)"}
         store: {durability: \(durability)}
         """.write(toFile: work + "/config.yaml", atomically: true, encoding: .utf8)
         let echoSocket = work + "/echo.sock"
@@ -52,6 +52,9 @@ final class BrokerBench: Sendable {
         self.daemon = daemon
         self.echo = echo
     }
+
+    /// The daemon's user plus system CPU seconds so far.
+    var daemonCPUSeconds: Double { daemon.cpuSeconds }
 
     /// One call on a fresh connection (off the cooperative pool: the sandbox runs on it).
     func call(_ method: String, _ params: JSONValue? = nil) async throws -> JSONValue {
