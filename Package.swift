@@ -143,7 +143,7 @@ let package = Package(
             name: "GatehouseCollector",
             dependencies: [
                 "GatehouseCore", "GatehouseAudit", "GatehouseFleet", "GatehouseHTTP", "GatehouseIdentity", "GatehouseStore",
-                hummingbird, httpTypes, postgresNIO, nioCore, logging, crypto,
+                hummingbird, httpTypes, postgresNIO, nioCore, logging, crypto, serviceLifecycle,
             ],
             resources: [.embedInCode("schema")],
             swiftSettings: strict
@@ -157,7 +157,7 @@ let package = Package(
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
             name: "GatehouseTesting",
-            dependencies: ["GatehouseCore", hummingbird, httpTypes, jwtKit, crypto, cryptoExtras, nioCore, yams, logging],
+            dependencies: ["GatehouseCore", hummingbird, httpTypes, jwtKit, crypto, cryptoExtras, nioCore, yams, logging, serviceLifecycle],
             resources: [.embedInCode("Fixtures/demo-world.yaml")],
             swiftSettings: strict
         ),

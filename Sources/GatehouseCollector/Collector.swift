@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import PostgresNIO
+import ServiceLifecycle
 
 /// Where the collector listens and which database it serves.
 public struct CollectorConfiguration: Sendable {
@@ -39,12 +40,21 @@ public final class Collector: Sendable {
     /// The witness.
     public let witness: Witness
     private let task: Task<Void, Never>
+    /// Runs the HTTP listener; stopped by graceful shutdown, never by cancelling it: NIO traps when a
+    /// cancelled server drops a connection it accepted but had not handed over yet (swift-nio#2637).
+    private let listener: ServiceGroup
+    private let serverTask: Task<Result<Void, any Error>, Never>
 
-    private init(port: Int, store: CollectorStore, witness: Witness, task: Task<Void, Never>) {
+    private init(
+        port: Int, store: CollectorStore, witness: Witness, task: Task<Void, Never>, listener: ServiceGroup,
+        serverTask: Task<Result<Void, any Error>, Never>
+    ) {
         self.port = port
         self.store = store
         self.witness = witness
         self.task = task
+        self.listener = listener
+        self.serverTask = serverTask
     }
 
     /// Connects, migrates, starts listening; returns once the port is bound.
@@ -67,9 +77,10 @@ public final class Collector: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
+        let listener = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let serverTask = Task<Result<Void, any Error>, Never> {
             defer { continuation.finish() }
-            do { try await app.run() } catch { return .failure(error) }
+            do { try await listener.run() } catch { return .failure(error) }
             return .success(())
         }
         var port: Int?
@@ -83,35 +94,33 @@ public final class Collector: Sendable {
             if case .failure(let error) = await serverTask.value { throw error }
             throw CollectorError.badRequest("the HTTP listener did not start")
         }
+        // The listener ends first (graceful shutdown), then the pool.
         let task = Task {
             _ = await serverTask.value
             clientTask.cancel()
             await clientTask.value
             http.shutdown()
         }
-        // Both stop when the whole task is cancelled: the server ends, then the pool.
-        let both = Task {
-            await withTaskCancellationHandler {
-                await task.value
-            } onCancel: {
-                serverTask.cancel()
-            }
-        }
-        return Collector(port: port, store: store, witness: witness, task: both)
+        return Collector(port: port, store: store, witness: witness, task: task, listener: listener, serverTask: serverTask)
     }
 
-    /// Stops listening and closes the pool; returns once both have stopped.
+    /// Stops listening and closes the pool; returns once both have stopped. Graceful shutdown first
+    /// (the listening socket closes, accepted connections are handed over), then open connections are
+    /// closed at once, as a stopping process would.
     public func stop() async {
-        task.cancel()
+        await listener.triggerGracefulShutdown()
+        try? await Task.sleep(for: .milliseconds(50))
+        serverTask.cancel()
         await task.value
     }
 
-    /// Runs until the calling task is cancelled (the executable's main loop).
+    /// Runs until the calling task is cancelled (the executable's main loop), then stops gracefully.
     public func runUntilCancelled() async {
+        let listener = listener
         await withTaskCancellationHandler {
             await task.value
         } onCancel: {
-            task.cancel()
+            Task { await listener.triggerGracefulShutdown() }
         }
     }
 }

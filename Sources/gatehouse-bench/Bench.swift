@@ -9,7 +9,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gatehouse-bench",
         abstract: "Benchmarks for Gatehouse (build with -c release).",
-        subcommands: [RPC.self, Audit.self, Methods.self, Catalog.self, Load.self, Dashboard.self, Jobs.self, Logs.self, EchoServerCommand.self, CLI.self])
+        subcommands: [
+            RPC.self, Audit.self, Methods.self, Catalog.self, Load.self, Dashboard.self, Jobs.self, Logs.self, EchoServerCommand.self, CLI.self,
+        ])
 }
 
 extension Bench {

@@ -61,7 +61,8 @@ extension Bench {
             print("gatehouse-bench logs: \(jobs) jobs followed with job.logs follow (dataproc.logs_poll_ms 500), \(latencies.count) chunks")
             print(
                 String(
-                    format: "first-byte latency after the driver wrote a chunk: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target ≤ 1000 ms; the poll interval alone allows up to %.0f ms)",
+                    format:
+                        "first-byte latency after the driver wrote a chunk: p50 %.0f ms, p99 %.0f ms, max %.0f ms (target ≤ 1000 ms; the poll interval alone allows up to %.0f ms)",
                     at(0.5) * 1000, at(0.99) * 1000, latencies.last! * 1000, pollSeconds * 1000))
             print(String(format: "daemon CPU while streaming: %.3f s over %.1f s followed (%.1f%% of one core)", cpu, streamed, cpu / streamed * 100))
             await bench.stop()
