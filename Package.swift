@@ -157,7 +157,7 @@ let package = Package(
         // MARK: the upstream sandbox (a library, so users can test their scripts against it)
         .target(
             name: "GatehouseTesting",
-            dependencies: ["GatehouseCore", hummingbird, httpTypes, jwtKit, crypto, cryptoExtras, nioCore, yams, logging, serviceLifecycle],
+            dependencies: ["GatehouseCore", hummingbird, httpTypes, jwtKit, crypto, cryptoExtras, nioCore, yams, logging],
             resources: [.embedInCode("Fixtures/demo-world.yaml")],
             swiftSettings: strict
         ),

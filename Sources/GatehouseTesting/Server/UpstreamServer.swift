@@ -1,7 +1,6 @@
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
 import Synchronization
 
 /// One upstream's HTTP listener on loopback, which can be stopped and restarted on the same port
@@ -16,7 +15,6 @@ final class UpstreamServer: Sendable {
     private struct State {
         var port: Int
         var task: Task<Void, Never>?
-        var group: ServiceGroup?
     }
 
     init(upstream: SandboxUpstream, host: String, port: Int, router: Router<SandboxRequestContext>, logger: Logger) {
@@ -43,13 +41,8 @@ final class UpstreamServer: Sendable {
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in continuation.yield(.success(channel.localAddress?.port ?? 0)) },
             logger: logger)
-        // Stopped by graceful shutdown first, which closes the listening socket and hands over every
-        // connection already accepted; only then cancelled, which closes the open connections at once
-        // (`down` must refuse for real). Cancelling alone can drop an accepted connection NIO had not
-        // handed over yet, and NIO traps on that (swift-nio#2637).
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
-            do { try await group.run() } catch { continuation.yield(.failure(error)) }
+            do { try await app.run() } catch { continuation.yield(.failure(error)) }
             continuation.finish()
         }
         var bound: Result<Int, any Error> = .failure(SandboxServerError.didNotStart(upstream))
@@ -62,27 +55,20 @@ final class UpstreamServer: Sendable {
             state.withLock {
                 $0.port = port
                 $0.task = task
-                $0.group = group
             }
             return port
         case .failure(let error):
-            await group.triggerGracefulShutdown()
-            await task.value
+            task.cancel()
             throw SandboxServerError.bindFailed(upstream, host: host, port: port, reason: "\(error)")
         }
     }
 
     /// Closes the listener and every open connection; returns when they are closed.
     func stop() async {
-        let (task, group) = state.withLock { state -> (Task<Void, Never>?, ServiceGroup?) in
-            defer {
-                state.task = nil
-                state.group = nil
-            }
-            return (state.task, state.group)
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.task = nil }
+            return state.task
         }
-        await group?.triggerGracefulShutdown()
-        try? await Task.sleep(for: .milliseconds(50))
         task?.cancel()
         await task?.value
     }
