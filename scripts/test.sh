@@ -34,8 +34,13 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # deadline) and the retry tests (bounded by a 10 s deadline): they run alone afterwards, so two busy cores do not decide a timing assertion.
 # Time limits (about 8x a normal run) so that a hang fails the run, with the test named by its
 # .timeLimit trait, instead of holding CI until its own limit.
-timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests
+timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests \
+    --skip GatehouseFleetTests --skip FleetIntegrationTests --skip ClockJumpIntegrationTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
+# The fleet (private PostgreSQL servers, a collector, two daemons) and the clock-jump tests (daemons under
+# libfaketime) run on their own too: beside the parallel suite they load two cores enough to push its
+# timing-bound outbox tests past their limits.
+timeout --kill-after=30 600 swift test --skip-build --filter "GatehouseFleetTests|FleetIntegrationTests|ClockJumpIntegrationTests"
 # A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
 scripts/fuzz.sh 50000
 # Google's own Python clients (google-cloud-dataproc, google-cloud-storage) drive the sandbox; their
