@@ -3,6 +3,19 @@
 # (unit, contract and integration tests that start the real daemon and sandbox binaries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A test process that crashes cannot stop the daemons, sandboxes, collectors and PostgreSQL servers it
+# started, and leftovers slow every later timing-bound test. Each process started below inherits this
+# run's mark in its environment; whatever still carries it when the run ends is killed.
+export GATEHOUSE_TEST_RUN="$$-$(date +%s%N)"
+kill_leftovers() {
+    local environ pid
+    for environ in /proc/[0-9]*/environ; do
+        pid=${environ#/proc/}; pid=${pid%/environ}
+        [ "$pid" != $$ ] && grep -qsaz "^GATEHOUSE_TEST_RUN=$GATEHOUSE_TEST_RUN\$" "$environ" && kill -KILL "$pid" 2>/dev/null
+    done
+    return 0
+}
+trap kill_leftovers EXIT
 scripts/setup.sh
 # The identity tests drive a real third-party OIDC provider (oidc-provider-mock, from PyPI).
 GATEHOUSE_OIDC_MOCK_BIN=$(scripts/oidc-mock.sh)

@@ -68,6 +68,7 @@ def drive(c: Client) -> None:
     c.call("backstage", "POST", "/api/catalog/entities/by-refs", json_body={"entityRefs": [ref, "component:default/missing"]})
 
     # Looker
+    c.call("looker", "GET", "/api/4.0/versions")  # needs no sign-in, as `gatehouse doctor` relies on
     token = c.call("looker", "POST", "/api/4.0/login", form={"client_id": "looker-admin-id", "client_secret": "looker-admin-secret"})[1]["access_token"]
     admin = {"Authorization": f"token {token}"}
     sudo = c.call("looker", "POST", "/api/4.0/login/101", headers=admin)[1]["access_token"]

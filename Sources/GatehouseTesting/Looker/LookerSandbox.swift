@@ -119,6 +119,7 @@ public final class LookerSandbox: Sendable {
         api.post("login") { request, _ in try await self.login(request) }
         api.post("login/{user_id}") { request, context in try self.sudo(request, context) }
         api.delete("logout") { request, _ in try self.logout(request) }
+        api.get("versions") { request, _ in try self.versions(request) }
         api.get("user") { request, _ in try self.me(request) }
         api.get("users/{user_id}") { request, context in try self.userById(request, context) }
         api.get("users/credential/{credential_type}/{credential_id}") { request, context in try self.userForCredential(request, context) }
@@ -223,6 +224,13 @@ public final class LookerSandbox: Sendable {
     }
 
     // MARK: users
+
+    /// `GET /versions`: as on a real instance, answered without signing in.
+    private func versions(_ request: Request) throws -> Response {
+        try checkQuery(request, path: "/versions", method: "get")
+        let current: JSONValue = ["version": "4.0", "full_version": "4.0.26.12", "status": "current", "swagger_url": "/api/4.0/swagger.json"]
+        return try respond(["looker_release_version": "26.12.0", "current_version": current, "supported_versions": [current]], request)
+    }
 
     private func me(_ request: Request) throws -> Response {
         try checkQuery(request, path: "/user", method: "get")

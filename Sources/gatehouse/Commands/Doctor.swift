@@ -130,8 +130,8 @@ struct DoctorChecks {
             checks.append(DoctorCheck(name: "catalog", status: .skip, detail: "needs the daemon"))
         }
         if let http {
-            for (name, key) in [("backstage", "catalog.base_url"), ("looker", "looker.base_url"), ("dataproc", "dataproc.base_url")] {
-                checks.append(await upstream(name, key: key, config: config, http: http, file: fileName))
+            for probe in UpstreamProbe.all {
+                checks.append(await upstream(probe, config: config, http: http, file: fileName))
             }
         }
         checks.append(diskSpace(BrokerPaths.database(config)))
@@ -254,16 +254,18 @@ struct DoctorChecks {
     }
 
     /// Any HTTP answer means the upstream is reachable (authorisation is the daemon's business).
-    private func upstream(_ name: String, key: String, config: Config, http: HTTPClient, file: String) async -> DoctorCheck {
-        guard let url = Self.value(config, key), config.sources[key] != "default" else {
-            return DoctorCheck(name: name, status: .skip, detail: "\(key) is not configured")
+    private func upstream(_ probe: UpstreamProbe, config: Config, http: HTTPClient, file: String) async -> DoctorCheck {
+        guard let url = Self.value(config, probe.key), config.sources[probe.key] != "default" else {
+            return DoctorCheck(name: probe.name, status: .skip, detail: "\(probe.key) is not configured")
         }
+        let target = (url.hasSuffix("/") ? String(url.dropLast()) : url) + probe.path
         do {
-            let response = try await http.send(HTTPRequest(method: .GET, url: url, upstream: name, timeout: .seconds(5)))
-            return DoctorCheck(name: name, status: .ok, detail: "\(url) reachable (HTTP \(response.status))")
+            let response = try await http.send(HTTPRequest(method: .GET, url: target, upstream: probe.name, timeout: .seconds(5)))
+            return DoctorCheck(name: probe.name, status: .ok, detail: "\(url) reachable (HTTP \(response.status))")
         } catch {
             return DoctorCheck(
-                name: name, status: .fail, detail: "\(url) unreachable: \(error)", fix: "check \(key) in \(file), the network and http.proxy")
+                name: probe.name, status: .fail, detail: "\(url) unreachable: \(error)",
+                fix: "check \(probe.key) in \(file), the network and http.proxy")
         }
     }
 
@@ -315,4 +317,23 @@ struct DoctorChecks {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return formatter.date(from: text)
     }
+}
+
+/// Which route `doctor` asks of each upstream to see that it answers.
+///
+/// Each is a route the vendor documents, cheap, and harmless without credentials (an unauthenticated
+/// call just answers 401), so the probe never touches a path outside the vendor's API; the root URL
+/// is not part of any of these APIs.
+struct UpstreamProbe: Sendable {
+    let name: String
+    let key: String
+    let path: String
+
+    static let all = [
+        UpstreamProbe(name: "backstage", key: "catalog.base_url", path: "/api/catalog/entities?limit=1&fields=kind"),
+        // Looker documents `versions` as needing no sign-in.
+        UpstreamProbe(name: "looker", key: "looker.base_url", path: "/api/4.0/versions"),
+        // `-` stands for "any project/region"; without credentials Google answers 401 before reading it.
+        UpstreamProbe(name: "dataproc", key: "dataproc.base_url", path: "/v1/projects/-/regions/-/clusters?pageSize=1"),
+    ]
 }
