@@ -36,6 +36,8 @@ let package = Package(
         .executable(name: "gatehouse-bench", targets: ["gatehouse-bench"]),
         .executable(name: "gatehouse-collector", targets: ["gatehouse-collector"]),
         .library(name: "GatehouseTesting", targets: ["GatehouseTesting"]),
+        // Preloaded into daemons by the clock-jump tests (Tests/FakeWallClock says why not libfaketime).
+        .library(name: "FakeWallClock", type: .dynamic, targets: ["FakeWallClock"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -181,6 +183,7 @@ let package = Package(
 
         // MARK: tests
         // What every test target shares: bounded waits, scoped resources that stop before the test ends, temp directories.
+        .target(name: "FakeWallClock", path: "Tests/FakeWallClock"),
         .target(
             name: "GatehouseTestSupport",
             dependencies: ["GatehouseTesting", "GatehouseStore"],

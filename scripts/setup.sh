@@ -4,8 +4,7 @@
 set -euo pipefail
 need=()
 # postgresql: the fleet tests start a private server of their own (initdb in a temporary directory; no system service).
-# faketime: the clock-jump tests run the daemon under libfaketime.
-for pkg in libsqlite3-dev libcurl4-openssl-dev sqlite3 socat openssl curl faketime postgresql; do
+for pkg in libsqlite3-dev libcurl4-openssl-dev sqlite3 socat openssl curl postgresql; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 python3 -m venv --help >/dev/null 2>&1 || need+=(python3 python3-venv)

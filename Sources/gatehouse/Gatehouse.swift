@@ -51,7 +51,7 @@ struct Gatehouse: AsyncParsableCommand {
         }
         if let unknown = Self.unknownSubcommand(Array(CommandLine.arguments.dropFirst())) { fail(unknown, json: json) }
         do {
-            var command = try parseAsRoot(ProcessArguments.current)
+            var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

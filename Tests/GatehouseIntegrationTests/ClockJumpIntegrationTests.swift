@@ -5,8 +5,8 @@ import GatehouseTestSupport
 import GatehouseTesting
 import Testing
 
-/// A laptop that sleeps: the real daemon's wall clock jumps (libfaketime, preloaded, reads an offset
-/// from a file on every call) while its monotonic clock runs on, as across a suspend. Tokens, a held
+/// A laptop that sleeps, or whose clock NTP steps back: the real daemon's wall clock jumps (FakeWallClock,
+/// preloaded) while its monotonic clock and its waits run on, as across a suspend. Tokens, a held
 /// approval, a queued job and a cluster's TTL must each come out right, and nothing may fire twice.
 @Suite("The wall clock jumps", .serialized, .timeLimit(.minutes(5)))
 struct ClockJumpIntegrationTests {
@@ -52,25 +52,55 @@ struct ClockJumpIntegrationTests {
             #expect(try await env.call("audit.verify")["intact"] == true)
         }
     }
-    // A wall clock set back an hour is not tested end to end yet: under libfaketime a backward jump also
-    // stalls the process's own Task.sleep timers, and a daemon restarted an hour back did not send its queued
-    // job within 30 s (unexplained; see docs/security.md). The circuit's part has a unit test (ResilienceTests).
+
+    @Test func anHourBackAsWhenNTPStepsAFastClock() async throws {
+        // The laptop's clock ran an hour fast (tokens live long enough to be usable so) until NTP steps it back.
+        try await ClockJumpEnvironment.with(wallClockOffset: Self.hour, tokenLifetime: 3 * Self.hour) { env in
+            let clusterID = try await env.createRunningCluster()
+            let approvalID = try env.requestApproval()
+            let jobID = try await env.queueJob(part: 1)
+            let googleBefore = try await env.call("token.get", ["audience": "google"])["token"]?.stringValue
+            let refreshesBefore = env.sandbox.oidc.requestCount.refreshes
+
+            try env.wallClock.set(offset: 0)
+            try await env.sandbox.clearFaults(on: .dataproc)
+
+            // The queued job's next attempt now lies an hour ahead, beyond any backoff the daemon chooses: it is due.
+            let sent = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+                try await env.upstreamJobIDs().contains(jobID)
+            }
+            #expect(sent, "the queued job is sent at once, not an hour later")
+            // Tokens that arrived "an hour from now" would be used an hour past their end: replaced once, ahead of need.
+            let refreshed = try await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+                env.sandbox.oidc.requestCount.refreshes - refreshesBefore >= 1
+            }
+            #expect(refreshed, "the tokens from before the step are refreshed")
+            let googleAfter = try await env.call("token.get", ["audience": "google"])["token"]?.stringValue
+            #expect(googleAfter != nil && googleAfter != googleBefore, "a Google token from after the step is handed out")
+            // A person's approval keeps its promise in wall-clock time: still held, not settled.
+            #expect(try await env.call("approval.get", ["id": .string(approvalID)])["state"] == "pending")
+            // The cluster's TTL runs at Dataproc, on the world's clock: still up.
+            #expect(try await env.call("cluster.get", ["id": .string(clusterID)])["state"] == "RUNNING")
+
+            try await Task.sleep(for: .seconds(3))  // a few more ticks of every timer: none may fire again
+            #expect(env.sandbox.oidc.requestCount.refreshes - refreshesBefore == 1, "one refresh after the step")
+            #expect(try env.auditRecords(method: "approval.resolved").isEmpty, "the approval was not settled")
+            #expect(try await env.upstreamJobIDs().filter { $0 == jobID }.count == 1, "sent once")
+            #expect(try await env.call("audit.verify")["intact"] == true)
+        }
+    }
 }
 
-/// The daemon's wall clock, as libfaketime reads it: an offset from the real time in a file.
+/// The daemon's wall clock: an offset from the real time, in a file that the preloaded FakeWallClock
+/// library (Tests/FakeWallClock) reads. Only the wall clock moves; waits and the monotonic clock do not.
 struct FakeWallClock: Sendable {
-    /// libfaketime's multi-threaded build, installed by scripts/setup.sh (`faketime`).
-    static let library = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1"]
-        .first { FileManager.default.fileExists(atPath: $0) }
-
     let file: String
 
-    /// The environment that puts a process on this clock: only its wall clock moves, not its monotonic one.
+    /// The environment that puts a process on this clock.
     func environment() throws -> [String: String] {
-        let library = try #require(Self.library, "libfaketime is not installed: run scripts/setup.sh (it installs `faketime`)")
-        return [
-            "LD_PRELOAD": library, "FAKETIME_TIMESTAMP_FILE": file, "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1",
-        ]
+        let library = BuiltProducts.path("libFakeWallClock.so")
+        try #require(FileManager.default.fileExists(atPath: library), "\(library) is not built (swift build builds it)")
+        return ["LD_PRELOAD": library, "FAKE_WALL_CLOCK_FILE": file]
     }
 
     /// Moves the wall clock to real time plus `offset` seconds, at once, for every process on it.
@@ -92,16 +122,20 @@ final class ClockJumpEnvironment: Sendable {
         self.wallClock = wallClock
     }
 
-    static func with(_ body: (ClockJumpEnvironment) async throws -> Void) async throws {
+    /// `wallClockOffset`: the daemon's clock at the start, ahead of the world's (the sandbox's) by that much.
+    static func with(
+        wallClockOffset: TimeInterval = 0, tokenLifetime: TimeInterval? = nil, _ body: (ClockJumpEnvironment) async throws -> Void
+    ) async throws {
         var configuration = SandboxConfiguration()
         configuration.dataprocStepSeconds = 2
+        configuration.tokenLifetime = tokenLifetime
         let sandbox = try await Sandbox.start(configuration)
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("gh-clock-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let wallClock = FakeWallClock(file: root + "/faketime")
+        let wallClock = FakeWallClock(file: root + "/wall-clock-offset")
         let daemon: TestDaemon
         do {
-            try wallClock.set(offset: 0)
+            try wallClock.set(offset: wallClockOffset)
             try """
             rules:
               - name: owners-manage-clusters

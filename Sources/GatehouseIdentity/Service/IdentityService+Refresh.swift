@@ -32,7 +32,9 @@ extension IdentityService {
                 let token = try? await cachedToken(principal, audience)
             else { continue }
             let skip = state.withLock { $0.unrenewable.contains(token.fingerprint) }
-            guard !skip, token.expiresAt > now, now >= refreshPoint(of: token), renewed.insert(flightKey(audience)).inserted else { continue }
+            guard !skip, token.expiresAt > now, now >= refreshPoint(of: token) || arrivedAfter(now, token),
+                renewed.insert(flightKey(audience)).inserted
+            else { continue }
             do {
                 try await renew(audience, for: principal)
                 logger.info("refreshed ahead of expiry", metadata: ["audience": "\(audience)"])

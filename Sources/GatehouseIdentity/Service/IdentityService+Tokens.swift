@@ -30,7 +30,15 @@ extension IdentityService {
     }
 
     func isUsable(_ token: IssuedToken) -> Bool {
-        token.expiresAt.timeIntervalSince(clock.now) >= minimumRemaining
+        let now = clock.now
+        return !arrivedAfter(now, token) && token.expiresAt.timeIntervalSince(now) >= minimumRemaining
+    }
+
+    /// Whether the wall clock was set back since `token` arrived: it was issued further ahead of now than
+    /// any skew explains. Its expiry, written by the clock of then, overstates how long it lives (an NTP
+    /// step back of an hour would have it used for an hour past its real end), so it is replaced once.
+    func arrivedAfter(_ now: Date, _ token: IssuedToken) -> Bool {
+        token.issuedAt.timeIntervalSince(now) > configuration.allowedClockSkew
     }
 
     func cachedToken(_ principal: Principal, _ audience: TokenAudience) async throws -> IssuedToken? {

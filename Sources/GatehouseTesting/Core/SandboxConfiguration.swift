@@ -21,6 +21,8 @@ public struct SandboxConfiguration: Sendable {
     public var backstageToken: String?
     /// Users the OIDC provider signs in and Looker knows.
     public var users: [SandboxUser] = SandboxUser.demoUsers
+    /// Seconds the IdP's ID and access tokens and the STS's tokens live; nil: each one's default (5 minutes, an hour).
+    public var tokenLifetime: TimeInterval?
     /// Seconds each of Dataproc's job states PENDING and RUNNING, and cluster states CREATING and DELETING, lasts.
     public var dataprocStepSeconds: TimeInterval = 2
     /// Workload identity provider resource name the STS accepts as `audience`.

@@ -92,7 +92,12 @@ public final class Sandbox: Sendable {
         }
 
         // The OIDC listener starts first: its URL is the issuer the STS must trust.
-        let oidc = OIDCProviderSandbox(issuer: "http://\(configuration.host)", clock: clock, users: users)
+        var oidcOptions = OIDCProviderOptions()
+        var stsOptions = STSOptions(impersonation: configuration.serviceAccounts)
+        if let lifetime = configuration.tokenLifetime {
+            (oidcOptions.accessTokenLifetime, oidcOptions.idTokenLifetime, stsOptions.accessTokenLifetime) = (lifetime, lifetime, lifetime)
+        }
+        let oidc = OIDCProviderSandbox(issuer: "http://\(configuration.host)", clock: clock, users: users, options: oidcOptions)
         let oidcServer = makeServer(.oidc) { oidc.addRoutes(to: $0) }
         let oidcPort = try await oidcServer.start()
         oidc.updateIssuer("http://\(configuration.host):\(oidcPort)")
@@ -102,7 +107,7 @@ public final class Sandbox: Sendable {
                 TrustedIssuer(
                     provider: oidc, audience: configuration.workloadProviderAudience,
                     allowedAudiences: [configuration.workloadProviderAudience, "https:" + configuration.workloadProviderAudience, "gatehouse"])
-            ], options: STSOptions(impersonation: configuration.serviceAccounts))
+            ], options: stsOptions)
         _ = makeServer(.sts) { sts.addRoutes(to: $0) }
         _ = makeServer(.iamcredentials) { sts.addIAMCredentialsRoutes(to: $0) }
 
