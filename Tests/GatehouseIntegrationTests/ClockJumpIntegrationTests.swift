@@ -13,7 +13,10 @@ struct ClockJumpIntegrationTests {
     static let hour: TimeInterval = 3600
 
     @Test func twelveHoursForwardAsAfterASuspend() async throws {
-        try await ClockJumpEnvironment.with { env in
+        // The day's clusters are torn down six hours from now: the sleep passes that time once.
+        let evening = Calendar.current.dateComponents([.hour, .minute], from: Date().addingTimeInterval(6 * Self.hour))
+        let endOfDay = String(format: "%02d:%02d", evening.hour ?? 0, evening.minute ?? 0)
+        try await ClockJumpEnvironment.with(endOfDay: endOfDay) { env in
             let clusterID = try await env.createRunningCluster()
             let approvalID = try env.requestApproval()
             let jobID = try await env.queueJob(part: 1)
@@ -44,7 +47,14 @@ struct ClockJumpIntegrationTests {
             let token = try await env.call("token.get", ["audience": "google"])
             #expect(token["token"]?.stringValue?.isEmpty == false, "\(token)")
 
+            // The end of day passed while asleep: noticed within the schedule's longest pause, and acted on once.
+            let tornDown = try await eventually(timeout: .seconds(60), every: .milliseconds(500)) {
+                try env.teardowns(trigger: "end-of-day") >= 1
+            }
+            #expect(tornDown, "the end-of-day teardown runs after the wake")
+
             try await Task.sleep(for: .seconds(3))  // a few more ticks of every timer: none may fire again
+            #expect(try env.teardowns(trigger: "end-of-day") == 1, "one end-of-day teardown for the night slept through")
             #expect(env.sandbox.oidc.requestCount.refreshes - refreshesBefore == 1, "one refresh after the wake")
             let settlements = try env.auditRecords(method: "approval.resolved").filter { $0["params"]?["approvalId"] == .string(approvalID) }
             #expect(settlements.count == 1, "the expiry fired once: \(settlements)")
@@ -124,7 +134,8 @@ final class ClockJumpEnvironment: Sendable {
 
     /// `wallClockOffset`: the daemon's clock at the start, ahead of the world's (the sandbox's) by that much.
     static func with(
-        wallClockOffset: TimeInterval = 0, tokenLifetime: TimeInterval? = nil, _ body: (ClockJumpEnvironment) async throws -> Void
+        wallClockOffset: TimeInterval = 0, tokenLifetime: TimeInterval? = nil, endOfDay: String? = nil,
+        _ body: (ClockJumpEnvironment) async throws -> Void
     ) async throws {
         var configuration = SandboxConfiguration()
         configuration.dataprocStepSeconds = 2
@@ -160,6 +171,7 @@ final class ClockJumpEnvironment: Sendable {
                     clusters:
                       templates: ["small: workers=2 machine=n2-standard-2 image=2.2-debian12"]
                       auto_delete_ttl: 2h
+                    \(endOfDay.map { "  end_of_day: \"\($0)\"" } ?? "")
                     """, extraEnvironment: try wallClock.environment())
             try await daemon.start()
             try await daemon.signIn(sandbox: sandbox, as: "alice")
@@ -211,6 +223,11 @@ final class ClockJumpEnvironment: Sendable {
     /// The ids of the jobs the sandbox Dataproc holds (one entry per job it made).
     func upstreamJobIDs() async throws -> [String] {
         sandbox.dataproc.jobs.all.map(\.jobId)
+    }
+
+    /// How many teardowns `trigger` started (their `cluster.teardown` audit records).
+    func teardowns(trigger: String) throws -> Int {
+        try auditRecords(method: "cluster.teardown").filter { $0["detail"]?["trigger"] == .string(trigger) }.count
     }
 
     func auditRecords(method: String) throws -> [JSONValue] {

@@ -115,11 +115,12 @@ public final class ClusterComponent: BrokerComponent {
     }
 
     private func endOfDayLoop(_ endOfDay: ClusterEndOfDay) async {
+        // Short pauses, each judged by the wall clock: one long sleep would miss a jump of the clock.
+        var schedule = ClusterEndOfDaySchedule(endOfDay, now: Date())
         while !Task.isCancelled {
-            let wait = endOfDay.next(after: Date()).timeIntervalSinceNow
-            try? await Task.sleep(for: .seconds(max(1, wait)))
+            try? await Task.sleep(for: .seconds(schedule.pause(now: Date())))
             if Task.isCancelled { return }
-            guard let principal = await policy.principal() else { continue }
+            guard schedule.fire(now: Date()), let principal = await policy.principal() else { continue }
             _ = await teardown.run(principal: principal.displayName, trigger: "end-of-day")
         }
     }
