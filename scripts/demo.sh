@@ -35,15 +35,18 @@ field() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(eval(sys
 
 step "Building (debug; the first build fetches and compiles dependencies: a few minutes)"
 # One product per invocation: given several --product flags, SwiftPM builds only the last.
-for product in gatehouse gatehouse-sandbox; do swift build --product "$product" 2>&1 | tail -1; done
+for product in gatehouse gatehouse-sandbox gatehouse-collector; do swift build --product "$product" 2>&1 | tail -1; done
 BIN=$(swift build --show-bin-path)
 GH=$BIN/gatehouse
-[ -x "$GH" ] && [ -x "$BIN/gatehouse-sandbox" ] || fail "both binaries built in $BIN"
+[ -x "$GH" ] && [ -x "$BIN/gatehouse-sandbox" ] && [ -x "$BIN/gatehouse-collector" ] || fail "the binaries built in $BIN"
 
 WORK=$(mktemp -d /tmp/gatehouse-demo.XXXXXX)
 export XDG_RUNTIME_DIR=$WORK/run XDG_STATE_HOME=$WORK/state GATEHOUSE_CONFIG=$WORK/config.yaml
 mkdir -p "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
-cleanup() { kill "${DAEMON:-}" "${SANDBOX:-}" "${LOGIN:-}" 2>/dev/null || true; wait 2>/dev/null || true; }
+cleanup() {
+  kill "${DAEMON:-}" "${BOB_DAEMON:-}" "${COLLECTOR:-}" "${SANDBOX:-}" "${LOGIN:-}" 2>/dev/null || true; wait 2>/dev/null || true
+  if [ -n "${PGDIR:-}" ]; then as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGDIR"; fi
+}
 trap cleanup EXIT
 
 step "Starting the sandbox: local stand-ins for Backstage, Looker, Dataproc, Google STS and an OIDC provider"
@@ -119,17 +122,22 @@ expect "method not found (-32601) for no.such" says '"code": -32601'
 expect "invalid request (-32600) for the malformed member" says '"code": -32600'
 
 step "Signing in as alice with the device flow (a headless box: the code is typed on another device)"
-"$GH" login --device >"$WORK/login.out" 2>&1 &
-LOGIN=$!
-for _ in $(seq 100); do grep -q "code:" "$WORK/login.out" 2>/dev/null && break; sleep 0.1; done
-cat "$WORK/login.out"
-CODE=$(sed -n 's/.*code: *//p' "$WORK/login.out" | head -1)
-[ -n "$CODE" ] || fail "login --device printed a user code"
-echo "(the person approves on the provider's page; scripted here:)"
-show curl -s -o /dev/null -w "POST /device -> HTTP %{http_code}\n" -d "user_code=$CODE&sub=alice" "$(url oidc)/device"
-for _ in $(seq 150); do kill -0 "$LOGIN" 2>/dev/null || break; sleep 0.2; done
-wait "$LOGIN" || fail "login --device exited 0 (output: $WORK/login.out)"
-LOGIN=""; tail -1 "$WORK/login.out"
+# device_login SUBJECT CLI...: `CLI login --device`, with SUBJECT approving the code at the sandbox IdP.
+device_login() {
+  local subject=$1; shift
+  "$@" login --device >"$WORK/login-$subject.out" 2>&1 &
+  LOGIN=$!
+  for _ in $(seq 100); do grep -q "code:" "$WORK/login-$subject.out" 2>/dev/null && break; sleep 0.1; done
+  cat "$WORK/login-$subject.out"
+  CODE=$(sed -n 's/.*code: *//p' "$WORK/login-$subject.out" | head -1)
+  [ -n "$CODE" ] || fail "login --device printed a user code"
+  echo "(the person approves on the provider's page; scripted here:)"
+  show curl -s -o /dev/null -w "POST /device -> HTTP %{http_code}\n" -d "user_code=$CODE&sub=$subject" "$(url oidc)/device"
+  for _ in $(seq 150); do kill -0 "$LOGIN" 2>/dev/null || break; sleep 0.2; done
+  wait "$LOGIN" || fail "login --device exited 0 (output: $WORK/login-$subject.out)"
+  LOGIN=""; tail -1 "$WORK/login-$subject.out"
+}
+device_login alice "$GH"
 run "$GH" auth status
 expect "signed in as alice, in team-a" says "signed in as alice@example.com" && expect "groups include team-a" says "groups: .*team-a"
 
@@ -215,6 +223,78 @@ step "The audit trail: every request and decision, hash-chained"
 show "$GH" audit query --newest --limit 12
 run "$GH" audit verify
 expect "the chain is intact" exited 0
+
+step "The fleet: a collector on PostgreSQL witnesses every host's audit chain (alice's host and bob's)"
+# A private PostgreSQL server for this run: initdb into a temporary directory, listening only on a socket
+# there (the server refuses to run as root, so as root it runs as the postgres user).
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL's server binaries are installed (scripts/setup.sh installs postgresql)"
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+PGDIR=$(mktemp -d /tmp/gatehouse-demo-pg.XXXXXX)
+[ "$(id -u)" != 0 ] || chown postgres "$PGDIR"
+as_postgres "$PG_BIN/initdb" -D "$PGDIR/data" -A trust -U gatehouse -N --no-instructions >"$WORK/initdb.log" 2>&1 \
+  || fail "initdb made a database cluster (log: $WORK/initdb.log)"
+as_postgres "$PG_BIN/pg_ctl" -D "$PGDIR/data" -o "-k $PGDIR -c listen_addresses= -p 5432" -l "$PGDIR/log" -w start >/dev/null \
+  || fail "PostgreSQL started (log: $PGDIR/log)"
+echo "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on $PGDIR/.s.PGSQL.5432"
+# Hosts register with a person's ID token from the IdP; members of team-a may query every host's records.
+clear_faults backstage; clear_faults looker
+COLLECTOR_ARGS=(--port 0 --pg-host "$PGDIR" --pg-database postgres --witness-key "$WORK/witness.key"
+  --oidc-issuer "$(url oidc)" --allow-insecure-http --auditor-group team-a)
+printf '$ gatehouse-collector %s &\n' "${COLLECTOR_ARGS[*]}"
+"$BIN/gatehouse-collector" "${COLLECTOR_ARGS[@]}" >"$WORK/collector.log" 2>&1 &
+COLLECTOR=$!
+for _ in $(seq 150); do grep -q "^listening on " "$WORK/collector.log" 2>/dev/null && break; sleep 0.2; done
+COLLECTOR_URL="http://$(sed -n 's/^listening on //p' "$WORK/collector.log" | head -1)"
+[ "$COLLECTOR_URL" != "http://" ] || fail "the collector listens (log: $WORK/collector.log)"
+echo "collector: $COLLECTOR_URL"
+printf 'fleet:\n  collector_url: %s\n' "$COLLECTOR_URL" >>"$GATEHOUSE_CONFIG"
+echo "alice's daemon restarts with fleet.collector_url set: it makes its host key, registers and ships"
+kill -TERM "$DAEMON"; wait "$DAEMON" || true
+"$GH" serve >>"$WORK/daemon.log" 2>&1 &
+DAEMON=$!
+# shipped CLI...: waits until that daemon has shipped every record; prints its host id.
+shipped() {
+  local status
+  for _ in $(seq 150); do
+    status=$("$@" call system.status 2>/dev/null || true)
+    if [ -n "$status" ] && python3 -c 'import json,sys; f=json.loads(sys.argv[1])["components"]["fleet"]; sys.exit(0 if f.get("lagRecords")==0 and f.get("shippedSeq",0)>0 else 1)' "$status" 2>/dev/null; then
+      python3 -c 'import json,sys; print(json.loads(sys.argv[1])["components"]["fleet"]["hostId"])' "$status"; return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+ALICE_HOST=$(shipped "$GH") || fail "alice's host shipped its records (log: $WORK/daemon.log)"
+echo "alice's host: $ALICE_HOST"
+echo "bob's laptop: its own daemon, socket and database, the same collector"
+mkdir -p "$WORK/bob/run" && chmod 700 "$WORK/bob/run"
+cp "$GATEHOUSE_CONFIG" "$WORK/bob/config.yaml"
+bob() { XDG_RUNTIME_DIR=$WORK/bob/run XDG_STATE_HOME=$WORK/bob/state GATEHOUSE_CONFIG=$WORK/bob/config.yaml "$GH" "$@"; }
+bob serve >"$WORK/bob/daemon.log" 2>&1 &
+BOB_DAEMON=$!
+for _ in $(seq 100); do bob status >/dev/null 2>&1 && break; sleep 0.2; done
+device_login bob bob
+bob catalog sync >/dev/null
+run bob policy check job.submit component:default/artist-lookup
+BOB_HOST=$(shipped bob) || fail "bob's host shipped its records (log: $WORK/bob/daemon.log)"
+echo "bob's host: $BOB_HOST"
+echo "An auditor (alice is in team-a) queries every host's records at the collector:"
+run "$GH" fleet audit query --method policy.check --csv
+expect "the query answers" exited 0
+expect "alice's host's records are there" says "^$ALICE_HOST,"
+expect "and bob's" says "^$BOB_HOST,"
+run "$GH" fleet verify "$BOB_HOST"
+expect "bob's chain verifies centrally" says "fleet chain of $BOB_HOST intact"
+run bob fleet audit query
+expect "bob, no auditor, is refused (exit 4)" exited 4
+shipped bob >/dev/null || fail "bob's host shipped the record of the refusal"
+echo "Bob stops his daemon and deletes his newest audit records; his own audit verify catches it:"
+kill -TERM "$BOB_DAEMON"; wait "$BOB_DAEMON" || true; BOB_DAEMON=""
+show sqlite3 "$WORK/bob/state/gatehouse/gatehouse.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 2 FROM audit_log);"
+run bob audit verify
+expect "verify exits 1" exited 1
+expect "naming the records the collector cosigned that are gone" says "are missing: the fleet collector cosigned"
 
 step "Stopping the daemon (SIGTERM: finish in-flight requests, flush the audit, remove the socket)"
 kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=""
