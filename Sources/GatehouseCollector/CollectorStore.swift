@@ -300,9 +300,12 @@ public struct CollectorStore: Sendable {
                 hostID: hostID, checked: verification.checked, headSeq: verification.headSeq, cosignedSize: cosigned?.size,
                 intact: broken == nil, firstBrokenSeq: broken?.0, reason: broken?.1, alerts: alerts)
         }
-        while true {
+        // The head is read first: records a shipment adds meanwhile lie beyond it and wait for the next verification,
+        // instead of reading as a chain that runs past its cosigned head.
+        let end = cosigned?.size ?? .max
+        while after < end {
             let page = try await records(hostID: hostID, afterSeq: after, limit: 5000)
-            for record in page {
+            for record in page where record.seq <= end {
                 if let broken = walk.add(record), let first = broken.firstBroken { return report(broken, broken: (first.seq, first.reason)) }
             }
             guard let last = page.last else { break }

@@ -1,7 +1,9 @@
 import Foundation
 import GatehouseCore
+import GatehouseRPC
 import GatehouseTestSupport
 import GatehouseTesting
+import Synchronization
 import Testing
 
 /// The real `gatehouse-collector` on a real private PostgreSQL, with the real daemons of two people
@@ -149,5 +151,104 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Three hosts under load (8 clients each), their daemons and the collector killed again and again and
+    /// PostgreSQL restarted once: afterwards every record each host holds is stored centrally exactly once,
+    /// and every chain verifies there.
+    @Test(.timeLimit(.minutes(8))) func threeHostsSurviveKilledDaemonsAKilledCollectorAndAPostgreSQLRestart() async throws {
+        try await withSandbox { sandbox in
+            try await withPrivatePostgres { postgres in
+                try await Self.withCollector(postgres, issuer: sandbox.oidcIssuerURL.absoluteString) { collectorURL, collector in
+                    let config = sandboxIdentityAndCatalogYAML(sandbox) + "\nfleet:\n  collector_url: \(collectorURL)\n  batch_size: 25\n"
+                    var hosts: [TestDaemon] = []
+                    for person in ["alice", "bob", "alice"] {
+                        let host = try TestDaemon(config: config)
+                        try await host.start()
+                        try await host.signIn(sandbox: sandbox, as: person)
+                        hosts.append(host)
+                    }
+                    let load = AuditedLoad(hosts: hosts, clientsPerHost: 8)
+                    let port = try #require(Int(collectorURL.split(separator: ":").last ?? ""))
+                    for round in 0..<3 {
+                        try await Task.sleep(for: .seconds(2))
+                        let victim = hosts[round]
+                        victim.stop(signal: SIGKILL)
+                        try await victim.start()
+                        collector.process.send(SIGKILL)
+                        _ = collector.process.waitForExit()
+                        try await Task.sleep(for: .milliseconds(500))
+                        collector.process = try await Self.startCollector(postgres, issuer: sandbox.oidcIssuerURL.absoluteString, port: port).0
+                        if round == 1 { try await postgres.restart() }
+                    }
+                    try await Task.sleep(for: .seconds(2))
+                    let acknowledged = load.stop()
+                    #expect(acknowledged.allSatisfy { $0 > 0 }, "every host answered calls under the crashes: \(acknowledged)")
+
+                    for (index, host) in hosts.enumerated() {
+                        var shipped: Int64 = 0
+                        var hostID = ""
+                        let caughtUp = try await eventually(timeout: .seconds(120), every: .milliseconds(250)) {
+                            let fleet = try await host.call("system.status")["components"]?["fleet"]
+                            (shipped, hostID) = (fleet?["shippedSeq"]?.intValue ?? 0, fleet?["hostId"]?.stringValue ?? "")
+                            return fleet?["lagRecords"] == .int(0)
+                        }
+                        #expect(caughtUp, "host \(index) did not catch up:\n\(host.log)")
+                        // Every call answered left a record first (the audit is fail-closed), so all of them are shipped.
+                        #expect(shipped >= Int64(acknowledged[index]), "host \(index): \(shipped) shipped, \(acknowledged[index]) calls answered")
+                        // Stored once each, none missing: as many rows as distinct seqs as the highest seq.
+                        let counts = try await postgres.psql(
+                            "SELECT count(*), count(DISTINCT seq), max(seq) FROM records WHERE host_id = '\(hostID)'")
+                        let numbers = counts.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int64($0) }
+                        #expect(
+                            numbers.count == 3 && numbers[0] == numbers[1] && numbers[1] == numbers[2] && numbers[2] >= shipped,
+                            "host \(index) shipped up to \(shipped); PostgreSQL holds \(counts)")
+                        #expect(try await host.call("audit.verify")["intact"] == true)
+                        let (auditor, id) = (hosts[0], hostID)
+                        let verify = try await offPool { try auditor.cli(["fleet", "verify", id]) }
+                        #expect(verify.status == 0 && verify.stdout.contains("fleet chain of \(id) intact"), "\(verify.stdout)\(verify.stderr)")
+                    }
+                    for host in hosts { host.stop() }
+                }
+            }
+        }
+    }
+}
+
+/// Clients on threads of their own, each calling `auth.status` (an audited call) on its host in a loop, on
+/// one connection, reconnecting while the daemon is down; counts the calls each host answered.
+final class AuditedLoad: Sendable {
+    private let running = Atomic<Bool>(true)
+    private let answered: Mutex<[Int]>
+    private let finished = DispatchGroup()
+
+    init(hosts: [TestDaemon], clientsPerHost: Int) {
+        answered = Mutex(Array(repeating: 0, count: hosts.count))
+        for (index, host) in hosts.enumerated() {
+            for _ in 0..<clientsPerHost {
+                finished.enter()
+                Thread { [self] in
+                    defer { finished.leave() }
+                    while running.load(ordering: .relaxed) {
+                        do {
+                            let client = try host.client()
+                            while running.load(ordering: .relaxed) {
+                                _ = try client.call("auth.status")
+                                answered.withLock { $0[index] += 1 }
+                            }
+                        } catch {
+                            usleep(50_000)  // the daemon is down or restarting
+                        }
+                    }
+                }.start()
+            }
+        }
+    }
+
+    /// Stops every client, waits for them, and returns how many calls each host answered.
+    func stop() -> [Int] {
+        running.store(false, ordering: .relaxed)
+        finished.wait()
+        return answered.withLock { $0 }
     }
 }

@@ -39,9 +39,10 @@ final class TestDaemon: @unchecked Sendable {
         environment["XDG_RUNTIME_DIR"] = root + "/run"
         environment["XDG_STATE_HOME"] = root + "/state"
         environment["GATEHOUSE_CONFIG"] = root + "/config.yaml"
-        // scripts/test.sh records every answer, to check it against the rpc.discover schemas.
-        if let answers = ProcessInfo.processInfo.environment["GATEHOUSE_RECORD_ANSWERS_FILE"] {
-            environment["GATEHOUSE_RECORD_ANSWERS_FILE"] = answers
+        // scripts/test.sh records every answer, to check it against the rpc.discover schemas, and marks
+        // every process of its run, to kill any a crashed test left behind.
+        for kept in ["GATEHOUSE_RECORD_ANSWERS_FILE", "GATEHOUSE_TEST_RUN"] {
+            if let value = ProcessInfo.processInfo.environment[kept] { environment[kept] = value }
         }
         environment.merge(extraEnvironment) { _, new in new }
         self.environment = environment
