@@ -1,38 +1,7 @@
 #!/bin/sh
 # Drives a fresh gatehouse-sandbox with Google's own client libraries (google-cloud-dataproc, REST
 # transport, and google-cloud-storage for driver output, from PyPI), as a user's Python script
-# would. Installs them into a venv under .build/ on first use.
+# would (scripts/sdk/sdk-test.sh says how).
 #
 #   scripts/sdk/dataproc.sh
-#
-# Needs a built .build/debug/gatehouse-sandbox (GATEHOUSE_SANDBOX_BIN overrides).
-set -eu
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-venv=${GATEHOUSE_SDK_VENV:-$repo/.build/sdk-venv}
-if ! "$venv/bin/python" -c 'import google.cloud.dataproc_v1, google.cloud.storage' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install --quiet -r "$here/requirements.txt" >&2
-fi
-binary=${GATEHOUSE_SANDBOX_BIN:-$repo/.build/debug/gatehouse-sandbox}
-work=$(mktemp -d)
-sandbox_pid=""
-stop() {
-    if [ -n "$sandbox_pid" ]; then kill "$sandbox_pid" 2>/dev/null || true; wait "$sandbox_pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap stop EXIT
-# A manual clock: the test moves it through the admin API, so no state change depends on timing.
-"$binary" --clock manual --ports-file "$work/ports.json" >"$work/sandbox.log" 2>&1 &
-sandbox_pid=$!
-tries=0
-until [ -s "$work/ports.json" ]; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 200 ] || ! kill -0 "$sandbox_pid" 2>/dev/null; then
-        echo "sdk: gatehouse-sandbox did not start:" >&2
-        cat "$work/sandbox.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-GATEHOUSE_SANDBOX_PORTS="$work/ports.json" PYTHONPATH="$here" "$venv/bin/python" -m unittest -v test_dataproc_sdk
+exec "$(dirname "$0")/sdk-test.sh" requirements.txt "google.cloud.dataproc_v1, google.cloud.storage" test_dataproc_sdk
