@@ -94,36 +94,16 @@ public final class LookerClient: Sendable {
     public func embedURL(
         dashboardID id: String, model: String?, for principal: Principal, sessionSeconds: Int
     ) async throws(LookerError) -> String {
-        let base = String(apiURL.dropLast("/api/4.0".count))
         let params = EmbedSSOParams(
-            target_url: base + "/embed/dashboards/" + Self.pathSegment(id), session_length: sessionSeconds, force_logout_login: true,
-            external_user_id: principal.subject, first_name: principal.name ?? principal.displayName, last_name: "",
-            permissions: ["access_data", "see_user_dashboards"], models: model.map { [$0] } ?? [])
-        let response = try await send(for: principal) { api throws(HTTPError) in
-            var request = try HTTPRequest.json(.POST, api + "/embed/sso_url", upstream: Self.upstream, body: params)
-            // Each answer is a new single-use URL: sending twice wastes one, nothing more.
-            request.idempotent = true
-            return request
-        }
+            dashboard: id, apiURL: apiURL, sessionSeconds: sessionSeconds, externalUserID: principal.subject,
+            firstName: principal.name ?? principal.displayName, permissions: ["access_data", "see_user_dashboards"], models: model.map { [$0] } ?? [])
+        let response = try await send(for: principal) { api throws(HTTPError) in try params.request(api: api) }
         try Self.check(response)
-        struct Answer: Decodable { var url: String }
         do {
-            return try response.decode(Answer.self).url
+            return try response.decode(EmbedSSOParams.Answer.self).url
         } catch {
             throw .undecodable(error.description)
         }
-    }
-
-    /// The `EmbedSsoParams` body.
-    private struct EmbedSSOParams: Encodable {
-        var target_url: String
-        var session_length: Int
-        var force_logout_login: Bool
-        var external_user_id: String
-        var first_name: String
-        var last_name: String
-        var permissions: [String]
-        var models: [String]
     }
 
     // MARK: tiles

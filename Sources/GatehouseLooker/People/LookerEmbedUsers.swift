@@ -76,31 +76,11 @@ public final class LookerEmbedUsers: LookerCredentialSource {
             throw .notConfigured("could not read the catalog facts for the Looker embed user: \(error)")
         }
         let groups = try await lookerGroupIds()
-        struct Params: Encodable {
-            var target_url: String
-            var session_length: Int
-            var force_logout_login: Bool
-            var external_user_id: String
-            var first_name: String
-            var last_name: String
-            var permissions: [String]
-            var models: [String]
-            var group_ids: [String]
-            var user_attributes: [String: String]
-        }
-        let base = String(service.apiURL.dropLast("/api/4.0".count))
-        let params = Params(
-            target_url: base + "/embed/dashboards/" + LookerClient.pathSegment(id), session_length: sessionSeconds, force_logout_login: true,
-            external_user_id: profile.externalUserId, first_name: profile.name, last_name: "", permissions: permissions,
-            models: Array(Set(models + (model.map { [$0] } ?? []))).sorted(), group_ids: profile.groups.compactMap { groups[$0] },
-            user_attributes: profile.attributes)
-        struct Answer: Decodable { var url: String }
-        return try await service.call(Answer.self) { api throws(HTTPError) in
-            var request = try HTTPRequest.json(.POST, api + "/embed/sso_url", upstream: LookerClient.upstream, body: params)
-            // Each answer is a new single-use URL: sending twice wastes one, nothing more.
-            request.idempotent = true
-            return request
-        }.url
+        let params = EmbedSSOParams(
+            dashboard: id, apiURL: service.apiURL, sessionSeconds: sessionSeconds, externalUserID: profile.externalUserId,
+            firstName: profile.name, permissions: permissions, models: Array(Set(models + (model.map { [$0] } ?? []))).sorted(),
+            groupIDs: profile.groups.compactMap { groups[$0] }, userAttributes: profile.attributes)
+        return try await service.call(EmbedSSOParams.Answer.self) { api throws(HTTPError) in try params.request(api: api) }.url
     }
 
     /// People whose embed users this daemon has set up.
