@@ -160,22 +160,9 @@ public final class LookerClient: Sendable {
             throw LookerError.transport(error)
         }
         request.headers.replace("Accept", "application/json")
-        var token = try await token(for: principal)
-        for attempt in 1...2 {
-            var authorized = request
-            authorized.headers.replace("Authorization", "token \(token.value)")
-            authorized.secrets.append(token.value)
-            let response: HTTPResponse
-            do {
-                response = try await http.send(authorized)
-            } catch {
-                throw LookerError.transport(error)
-            }
-            guard response.status == 401, attempt == 1 else { return response }
-            forget(token, for: principal)
-            token = try await self.token(for: principal)
-        }
-        preconditionFailure("the loop returns on its second attempt")
+        return try await LookerAuthorizedSend.send(
+            request, http: http, token: { () async throws(LookerError) in try await token(for: principal) },
+            forget: { forget($0, for: principal) })
     }
 
     /// A cached token with life left, else a new login shared by concurrent callers.

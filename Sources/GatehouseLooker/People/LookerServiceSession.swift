@@ -89,22 +89,9 @@ public final class LookerServiceSession: LookerCredentialSource {
             throw LookerError.transport(error)
         }
         request.headers.addIfAbsent("Accept", "application/json")
-        var token = try await token()
-        for attempt in 1...2 {
-            var authorized = request
-            authorized.headers.replace("Authorization", "token \(token.value)")
-            authorized.secrets.append(token.value)
-            let response: HTTPResponse
-            do {
-                response = try await http.send(authorized)
-            } catch {
-                throw LookerError.transport(error)
-            }
-            guard response.status == 401, attempt == 1 else { return response }
-            state.withLock { if $0.token == token { $0.token = nil } }
-            token = try await self.token()
-        }
-        preconditionFailure("the loop returns on its second attempt")
+        return try await LookerAuthorizedSend.send(
+            request, http: http, token: { () async throws(LookerError) in try await token() },
+            forget: { token in state.withLock { if $0.token == token { $0.token = nil } } })
     }
 
     /// Sends and decodes a 2xx JSON answer as `T`.
