@@ -131,7 +131,7 @@ struct BatchCommand: ParsableCommand {
                   gatehouse batch show gh-0193… --json
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The batch id (from `gatehouse batch ls`).") var id: String
+        @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
             let batch = try global.call("batch.show", ["batchId": .string(id)])
             if global.json { return Output.json(batch) }
@@ -167,7 +167,7 @@ struct BatchCommand: ParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var confirmation: ConfirmationOption
-        @Argument(help: "The batch id (from `gatehouse batch ls`).") var id: String
+        @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
             if !confirmation.yes {
                 let batch = try global.call("batch.show", ["batchId": .string(id)])
@@ -189,7 +189,7 @@ struct BatchCommand: ParsableCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var confirmation: ConfirmationOption
-        @Argument(help: "The batch id (from `gatehouse batch ls`).") var id: String
+        @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
             if !confirmation.yes {
                 let batch = try global.call("batch.show", ["batchId": .string(id)])
@@ -210,7 +210,7 @@ struct BatchCommand: ParsableCommand {
                   gatehouse batch watch gh-0193…
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The batch id (from `gatehouse batch ls`).") var id: String
+        @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
             let client = try global.connect()
             let progress = ProgressLine(jobID: id, live: !global.json && Terminal.liveProgress)
@@ -244,7 +244,7 @@ struct BatchCommand: ParsableCommand {
                   gatehouse batch logs gh-0193… --follow
                 """)
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "The batch id (from `gatehouse batch ls`).") var id: String
+        @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         @Flag(help: "Keep printing new output until the batch ends.") var follow = false
         @Option(name: .customLong("from-chunk"), help: "Start at this output chunk (an earlier run's nextChunk).") var fromChunk: Int?
         func run() throws {
