@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Generates Sources/GatehouseDataproc/Spec/DiscoverySchemas+{Jobs,Clusters}.swift from Dataproc's discovery document.
+"""Generates Sources/GatehouseDataproc/Spec/DiscoverySchemas+{Jobs,Clusters,Batches}.swift from Dataproc's discovery document.
 
 The daemon validates job and cluster specs offline against the discovery document's `schemas`, without
 shipping the 475 KB document: each generated file embeds the schemas reachable from one root
-(`SubmitJobRequest`, `Cluster`), with descriptions and ids removed, as compact JSON with sorted keys.
+(`SubmitJobRequest`, `Cluster`, `Batch`), with descriptions and ids removed, as compact JSON with sorted keys.
 
     scripts/generate-discovery-schemas.py DISCOVERY_JSON            # rewrite the files
     scripts/generate-discovery-schemas.py --check DISCOVERY_JSON    # exit 1 if they differ (scripts/test.sh)
@@ -19,6 +19,7 @@ OUT = REPO / "Sources" / "GatehouseDataproc" / "Spec"
 TARGETS = [
     ("Jobs", "SubmitJobRequest", "dataprocJobs", "job"),
     ("Clusters", "Cluster", "dataprocClusters", "cluster"),
+    ("Batches", "Batch", "dataprocBatches", "batch"),
 ]
 DROPPED = ("description", "enumDescriptions", "enumDeprecated", "id")
 

@@ -33,6 +33,7 @@ struct Gatehouse: AsyncParsableCommand {
             AuthCommand.self,
             CatalogCommand.self, PolicyCommand.self, ApprovalCommand.self, ApproveAlias.self, DenyAlias.self, DashboardCommand.self,
             JobCommand.self, ClusterCommand.self, Doctor.self, Completion.self, ServiceCommand.self, FleetCommand.self,
+            BatchCommand.self,
         ]
     )
 

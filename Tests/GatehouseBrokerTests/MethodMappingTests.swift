@@ -34,6 +34,7 @@ struct MethodMappingTests {
     static let families: [String: Set<String>] = [
         "identity": ["auth", "token"], "catalog": ["catalog"], "policy": ["policy"], "dashboards": ["dashboard"],
         "approvals": ["approval"], "jobs": ["job"], "clusters": ["cluster"], "fleet": ["fleet"],
+        "batches": ["batch"],
     ]
 
     @Test func eachComponentServesItsOwnFamilyOfMethodsOnce() throws {

@@ -6,6 +6,18 @@ import GatehouseTesting
 import Synchronization
 import Testing
 
+/// What `JobEnvironment.submit` sends: the method, its params for the n-th submission, and the id its answer names.
+struct SubmitRequest: Sendable {
+    let method: String
+    let idKey: String
+    let params: @Sendable (Int) -> JSONValue
+
+    /// `job.submit` of `JobEnvironment.job(n)`.
+    static let job = SubmitRequest(method: "job.submit", idKey: "jobId") { index in
+        ["entity": .string(JobEnvironment.entity), "job": JobEnvironment.job(index)]
+    }
+}
+
 /// The real daemon against the in-process sandbox (OIDC, STS, Backstage, Dataproc), signed in as
 /// alice (team-a) with the catalog synced: what every job test starts from.
 final class JobEnvironment: StoppableResource {
@@ -73,7 +85,9 @@ final class JobEnvironment: StoppableResource {
     /// under it) does not count: its job may or may not be queued, and only acknowledged jobs are
     /// promised; the thread reconnects and submits more until `count` are acknowledged (a few more
     /// may be, by threads already in flight; all are returned).
-    func submit(_ count: Int, clients: Int, untilAcknowledged: Bool = false, deadline: Duration = .seconds(120)) async throws -> [String] {
+    func submit(
+        _ count: Int, clients: Int, untilAcknowledged: Bool = false, deadline: Duration = .seconds(120), request: SubmitRequest = .job
+    ) async throws -> [String] {
         let socketPath = daemon.socketPath
         let next = Atomic<Int>(0)
         let acknowledged = Mutex<[String]>([])
@@ -91,8 +105,8 @@ final class JobEnvironment: StoppableResource {
                         if !untilAcknowledged && index >= count { break }
                         do {
                             if client == nil { client = try RPCClient(socketPath: socketPath, timeout: TestDaemon.callTimeout) }
-                            let answer = try client!.call("job.submit", params: ["entity": .string(Self.entity), "job": Self.job(index)])
-                            if let id = answer["jobId"]?.stringValue { acknowledged.withLock { $0.append(id) } }
+                            let answer = try client!.call(request.method, params: request.params(index))
+                            if let id = answer[request.idKey]?.stringValue { acknowledged.withLock { $0.append(id) } }
                         } catch {
                             client = nil
                             Thread.sleep(forTimeInterval: 0.02)

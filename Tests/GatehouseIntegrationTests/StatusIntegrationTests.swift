@@ -26,7 +26,7 @@ struct StatusIntegrationTests {
 
             let status = try await daemon.call("system.status")
             let components = try #require(status["components"]?.objectValue)
-            #expect(Set(components.keys) == ["identity", "catalog", "policy", "dashboards", "jobs", "clusters", "approvals", "fleet"])
+            #expect(Set(components.keys) == ["identity", "catalog", "policy", "dashboards", "jobs", "clusters", "approvals", "fleet", "batches"])
             // Members that two components both have stay apart (a flat map let one overwrite the other).
             #expect(components["catalog"]?["configured"] == true)
             #expect(components["dashboards"]?["configured"] == true)

@@ -45,6 +45,8 @@ extension Daemon {
             context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight,
             client: dataproc.client, sender: dataproc.service.sender, principal: signedIn)
         components.append(clusters)
+        // dataproc serverless batches: the jobs' client, sender, output reader and approval action
+        components.append(BatchComponent(context: context, catalog: catalogReader, policy: policy.gate, approvals: oversight, jobs: dataproc))
         // fleet: ships the audit chain to the collector in the background
         components.append(FleetComponent(context: context, identity: identity.service))
         return components

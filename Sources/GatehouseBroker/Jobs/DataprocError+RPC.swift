@@ -14,6 +14,7 @@ extension DataprocError: RPCErrorConvertible {
                 ])
         case .notConfigured(let entity, _): RPCError(.conflict, reason: "not_configured", message: description, extra: ["entity": .string(entity)])
         case .unknownJob(let id): RPCError(.notFound, reason: "unknown_job", message: description, extra: ["jobId": .string(id)])
+        case .unknownBatch(let id): RPCError(.notFound, reason: "unknown_batch", message: description, extra: ["batchId": .string(id)])
         case .conflict: RPCError(.conflict, reason: "job_state", message: description)
         case .unreachable: RPCError(.upstreamUnavailable, reason: "upstream_unavailable", message: description)
         case .credentials: RPCError(.unauthorized, reason: "no_credentials", message: description)

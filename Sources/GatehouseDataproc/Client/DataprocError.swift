@@ -17,6 +17,8 @@ public enum DataprocError: Error, CustomStringConvertible, Sendable, Equatable {
     case unexpectedResponse(String)
     /// No such local job.
     case unknownJob(String)
+    /// No such local batch.
+    case unknownBatch(String)
     /// The job is in a state that does not allow the request.
     case conflict(String)
     /// A local database failure.
@@ -27,7 +29,7 @@ public enum DataprocError: Error, CustomStringConvertible, Sendable, Equatable {
         switch self {
         case .unreachable, .credentials: true
         case .upstream(let status, _, _, _): status == 401 || status == 408 || status == 429 || status >= 500
-        case .invalidSpec, .notConfigured, .unexpectedResponse, .unknownJob, .conflict, .store: false
+        case .invalidSpec, .notConfigured, .unexpectedResponse, .unknownJob, .unknownBatch, .conflict, .store: false
         }
     }
 
@@ -62,6 +64,8 @@ public enum DataprocError: Error, CustomStringConvertible, Sendable, Equatable {
             "unexpected answer from Dataproc: \(detail)"
         case .unknownJob(let id):
             "no job \(id) is known here; list jobs with `gatehouse job ls`"
+        case .unknownBatch(let id):
+            "no batch \(id) is known here; list batches with `gatehouse batch ls`"
         case .conflict(let detail):
             detail
         case .store(let detail):

@@ -62,15 +62,15 @@ public struct JobSpec: Sendable, Equatable {
     }
 
     /// Dataproc's label rules: at most 32, keys 1–63 lowercase letters, digits, `_` or `-` starting with a letter; values up to 63.
-    private static func labelProblems(_ labels: [String: JSONValue]) -> [String] {
+    static func labelProblems(_ labels: [String: JSONValue], path: String = "job.labels") -> [String] {
         var problems: [String] = []
-        if labels.count > 32 { problems.append("job.labels has \(labels.count) labels; at most 32") }
+        if labels.count > 32 { problems.append("\(path) has \(labels.count) labels; at most 32") }
         for (key, value) in labels.sorted(by: { $0.key < $1.key }) {
             if key.range(of: #"^[a-z][a-z0-9_-]{0,62}$"#, options: .regularExpression) == nil {
-                problems.append("job.labels key '\(key)' must be 1–63 lowercase letters, digits, _ or -, starting with a letter")
+                problems.append("\(path) key '\(key)' must be 1–63 lowercase letters, digits, _ or -, starting with a letter")
             }
             if let text = value.stringValue, text.range(of: #"^[a-z0-9_-]{0,63}$"#, options: .regularExpression) == nil {
-                problems.append("job.labels.\(key) value must be at most 63 lowercase letters, digits, _ or -")
+                problems.append("\(path).\(key) value must be at most 63 lowercase letters, digits, _ or -")
             }
         }
         return problems

@@ -42,6 +42,8 @@ public final class RecordEvents<Record: Sendable>: Sendable {
 public typealias JobEvents = RecordEvents<JobRecord>
 /// Watchers of clusters.
 public typealias ClusterEvents = RecordEvents<ClusterRecord>
+/// Watchers of batches.
+public typealias BatchEvents = RecordEvents<BatchRecord>
 
 extension RecordEvents where Record == JobRecord {
     /// Job watchers, keyed by local job id.
@@ -51,4 +53,9 @@ extension RecordEvents where Record == JobRecord {
 extension RecordEvents where Record == ClusterRecord {
     /// Cluster watchers, keyed by local cluster id.
     public convenience init() { self.init(identify: { $0.id }) }
+}
+
+extension RecordEvents where Record == BatchRecord {
+    /// Batch watchers, keyed by local batch id.
+    public convenience init() { self.init(identify: { $0.batchId }) }
 }

@@ -11,6 +11,8 @@ public struct StateTransition: Sendable, Codable, Equatable {
 public typealias JobTransition = StateTransition
 /// One state a cluster entered.
 public typealias ClusterTransition = StateTransition
+/// One state a batch entered.
+public typealias BatchTransition = StateTransition
 
 /// The append-only list of states a record entered, in order: what `job.status` and `cluster.show`
 /// list. Jobs and clusters keep theirs in tables of the same shape (`dataproc_job_events`,
@@ -21,6 +23,7 @@ struct StateHistory: Sendable {
 
     static let jobs = StateHistory(table: "dataproc_job_events", idColumn: "job_id")
     static let clusters = StateHistory(table: "dataproc_cluster_events", idColumn: "cluster_id")
+    static let batches = StateHistory(table: "dataproc_batch_events", idColumn: "batch_id")
 
     /// Appends `state` as the record's next transition, inside the caller's transaction.
     func append(_ id: String, state: String, detail: String?, at: String, in db: Database) throws {

@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
 
-/// The tracking columns jobs and clusters share (`state`, `next_poll_at`, `poll_interval`): which
+/// The tracking columns jobs, clusters and batches share (`state`, `next_poll_at`, `poll_interval`): which
 /// records are due for a status check, when the next one is, and how many are in each state.
 struct TrackedTable: Sendable {
     let name: String
 
     static let jobs = TrackedTable(name: "dataproc_jobs")
     static let clusters = TrackedTable(name: "dataproc_clusters")
+    static let batches = TrackedTable(name: "dataproc_batches")
 
     /// Rows due for a check at `now`, with their current interval, soonest first. A row scheduled more
     /// than `horizon` ahead was scheduled before the wall clock was set back (no interval is that long):

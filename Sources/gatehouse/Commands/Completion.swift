@@ -47,6 +47,11 @@ enum DynamicCompletion {
         .custom { _, _, prefix in values("job.list", ["mine": true, "limit": 200], list: "jobs", key: "jobId", prefix: prefix) }
     }
 
+    /// The person's batch ids.
+    static func batches() -> CompletionKind {
+        .custom { _, _, prefix in values("batch.list", ["mine": true, "limit": 200], list: "batches", key: "batchId", prefix: prefix) }
+    }
+
     /// The person's live cluster ids.
     static func clusters() -> CompletionKind {
         .custom { _, _, prefix in values("cluster.list", ["mine": true, "live": true, "limit": 200], list: "clusters", key: "id", prefix: prefix) }
