@@ -49,14 +49,14 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # .timeLimit trait, instead of holding CI until its own limit.
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests \
     --skip GatehouseFleetTests --skip FleetIntegrationTests --skip ClockJumpIntegrationTests \
-    --skip OutboxTests --skip OIDCProviderMockTests --skip JobLogsIntegrationTests
+    --skip OutboxTests --skip OIDCProviderMockTests --skip JobLogsIntegrationTests --skip BatchIntegrationTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
 # Other timing-bound tests (the outbox's 10 s recovery, oidc-provider-mock's 10-second tokens, driver output
-# arriving before the job ends) also run after the parallel suite, away from its load.
-timeout --kill-after=30 600 swift test --skip-build --filter "OutboxTests|OIDCProviderMockTests|JobLogsIntegrationTests"
-# The fleet (private PostgreSQL servers, a collector, two daemons) and the clock-jump tests (daemons under
-# libfaketime) run on their own too: beside the parallel suite they load two cores enough to push its
-# timing-bound outbox tests past their limits.
+# arriving before the job ends, 250 batches through timeouts and kill -9) also run after the parallel suite, away from its load.
+timeout --kill-after=30 600 swift test --skip-build --filter "OutboxTests|OIDCProviderMockTests|JobLogsIntegrationTests|BatchIntegrationTests"
+# The fleet (private PostgreSQL servers, collectors, three daemons under load) and the clock-jump tests
+# (daemons on a moved wall clock) run on their own too: beside the parallel suite they load two cores
+# enough to push its timing-bound outbox tests past their limits.
 timeout --kill-after=30 600 swift test --skip-build --filter "GatehouseFleetTests|FleetIntegrationTests|ClockJumpIntegrationTests"
 # A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
 scripts/fuzz.sh 50000
