@@ -29,27 +29,13 @@ public final class BatchTracker: Sendable {
 
     /// Tracks until cancelled.
     public func run() async {
-        while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
-            let due = (try? await batches.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 8)) ?? []
-            if due.isEmpty {
-                let next = (try? await batches.earliestPoll()) ?? nil
-                let wait = next.map { min(max($0 - now, 0.001), settings.maxInterval) } ?? settings.maxInterval
-                await doorbell.wait(timeout: .milliseconds(Int(wait * 1000)))
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                var iterator = due.makeIterator()
-                var running = 0
-                while running < settings.concurrency, let (batch, interval) = iterator.next() {
-                    group.addTask { await self.check(batch, interval: interval) }
-                    running += 1
-                }
-                while await group.next() != nil {
-                    if let (batch, interval) = iterator.next() { group.addTask { await self.check(batch, interval: interval) } }
-                }
-            }
-        }
+        let batches = self.batches
+        await PollLoop(
+            settings: settings, doorbell: doorbell,
+            due: { [settings] now in try await batches.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 8) },
+            earliest: { try await batches.earliestPoll() },
+            check: { [self] in await self.check($0, interval: $1) }
+        ).run()
     }
 
     /// One `batches.get` and its bookkeeping.
@@ -57,7 +43,7 @@ public final class BatchTracker: Sendable {
         do {
             let resource = try await client.batch(batch.upstreamID, at: batch.location)
             let changed = (resource["state"]?.stringValue ?? batch.state) != batch.state
-            let next = changed ? settings.minInterval : min(settings.maxInterval, max(settings.minInterval, interval * 2))
+            let next = settings.nextInterval(after: interval, changed: changed)
             try await store.writer.write { db in
                 _ = try BatchStore.observe(batch.batchId, resource: resource, in: db)
                 try BatchStore.schedulePoll(batch.batchId, at: Date().timeIntervalSince1970 + next, interval: next, in: db)
@@ -70,7 +56,7 @@ public final class BatchTracker: Sendable {
             if let updated = try? await batches.batch(batch.batchId) { events.publish(updated) }
         } catch {
             if Task.isCancelled { return }
-            let next = min(settings.maxInterval, max(settings.minInterval, interval * 2))
+            let next = settings.nextInterval(after: interval, changed: false)
             logger.debug("batch status check failed", metadata: ["batch": "\(batch.batchId)", "error": "\(error)"])
             _ = try? await store.writer.write { db in
                 try BatchStore.schedulePoll(batch.batchId, at: Date().timeIntervalSince1970 + next, interval: next, in: db)

@@ -28,19 +28,13 @@ public final class ClusterTracker: Sendable {
 
     /// Tracks until cancelled.
     public func run() async {
-        while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
-            let due = (try? await clusters.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 4)) ?? []
-            if due.isEmpty {
-                let next = (try? await clusters.earliestPoll()) ?? nil
-                let wait = next.map { min(max($0 - now, 0.001), settings.maxInterval) } ?? settings.maxInterval
-                await doorbell.wait(timeout: .milliseconds(Int(wait * 1000)))
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                for (cluster, interval) in due { group.addTask { await self.check(cluster, interval: interval) } }
-            }
-        }
+        let clusters = self.clusters
+        await PollLoop(
+            settings: settings, doorbell: doorbell,
+            due: { [settings] now in try await clusters.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 4) },
+            earliest: { try await clusters.earliestPoll() },
+            check: { [self] in await self.check($0, interval: $1) }
+        ).run()
     }
 
     /// What one check found.
@@ -59,7 +53,7 @@ public final class ClusterTracker: Sendable {
             let changed = seen.state != cluster.state || seen.operation != cluster.operation
             let next: TimeInterval =
                 seen.operation != nil
-                ? (changed ? settings.minInterval : min(settings.maxInterval, max(settings.minInterval, interval * 2)))
+                ? settings.nextInterval(after: interval, changed: changed)
                 : settings.maxInterval
             try await store.writer.write { db in
                 try ClusterStore.transition(cluster.id, to: seen.state, detail: seen.detail, in: db)
@@ -71,7 +65,7 @@ public final class ClusterTracker: Sendable {
             if changed, let updated = try await clusters.cluster(cluster.id) { events.publish(updated) }
         } catch {
             if Task.isCancelled { return }
-            let next = min(settings.maxInterval, max(settings.minInterval, interval * 2))
+            let next = settings.nextInterval(after: interval, changed: false)
             logger.debug("cluster status check failed", metadata: ["cluster": "\(cluster.id)", "error": "\(error)"])
             _ = try? await store.writer.write { db in
                 try ClusterStore.schedulePoll(cluster.id, at: Date().timeIntervalSince1970 + next, interval: next, in: db)

@@ -47,27 +47,13 @@ public final class JobTracker: Sendable {
 
     /// Tracks until cancelled.
     public func run() async {
-        while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
-            let due = (try? await jobs.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 8)) ?? []
-            if due.isEmpty {
-                let next = (try? await jobs.earliestPoll()) ?? nil
-                let wait = next.map { min(max($0 - now, 0.001), settings.maxInterval) } ?? settings.maxInterval
-                await doorbell.wait(timeout: .milliseconds(Int(wait * 1000)))
-                continue
-            }
-            await withTaskGroup(of: Void.self) { group in
-                var iterator = due.makeIterator()
-                var running = 0
-                while running < settings.concurrency, let (job, interval) = iterator.next() {
-                    group.addTask { await self.check(job, interval: interval) }
-                    running += 1
-                }
-                while await group.next() != nil {
-                    if let (job, interval) = iterator.next() { group.addTask { await self.check(job, interval: interval) } }
-                }
-            }
-        }
+        let jobs = self.jobs
+        await PollLoop(
+            settings: settings, doorbell: doorbell,
+            due: { [settings] now in try await jobs.dueForPoll(now: now, horizon: settings.maxInterval, limit: settings.concurrency * 8) },
+            earliest: { try await jobs.earliestPoll() },
+            check: { [self] in await self.check($0, interval: $1) }
+        ).run()
     }
 
     /// One `jobs.get` and its bookkeeping.
@@ -77,7 +63,7 @@ public final class JobTracker: Sendable {
             let status = resource["status"]
             let state = status?["state"]?.stringValue ?? job.state
             let changed = state != job.state
-            let next = changed ? settings.minInterval : min(settings.maxInterval, max(settings.minInterval, interval * 2))
+            let next = settings.nextInterval(after: interval, changed: changed)
             try await store.writer.write { db in
                 try JobStore.transition(job.jobId, to: state, detail: status?["details"]?.stringValue, in: db)
                 try JobStore.schedulePoll(job.jobId, at: Date().timeIntervalSince1970 + next, interval: next, in: db)
@@ -91,7 +77,7 @@ public final class JobTracker: Sendable {
             if let updated = try? await jobs.job(job.jobId) { events.publish(updated) }
         } catch {
             if Task.isCancelled { return }
-            let next = min(settings.maxInterval, max(settings.minInterval, interval * 2))
+            let next = settings.nextInterval(after: interval, changed: false)
             logger.debug("job status check failed", metadata: ["job": "\(job.jobId)", "error": "\(error)"])
             _ = try? await store.writer.write { db in
                 try JobStore.schedulePoll(job.jobId, at: Date().timeIntervalSince1970 + next, interval: next, in: db)
