@@ -181,29 +181,10 @@ extension BatchComponent {
         let updates = service.events.subscribe(to: params.batchId)
         guard let current = try await service.batches.batch(params.batchId) else { throw DataprocError.unknownBatch(params.batchId) }
         try await policy.authorize(call, action: BatchMethods.viewAction, entity: current.entity)
-        let notifier = call.notifier
-        notifier.notify(method: "batch.state", params: BatchMethods.stateNotification(current))
-        if current.isTerminal { return BatchMethods.batchJSON(current) }
-        let following = Task {
-            var last = current
-            for await batch in updates where batch.state != last.state || batch.detail != last.detail {
-                last = batch
-                notifier.notify(method: "batch.state", params: BatchMethods.stateNotification(batch))
-                if batch.isTerminal { return Optional(batch) }
-            }
-            return nil
-        }
-        // A caller that hangs up ends the watch, as for job.watch.
-        Task {
-            await notifier.waitUntilDisconnected()
-            following.cancel()
-        }
-        let final = await withTaskCancellationHandler {
-            await following.value
-        } onCancel: {
-            following.cancel()
-        }
-        if let final { return BatchMethods.batchJSON(final) }
+        let watch = StateWatch(
+            method: "batch.state", notification: BatchMethods.stateNotification,
+            changed: { $0.state != $1.state || $0.detail != $1.detail }, isFinal: { $0.isTerminal })
+        if let final = await watch.follow(from: current, updates: updates, notifier: call.notifier) { return BatchMethods.batchJSON(final) }
         return BatchMethods.batchJSON(try await service.batches.batch(params.batchId) ?? current)
     }
 }

@@ -230,30 +230,10 @@ extension ClusterComponent {
         let current = try await service.clusters.cluster(found.id) ?? found
         try await policy.authorize(call, action: ClusterMethods.viewAction, entity: current.entity)
         let until = Set(params.until ?? [])
-        func finished(_ cluster: ClusterRecord) -> Bool { cluster.isTerminal || until.contains(cluster.state) }
-        let notifier = call.notifier
-        notifier.notify(method: "cluster.state", params: ClusterMethods.stateNotification(current))
-        if finished(current) { return ClusterMethods.clusterJSON(current) }
-        let following = Task {
-            var last = current
-            for await cluster in updates where cluster.state != last.state || cluster.detail != last.detail {
-                last = cluster
-                notifier.notify(method: "cluster.state", params: ClusterMethods.stateNotification(cluster))
-                if finished(cluster) { return Optional(cluster) }
-            }
-            return nil
-        }
-        // A caller that hangs up ends the watch (as for job.watch).
-        Task {
-            await notifier.waitUntilDisconnected()
-            following.cancel()
-        }
-        let final = await withTaskCancellationHandler {
-            await following.value
-        } onCancel: {
-            following.cancel()
-        }
-        if let final { return ClusterMethods.clusterJSON(final) }
+        let watch = StateWatch(
+            method: "cluster.state", notification: ClusterMethods.stateNotification,
+            changed: { $0.state != $1.state || $0.detail != $1.detail }, isFinal: { $0.isTerminal || until.contains($0.state) })
+        if let final = await watch.follow(from: current, updates: updates, notifier: call.notifier) { return ClusterMethods.clusterJSON(final) }
         return ClusterMethods.clusterJSON(try await service.clusters.cluster(found.id) ?? current)
     }
 

@@ -182,30 +182,10 @@ extension JobComponent {
         let updates = service.events.subscribe(to: params.jobId)
         guard let current = try await service.jobs.job(params.jobId) else { throw DataprocError.unknownJob(params.jobId) }
         try await authorizeView(call, current)
-        let notifier = call.notifier
-        notifier.notify(method: "job.state", params: JobMethods.stateNotification(current))
-        if current.isTerminal { return JobMethods.jobJSON(current) }
-        let following = Task {
-            var last = current
-            for await job in updates where job.state != last.state || job.detail != last.detail {
-                last = job
-                notifier.notify(method: "job.state", params: JobMethods.stateNotification(job))
-                if job.isTerminal { return Optional(job) }
-            }
-            return nil
-        }
-        // A caller that hangs up ends the watch. Not a child task: waiting for the close cannot be
-        // cancelled, so it outlives the watch until the connection closes, holding nothing else.
-        Task {
-            await notifier.waitUntilDisconnected()
-            following.cancel()
-        }
-        let final = await withTaskCancellationHandler {
-            await following.value
-        } onCancel: {
-            following.cancel()
-        }
-        if let final { return JobMethods.jobJSON(final) }
+        let watch = StateWatch(
+            method: "job.state", notification: JobMethods.stateNotification, changed: { $0.state != $1.state || $0.detail != $1.detail },
+            isFinal: { $0.isTerminal })
+        if let final = await watch.follow(from: current, updates: updates, notifier: call.notifier) { return JobMethods.jobJSON(final) }
         return JobMethods.jobJSON(try await service.jobs.job(params.jobId) ?? current)
     }
 }
