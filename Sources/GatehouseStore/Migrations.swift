@@ -37,6 +37,7 @@ public enum SchemaMigrations {
         Migration(10, "session_auth_time", PackageResources._010_session_auth_time_sql),
         Migration(11, "looker_service_credentials", PackageResources._011_looker_service_credentials_sql),
         Migration(12, "fleet", PackageResources._012_fleet_sql),
+        Migration(14, "audit_retention", PackageResources._014_audit_retention_sql),
     ]
 
     /// The highest schema version this binary can read and write.
