@@ -1,12 +1,15 @@
+import Crypto
 import Foundation
 import GRDB
 import GRDBSQLite
+import GatehouseCore
 
-/// Audit records in seq order, read straight through SQLite's C API on one statement.
+/// Audit records in seq order, read straight through SQLite's C API on one statement, for `audit verify`.
 ///
-/// `audit verify` reads every record; GRDB's Codable decoding of twenty named columns was most of its
-/// time (5.0 s for 1.22M records). Reading the columns by position builds the same `AuditRecord`
-/// (the same text SQLite hands GRDB), so the chain rule and the canonical writer stay the shared ones.
+/// `audit verify` reads every record; decoding each into an `AuditRecord` (GRDB's Codable decoding of
+/// twenty named columns, then a `String` per column and three arrays for the canonical bytes) was
+/// most of its time (5.0 s for 1.22M records). The scan writes each row's canonical bytes from the
+/// column bytes SQLite holds into one reused buffer and hashes them; the chain rule stays `ChainWalk`.
 struct AuditRecordScan {
     static let sql = """
         SELECT seq, at, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, principal, method, entity, params,
@@ -24,34 +27,87 @@ struct AuditRecordScan {
         try statement.setArguments([seq])
     }
 
-    /// The next record, or nil after the last.
-    func next() throws -> AuditRecord? {
+    /// One row's place in the chain and the hash of its canonical bytes, computed from the columns'
+    /// bytes as SQLite holds them (no `AuditRecord`, no `String`s): what `audit verify` needs.
+    struct Link {
+        var seq: Int64
+        var prevHash: Data
+        var hash: Data
+        var computedHash: Data
+    }
+
+    /// The next row as a `Link`, its canonical bytes written into `buffer` (reused across rows).
+    ///
+    /// The members are `AuditRecord.canonicalTemplate()`'s, in the same (code-point) order, written
+    /// with the same writers (`JSONWriter.writeString`, decimal, lower-case hex); every verification
+    /// test runs through this path, so a difference would show as an intact chain reported broken.
+    func nextLink(buffer: inout [UInt8]) throws -> Link? {
         let handle = statement.sqliteStatement
         switch sqlite3_step(handle) {
         case SQLITE_DONE:
             return nil
         case SQLITE_ROW:
-            return AuditRecord(
-                seq: sqlite3_column_int64(handle, 0), at: Self.text(handle, 1) ?? "", requestID: Self.text(handle, 2),
-                peerUID: Self.int(handle, 3), peerGID: Self.int(handle, 4), peerPID: Self.int(handle, 5), peerExe: Self.text(handle, 6),
-                callerClass: Self.text(handle, 7), principal: Self.text(handle, 8), method: Self.text(handle, 9) ?? "",
-                entity: Self.text(handle, 10), params: Self.text(handle, 11) ?? "", decision: Self.text(handle, 12) ?? "",
-                rule: Self.text(handle, 13), outcome: Self.text(handle, 14) ?? "", errorReason: Self.text(handle, 15),
-                detail: Self.text(handle, 16), durationUS: sqlite3_column_int64(handle, 17), prevHash: Self.blob(handle, 18),
-                hash: Self.blob(handle, 19))
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(UInt8(ascii: "{"))
+            func text(_ key: StaticString, _ column: Int32, nullable: Bool = true) {
+                Self.key(key, into: &buffer)
+                if sqlite3_column_type(handle, column) == SQLITE_NULL {
+                    if nullable { buffer.appendLiteral("null") } else { buffer.appendLiteral("\"\"") }
+                } else {
+                    let count = Int(sqlite3_column_bytes(handle, column))
+                    let bytes = sqlite3_column_text(handle, column)
+                    JSONWriter.writeString(utf8: UnsafeBufferPointer(start: count > 0 ? bytes : nil, count: count), into: &buffer)
+                }
+                buffer.append(UInt8(ascii: ","))
+            }
+            func number(_ key: StaticString, _ column: Int32) {
+                Self.key(key, into: &buffer)
+                if sqlite3_column_type(handle, column) == SQLITE_NULL {
+                    buffer.appendLiteral("null")
+                } else {
+                    buffer.appendDecimal(sqlite3_column_int64(handle, column))
+                }
+                buffer.append(UInt8(ascii: ","))
+            }
+            text("at", 1, nullable: false)
+            text("caller_class", 7)
+            text("decision", 12, nullable: false)
+            text("detail", 16)
+            number("duration_us", 17)
+            text("entity", 10)
+            text("error_reason", 15)
+            text("method", 9, nullable: false)
+            text("outcome", 14, nullable: false)
+            text("params", 11, nullable: false)
+            text("peer_exe", 6)
+            number("peer_gid", 4)
+            number("peer_pid", 5)
+            number("peer_uid", 3)
+            let prevHash = Self.blob(handle, 18)
+            Self.key("prev_hash", into: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+            buffer.appendHex(prevHash)
+            buffer.appendLiteral("\",")
+            text("principal", 8)
+            text("request_id", 2)
+            text("rule", 13)
+            number("seq", 0)
+            buffer[buffer.count - 1] = UInt8(ascii: "}")
+            var hasher = SHA256()
+            hasher.update(data: prevHash)
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            return Link(
+                seq: sqlite3_column_int64(handle, 0), prevHash: prevHash, hash: Self.blob(handle, 19), computedHash: Data(hasher.finalize()))
         case let code:
             let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: Self.sql)
         }
     }
 
-    private static func text(_ handle: OpaquePointer, _ column: Int32) -> String? {
-        guard sqlite3_column_type(handle, column) != SQLITE_NULL, let bytes = sqlite3_column_text(handle, column) else { return nil }
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
-    }
-
-    private static func int(_ handle: OpaquePointer, _ column: Int32) -> Int64? {
-        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
+    private static func key(_ key: StaticString, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { out.append(contentsOf: $0) }
+        out.appendLiteral("\":")
     }
 
     private static func blob(_ handle: OpaquePointer, _ column: Int32) -> Data {

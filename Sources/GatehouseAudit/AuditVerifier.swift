@@ -42,6 +42,8 @@ public enum AuditVerifier {
         let anchor = try AuditAnchor.read(db)
         let start = [anchor?.seq, after.map { $0 + 1 }].compactMap { $0 }.max()
         let cursor = try AuditRecordScan(db, from: start ?? 0)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(4096)
         var walk = ChainWalk()
         func finished(_ verification: AuditVerification) -> AuditVerification {
             var verification = verification
@@ -52,7 +54,7 @@ public enum AuditVerifier {
             // The chain must start with the record at `start` itself (the anchor record, when it is the anchor).
             let isAnchor = start == anchor?.seq
             let expected = isAnchor ? "the chain should start at record \(start), where retention pruned it" : "record \(start) should be there"
-            guard let first = try cursor.next() else {
+            guard let first = try cursor.nextLink(buffer: &buffer) else {
                 if !isAnchor, try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_log").map({ $0 < start }) == true {
                     return finished(walk.result)  // nothing after `after`: nothing new to check
                 }
@@ -70,8 +72,8 @@ public enum AuditVerifier {
             walk = ChainWalk(afterSeq: start - 1, afterHash: first.prevHash)
             if let broken = walk.add(first) { return finished(broken) }
         }
-        while let record = try cursor.next() {
-            if let broken = walk.add(record) { return finished(broken) }
+        while let link = try cursor.nextLink(buffer: &buffer) {
+            if let broken = walk.add(link) { return finished(broken) }
         }
         return finished(walk.result)
     }
@@ -92,6 +94,12 @@ public struct ChainWalk: Sendable {
 
     /// Checks the next record; the verification that ends the walk if it does not fit.
     public mutating func add(_ record: AuditRecord) -> AuditVerification? {
+        add(seq: record.seq, prevHash: record.prevHash, hash: record.hash) { record.computedHash() }
+    }
+
+    /// Checks the next record given by its chain columns and the hash of its canonical bytes.
+    mutating func add(seq: Int64, prevHash: Data, hash: Data, computedHash: () -> Data) -> AuditVerification? {
+        let record = (seq: seq, prevHash: prevHash, hash: hash)
         checked += 1
         if record.seq != expectedSeq {
             return AuditVerification(
@@ -103,7 +111,7 @@ public struct ChainWalk: Sendable {
                 checked: checked, headSeq: record.seq,
                 firstBroken: (record.seq, "record \(record.seq) does not link to record \(record.seq - 1) (prev_hash differs)"))
         }
-        if record.computedHash() != record.hash {
+        if computedHash() != record.hash {
             return AuditVerification(
                 checked: checked, headSeq: record.seq,
                 firstBroken: (record.seq, "record \(record.seq) was altered: its content no longer matches its hash"))
@@ -111,6 +119,11 @@ public struct ChainWalk: Sendable {
         previousHash = record.hash
         expectedSeq += 1
         return nil
+    }
+
+    /// Checks the next record as the verifier's scan reads it.
+    mutating func add(_ link: AuditRecordScan.Link) -> AuditVerification? {
+        add(seq: link.seq, prevHash: link.prevHash, hash: link.hash) { link.computedHash }
     }
 
     /// The hash of the last record added (the chain head so far).
