@@ -176,7 +176,7 @@ let package = Package(
             name: "gatehouse-bench",
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
-                grdb, grdbSQLite, argumentParser, nioCore, nioPosix,
+                grdb, grdbSQLite, argumentParser, nioCore, nioPosix, crypto,
             ],
             swiftSettings: strict
         ),

@@ -48,7 +48,7 @@ export GATEHOUSE_SANDBOX_EXCHANGES="$PWD/.build/contract/exchanges.jsonl"
 # Time limits (about 8x a normal run) so that a hang fails the run, with the test named by its
 # .timeLimit trait, instead of holding CI until its own limit.
 timeout --kill-after=30 900 swift test --skip-build --skip DeadlineTests --skip RetryTests \
-    --skip GatehouseFleetTests --skip FleetIntegrationTests --skip ClockJumpIntegrationTests \
+    --skip GatehouseFleetTests --skip FleetIntegrationTests --skip FleetRetentionIntegrationTests --skip ClockJumpIntegrationTests \
     --skip OutboxTests --skip OIDCProviderMockTests --skip JobLogsIntegrationTests --skip BatchIntegrationTests
 GATEHOUSE_SANDBOX_EXCHANGES= timeout --kill-after=30 300 swift test --skip-build --filter "DeadlineTests|RetryTests"
 # Other timing-bound tests (the outbox's 10 s recovery, oidc-provider-mock's 10-second tokens, driver output
@@ -57,7 +57,7 @@ timeout --kill-after=30 600 swift test --skip-build --filter "OutboxTests|OIDCPr
 # The fleet (private PostgreSQL servers, collectors, three daemons under load) and the clock-jump tests
 # (daemons on a moved wall clock) run on their own too: beside the parallel suite they load two cores
 # enough to push its timing-bound outbox tests past their limits.
-timeout --kill-after=30 600 swift test --skip-build --filter "GatehouseFleetTests|FleetIntegrationTests|ClockJumpIntegrationTests"
+timeout --kill-after=30 600 swift test --skip-build --filter "GatehouseFleetTests|FleetIntegrationTests|FleetRetentionIntegrationTests|ClockJumpIntegrationTests"
 # A short coverage-guided fuzzing pass of the socket's input path (docs/fuzzing.md); longer runs by hand.
 scripts/fuzz.sh 50000
 # Google's own Python clients (google-cloud-dataproc, google-cloud-storage) drive the sandbox; their

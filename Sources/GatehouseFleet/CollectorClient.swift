@@ -43,8 +43,11 @@ public struct CollectorClient: Sendable {
     }
 
     /// The latest cosigned checkpoint of `hostID` (signed-note text), or nil if the collector has none.
-    public func latestCheckpoint(hostID: String) async throws -> String? {
-        let response = try await http.send(.get("\(baseURL)/v1/hosts/\(Self.pathSegment(hostID))/checkpoint", upstream: Self.upstream))
+    /// `timeout` bounds the request (a verifier that falls back when the collector is slow).
+    public func latestCheckpoint(hostID: String, timeout: Duration? = nil) async throws -> String? {
+        var request = HTTPRequest.get("\(baseURL)/v1/hosts/\(Self.pathSegment(hostID))/checkpoint", upstream: Self.upstream)
+        request.timeout = timeout
+        let response = try await http.send(request)
         if response.status == 404 { return nil }
         guard response.status == 200 else { throw CollectorClientError.refused(status: response.status, try Self.errorDetail(response)) }
         return String(decoding: response.body, as: UTF8.self)

@@ -19,6 +19,7 @@ public final class FleetShipper: Sendable {
     let idToken: @Sendable () async throws -> String
     let batchSize: Int
     let logger: Logger
+    let onCosigned: (@Sendable () -> Void)?
     private let state = Mutex(ShipperState())
 
     struct ShipperState {
@@ -27,11 +28,13 @@ public final class FleetShipper: Sendable {
         var lastShippedAt: Date?
     }
 
-    /// A shipper of `identity`'s records from `store` to `client`; `idToken` gives the signed-in person's ID token (for registering).
+    /// A shipper of `identity`'s records from `store` to `client`; `idToken` gives the signed-in person's ID token (for registering);
+    /// `onCosigned` runs after each answer that moved the cursor (local retention prunes then).
     public init(
         identity: HostIdentity, store: Store, client: CollectorClient, batchSize: Int = 500,
-        idToken: @escaping @Sendable () async throws -> String, logger: Logger
+        idToken: @escaping @Sendable () async throws -> String, logger: Logger, onCosigned: (@Sendable () -> Void)? = nil
     ) {
+        self.onCosigned = onCosigned
         self.identity = identity
         self.store = store
         self.client = client
@@ -105,6 +108,7 @@ public final class FleetShipper: Sendable {
                     arguments: [size, receipt.checkpoint, size, now])
             }
             state.withLock { $0.lastShippedAt = Date() }
+            onCosigned?()
             return .shipped(through: size, records: receipt.stored)
         }
     }

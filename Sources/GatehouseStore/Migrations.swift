@@ -38,6 +38,7 @@ public enum SchemaMigrations {
         Migration(11, "looker_service_credentials", PackageResources._011_looker_service_credentials_sql),
         Migration(12, "fleet", PackageResources._012_fleet_sql),
         Migration(13, "batches", PackageResources._013_batches_sql),
+        Migration(14, "audit_retention", PackageResources._014_audit_retention_sql),
     ]
 
     /// The highest schema version this binary can read and write.

@@ -22,6 +22,9 @@ extension AuditMethods {
                     [
                         "intact": S.boolean, "checked": S.integer, "headSeq": S.nullable(S.integer),
                         "firstBroken": S.record(["seq": S.integer, "reason": S.string]),
+                        "anchorSeq": S.integer,
+                        "checkpoint": S.record(["source": S.oneOf(["collector", "local"]), "size": S.integer]),
+                        "checkpointRemark": S.string, "mode": S.oneOf(["full", "incremental"]), "fromSeq": S.integer,
                     ], required: ["intact", "checked", "headSeq"])),
         ]
     }()

@@ -8,7 +8,7 @@ import Logging
 public enum ConfigKeys {
     /// The registry, in documentation order.
     public static let all: [ConfigKey] =
-        Foundation.all + Identity.all + Catalog.all + Oversight.all + Looker.all + Dataproc.all + Clusters.all + Fleet.all
+        Foundation.all + Identity.all + Catalog.all + Oversight.all + Looker.all + Dataproc.all + Clusters.all + Fleet.all + Audit.all
 
     /// Where the daemon listens and stores, how it serves the socket, and how it reaches upstreams.
     public enum Foundation {

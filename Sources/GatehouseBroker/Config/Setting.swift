@@ -77,6 +77,13 @@ extension Setting where Value == Double {
     }
 }
 
+extension Setting where Value == Double? {
+    /// A decimal number in `range` with no default.
+    public static func optionalNumber(_ path: String, _ range: ClosedRange<Double>, _ summary: String) -> Self {
+        .init(ConfigKey(path, .number(range), default: nil, summary)) { $0.flatMap { Double($0) } }
+    }
+}
+
 extension Setting where Value == Bool {
     /// true or false.
     public static func flag(_ path: String, default value: Bool, _ summary: String) -> Self {

@@ -1,6 +1,7 @@
 import Foundation
 import GatehouseAudit
 import GatehouseCore
+import GatehouseFleet
 import GatehouseHTTP
 import GatehouseOversight
 import GatehouseRPC
@@ -38,7 +39,9 @@ public final class Daemon: Sendable {
         registry.register(
             SystemMethods.all(
                 store: store, startedAt: startedAt, components: components, methods: { registryBox.withLock { $0.catalog } }))
-        registry.register(AuditMethods.all(store: store))
+        registry.register(
+            AuditMethods.all(
+                store: store, collector: config[ConfigKeys.Fleet.collectorURL].map { CollectorClient(baseURL: $0, http: context.http) }))
         components.forEach { registry.register($0.methods) }
         registry.register(SystemMethods.discover { registryBox.withLock { OpenRPCDocument.make($0, serverVersion: GatehouseVersion.current) } })
         registry.describe(SystemMethods.answers + AuditMethods.answers)

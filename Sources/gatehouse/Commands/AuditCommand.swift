@@ -133,24 +133,34 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Walk the hash chain; exit 1 and name the first bad record if anything was altered or removed.",
             discussion: """
                 EXAMPLES:
                   gatehouse audit verify
+                  gatehouse audit verify --full
                   gatehouse audit verify --db /backup/gatehouse.db
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var database: DatabaseOption
+        @Flag(help: "Walk every record, not only those since the last cosigned checkpoint.") var full = false
 
-        func run() throws {
-            let report = try AuditAccess(global: global, database: database).run(method: "audit.verify", params: nil, direct: AuditMethods.verify)
+        func run() async throws {
+            let access = AuditAccess(global: global, database: database)
+            let report = try await access.runAsync(method: "audit.verify", params: full ? ["full": true] : nil) { queue, config in
+                try await AuditMethods.verify(queue, config: config, full: full)
+            }
             if global.json { Output.json(report) }
             if report["intact"] == .bool(true) {
-                if !global.json { print("audit chain intact: \(Output.cell(report["checked"])) records verified") }
+                if !global.json {
+                    let since = report["fromSeq"].map { " (from record \(Output.cell($0)), the last cosigned checkpoint; --full for all)" } ?? ""
+                    print("audit chain intact: \(Output.cell(report["checked"])) records verified\(since)")
+                    if let remark = report["checkpointRemark"]?.stringValue { print(remark) }
+                }
                 return
             }
+            if !global.json, let remark = report["checkpointRemark"]?.stringValue { Output.error(remark) }
             let seq = Output.cell(report["firstBroken"]?["seq"])
             let reason = Output.cell(report["firstBroken"]?["reason"])
             throw CLIFailure("audit chain BROKEN at record \(seq): \(reason)")
@@ -200,6 +210,18 @@ struct AuditAccess {
         }
         if !global.json { Output.error("daemon not running; reading \(BrokerPaths.database(config)) directly (read-only)") }
         return try openDatabase().read(direct)
+    }
+
+    /// `run`, for direct readers that need more than one read or the network (`audit verify`).
+    func runAsync(
+        method: String, params: JSONValue?, direct: (DatabaseQueue, Config) async throws -> JSONValue
+    ) async throws -> JSONValue {
+        let config = try global.loadConfig(extraFlags: database?.flags ?? [:])
+        if SocketLocation.occupancy(of: BrokerPaths.socket(config)) == .live {
+            return try global.call(method, params)
+        }
+        if !global.json { Output.error("daemon not running; reading \(BrokerPaths.database(config)) directly (read-only)") }
+        return try await direct(try openDatabase(), config)
     }
 
     func openDatabase() throws -> DatabaseQueue {
