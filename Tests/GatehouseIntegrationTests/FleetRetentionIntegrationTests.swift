@@ -116,19 +116,20 @@ import Testing
 
                     // Pruned: the chain starts at an anchor, and verifies from it to the collector's cosigned head.
                     #expect(try await Self.caughtUp(daemon, atLeast: Int64(warmUp + more)), "not shipped:\n\(daemon.log)")
-                    let verify = try await offPool { try daemon.cli(["audit", "verify", "--full", "--json"]) }
+                    let verify = try await offPool { try daemon.cli(["audit", "verify", "--json"]) }
                     let report = try JSONParser.parse(Data(verify.stdout.utf8))
                     #expect(verify.status == 0 && report["intact"] == true, "\(verify.stdout)\(verify.stderr)")
                     let anchor = report["anchorSeq"]?.intValue ?? 0
                     #expect(anchor > Int64(warmUp), "\(verify.stdout) \(note)")
                     #expect(report["checkpoint"]?["source"] == "collector")
                     #expect(report["mode"] == "full" && (report["checked"]?.intValue ?? .max) < Int64(warmUp + more) / 2, "\(verify.stdout) \(note)")
-                    // By default only the records since the last cosigned checkpoint are walked.
-                    let incremental = try JSONParser.parse(Data(try await offPool { try daemon.cli(["audit", "verify", "--json"]) }.stdout.utf8))
+                    // --incremental walks only the records since the last cosigned checkpoint.
+                    let incremental = try JSONParser.parse(
+                        Data(try await offPool { try daemon.cli(["audit", "verify", "--incremental", "--json"]) }.stdout.utf8))
                     #expect(incremental["intact"] == true && incremental["mode"] == "incremental", "\(incremental)")
                     // With the daemon stopped, the CLI reads the file directly: the same answer.
                     daemon.stop()
-                    let direct = try await offPool { try daemon.cli(["audit", "verify", "--full"]) }
+                    let direct = try await offPool { try daemon.cli(["audit", "verify"]) }
                     #expect(direct.status == 0 && direct.stdout.contains("audit chain intact"), "\(direct.stdout)\(direct.stderr)")
                     let kept = try await postgres.psql("SELECT min(seq) FROM records")
                     #expect(kept == "1\n", "the collector keeps every record: \(kept)")

@@ -21,17 +21,20 @@ public enum AuditMethods {
             RPCMethod(
                 "audit.verify",
                 summary:
-                    "Walks the hash chain (from the last cosigned checkpoint unless full) and reports the first altered, missing or out-of-place record.",
+                    "Walks the hash chain (only from the last cosigned checkpoint when incremental) and reports the first altered, missing or out-of-place record.",
                 params: [
                     "type": "object",
                     "properties": [
-                        "full": ["type": "boolean", "description": "walk every record, not only those since the last cosigned checkpoint"]
+                        "incremental": [
+                            "type": "boolean",
+                            "description": "walk only the records since the last cosigned checkpoint (the collector verified and keeps the rest)",
+                        ]
                     ],
                     "additionalProperties": false,
                 ],
                 handler: .async { call in
                     let params: VerifyParams = try call.decodeParams()
-                    return try await verify(store.pool, collector: collector, full: params.full ?? false)
+                    return try await verify(store.pool, collector: collector, full: !(params.incremental ?? false))
                 }),
         ]
     }
@@ -45,7 +48,7 @@ public enum AuditMethods {
         }
     }
 
-    private struct VerifyParams: Decodable { var full: Bool? }
+    private struct VerifyParams: Decodable { var incremental: Bool? }
 
     /// Verifies the whole chain against the locally kept cosigned checkpoint only (no network), as JSON.
     public static func verify(_ db: Database) throws -> JSONValue {

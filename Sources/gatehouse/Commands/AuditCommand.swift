@@ -139,22 +139,23 @@ struct AuditCommand: ParsableCommand {
             discussion: """
                 EXAMPLES:
                   gatehouse audit verify
-                  gatehouse audit verify --full
+                  gatehouse audit verify --incremental
                   gatehouse audit verify --db /backup/gatehouse.db
                 """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var database: DatabaseOption
-        @Flag(help: "Walk every record, not only those since the last cosigned checkpoint.") var full = false
+        @Flag(help: "Walk only the records since the last cosigned checkpoint (the collector verified and keeps the rest).")
+        var incremental = false
 
         func run() async throws {
             let access = AuditAccess(global: global, database: database)
-            let report = try await access.runAsync(method: "audit.verify", params: full ? ["full": true] : nil) { queue, config in
-                try await AuditMethods.verify(queue, config: config, full: full)
+            let report = try await access.runAsync(method: "audit.verify", params: incremental ? ["incremental": true] : nil) { queue, config in
+                try await AuditMethods.verify(queue, config: config, full: !incremental)
             }
             if global.json { Output.json(report) }
             if report["intact"] == .bool(true) {
                 if !global.json {
-                    let since = report["fromSeq"].map { " (from record \(Output.cell($0)), the last cosigned checkpoint; --full for all)" } ?? ""
+                    let since = report["fromSeq"].map { " (from record \(Output.cell($0)), the last cosigned checkpoint)" } ?? ""
                     print("audit chain intact: \(Output.cell(report["checked"])) records verified\(since)")
                     if let remark = report["checkpointRemark"]?.stringValue { print(remark) }
                 }
