@@ -67,7 +67,7 @@ struct LocalSparkRunnerTests {
                 _ = try await LoopbackHTTP.postJSON(
                     sandbox.dataprocURL.with(sandbox.jobsPath + ":submit"), Sandbox.submitBody(requestId: nil, jobId: "simulated"),
                     headers: sandbox.bearer())
-                #expect(sandbox.dataproc.jobs.all.map(\.realRun == nil) == [true])
+                #expect(sandbox.dataproc.jobs.all.map { $0.realRun == nil } == [true])
             }
         }
     }

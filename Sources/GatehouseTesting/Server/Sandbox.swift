@@ -155,6 +155,7 @@ public final class Sandbox: Sendable {
     /// Stops every listener.
     public func stop() async {
         for server in servers.values { await server.stop() }
+        dataproc.spark?.stopAll()
     }
 
     /// Runs until the calling task is cancelled, then stops every listener.

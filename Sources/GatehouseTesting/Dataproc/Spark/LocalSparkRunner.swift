@@ -70,6 +70,13 @@ final class LocalSparkRunner: Sendable {
         }.start()
     }
 
+    /// Kills every running workload (the sandbox is stopping): a driver in a process group of its
+    /// own would otherwise outlive it.
+    func stopAll() {
+        let groups = running.withLock { running in running.values.compactMap(\.group) }
+        for group in groups { kill(-group, SIGKILL) }
+    }
+
     /// Runs the workload to its end; why it failed (the last Python exception line when there is
     /// one, `ValueError: …`), nil on success.
     private func run(_ workload: SparkWorkload, key: String, started: @Sendable (Date) -> Void) -> String? {
