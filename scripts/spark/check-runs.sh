@@ -62,7 +62,7 @@ grep -q "^Traceback (most recent call last):" "$work/bad.out" || fail "no traceb
 grep -q "ValueError: bad row in input: 0" "$work/bad.out" || fail "the exception is not in job logs"
 ok "ended ERROR; job logs shows the traceback and 'ValueError: bad row in input: 0' ($(($(now) - t0)) s)"
 grep -q "ended ERROR: .*ValueError: bad row in input: 0" "$work/bad.watch" || fail "job watch does not name the failure: $(cat "$work/bad.watch")"
-ok "job watch names the failure, from Dataproc's status.details: $(grep "ended ERROR" "$work/bad.watch")"
+ok "job watch names the failure, from Dataproc's status.details: $(grep "ended ERROR:" "$work/bad.watch")"
 
 echo "== a cancel kills the driver"
 t0=$(now)
