@@ -60,6 +60,18 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     @Option(help: "Seconds each of Dataproc's job states PENDING and RUNNING, and cluster states CREATING and DELETING, lasts on the sandbox clock.")
     var dataprocStepSeconds: Double = 2
 
+    @Option(help: "Run PySpark jobs and batches for real: local (spark-submit --master local[*]). Default: simulated runs.")
+    var spark: String?
+
+    @Option(
+        help:
+            "The spark-submit --spark local starts (scripts/spark/setup.sh prints it). Default: $GATEHOUSE_SPARK_SUBMIT, else spark-submit on PATH."
+    )
+    var sparkSubmit: String?
+
+    @Option(help: "Longest a --spark local run may take, in seconds; longer runs are killed and end ERROR.")
+    var sparkTimeoutSeconds: Double = 600
+
     @Option(help: "Workload identity provider resource name the STS accepts as audience.")
     var workloadAudience: String?
 
@@ -74,6 +86,8 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
     func validate() throws {
         guard SandboxClock.Mode(rawValue: clock) != nil else { throw ValidationError("--clock must be real or manual.") }
         guard synthetic >= 0 else { throw ValidationError("--synthetic must not be negative.") }
+        if let spark, spark != "local" { throw ValidationError("--spark must be local.") }
+        guard sparkTimeoutSeconds > 0 else { throw ValidationError("--spark-timeout-seconds must be positive.") }
         if let portBase, !(1...65_528).contains(portBase) { throw ValidationError("--port-base must leave room for 7 ports below 65536.") }
     }
 
@@ -92,6 +106,7 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
         if let workloadAudience { configuration.workloadProviderAudience = workloadAudience }
         if let seed { configuration.seed = try SandboxSeed.load(path: seed) }
         configuration.faults = try fault.map { try SandboxFault.parse($0) }
+        if spark != nil { configuration.spark = LocalSpark(sparkSubmit: try Self.locateSparkSubmit(sparkSubmit), timeout: sparkTimeoutSeconds) }
 
         let sandbox = try await Sandbox.start(configuration)
         let urls = sandbox.urls
@@ -111,6 +126,21 @@ struct GatehouseSandboxCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         await sandbox.stop()
+    }
+
+    /// The spark-submit `--spark local` runs: the option, `$GATEHOUSE_SPARK_SUBMIT`, or PATH.
+    static func locateSparkSubmit(_ given: String?) throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        let candidates =
+            [given ?? environment["GATEHOUSE_SPARK_SUBMIT"]].compactMap { $0 }
+            + (given == nil && environment["GATEHOUSE_SPARK_SUBMIT"] == nil
+                ? (environment["PATH"] ?? "").split(separator: ":").map { "\($0)/spark-submit" } : [])
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ValidationError(
+                "--spark local needs spark-submit: run scripts/spark/setup.sh (installs pyspark and Java 17) and pass the path it prints as --spark-submit."
+            )
+        }
+        return URL(fileURLWithPath: found).standardizedFileURL.path
     }
 
     /// Returns on SIGINT or SIGTERM.

@@ -316,6 +316,10 @@ class DiscoveryContract:
             self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile(regex), method, prefix + name))
             if method.get("useMediaDownloadService"):  # content also comes from rootUrl + "download/" + servicePath + path
                 self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile("^/download" + regex[1:]), method, prefix + name))
+            simple_upload = method.get("mediaUpload", {}).get("protocols", {}).get("simple", {}).get("path")
+            if simple_upload:  # the upload service: an absolute path whose body is the object's content
+                upload = "^" + re.sub(r"\{[^}]+\}", "[^/:]+", re.escape(simple_upload).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+                self.methods.append(DiscoveryMethod(method["httpMethod"], re.compile(upload), method, prefix + name))
         for name, child in node.get("resources", {}).items():
             self._walk(child, prefix + name + ".")
 
@@ -366,7 +370,8 @@ class DiscoveryContract:
             if parameter.get("required") and name not in seen:
                 problems.append(f"request: required query parameter '{name}' missing")
         request_ref = found.method.get("request", {}).get("$ref")
-        if request_ref and ex.requestBody:
+        media_upload = ex.path.startswith("/upload/") and ("uploadType", "media") in parse_qsl(ex.query)
+        if request_ref and ex.requestBody and not media_upload:  # a media upload's body is the content, not the resource
             body = self._request_body(ex)
             if body is None:
                 problems.append("request: body is not JSON" + (" or a form" if self.form_requests else ""))

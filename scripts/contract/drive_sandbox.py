@@ -36,8 +36,8 @@ class Client:
     def __init__(self, urls: dict[str, str]):
         self.urls = urls
 
-    def call(self, upstream: str, method: str, path: str, *, json_body=None, form=None, headers=None, expect=(200,)):
-        data, all_headers = None, dict(headers or {})
+    def call(self, upstream: str, method: str, path: str, *, json_body=None, form=None, raw_body=None, headers=None, expect=(200,)):
+        data, all_headers = raw_body, dict(headers or {})
         if json_body is not None:
             data, all_headers["Content-Type"] = json.dumps(json_body).encode(), "application/json"
         if form is not None:
@@ -190,6 +190,10 @@ def drive(c: Client) -> None:
     c.call("storage", "GET", chunk, headers=auth)
     c.call("storage", "GET", chunk + "?alt=media", headers=auth)
     c.call("storage", "GET", "/download" + chunk + "?alt=media", headers=auth)
+    # Cloud Storage: a simple media upload (what a PySpark job's main file and data arrive by), read back
+    upload = "/upload/storage/v1/b/contract-uploads/o?uploadType=media&name=" + urllib.parse.quote("jobs/main.py", safe="")
+    c.call("storage", "POST", upload, headers={**auth, "Content-Type": "text/x-python"}, raw_body=b"print('hello')\n")
+    c.call("storage", "GET", "/storage/v1/b/contract-uploads/o/" + urllib.parse.quote("jobs/main.py", safe="") + "?alt=media", headers=auth)
     c.call("dataproc", "GET", REGION + "/clusters/never-created", headers=auth, expect=(404,))
 
 

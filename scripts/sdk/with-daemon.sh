@@ -8,7 +8,8 @@
 # impersonate.yaml with identity.service_account set, ports.json), GATEHOUSE_SANDBOX_PORTS,
 # GATEHOUSE_SOCKET and XDG_RUNTIME_DIR/XDG_STATE_HOME. With --sign-in, alice (team-a) is signed in
 # with the device flow first. Needs built .build/debug/gatehouse and gatehouse-sandbox
-# (GATEHOUSE_BIN_DIR overrides the directory).
+# (GATEHOUSE_BIN_DIR overrides the directory). GATEHOUSE_SANDBOX_ARGS adds flags to the sandbox
+# (e.g. "--spark local --spark-submit PATH").
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -32,7 +33,8 @@ wait_for() { # wait_for TRIES COMMAND...: polls COMMAND every 0.1 s
     until "$@"; do tries=$((tries - 1)); [ "$tries" -gt 0 ] || return 1; sleep 0.1; done
 }
 
-"$bin/gatehouse-sandbox" --ports-file "$work/ports.json" >"$work/sandbox.log" 2>&1 &
+# shellcheck disable=SC2086 # GATEHOUSE_SANDBOX_ARGS is a list of flags
+"$bin/gatehouse-sandbox" --ports-file "$work/ports.json" ${GATEHOUSE_SANDBOX_ARGS:-} >"$work/sandbox.log" 2>&1 &
 sandbox_pid=$!
 wait_for 300 test -s "$work/ports.json" || fail "gatehouse-sandbox did not write its ports"
 url() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/ports.json" "$1"; }
@@ -49,7 +51,11 @@ identity:
   iam_credentials_url: $(url iamcredentials)
 YAML
 }
-{ identity; printf 'catalog:\n  base_url: %s\n  sync_interval_seconds: 0\n' "$(url backstage)"; } >"$work/config.yaml"
+{
+    identity
+    printf 'catalog:\n  base_url: %s\n  sync_interval_seconds: 0\n' "$(url backstage)"
+    printf 'dataproc:\n  base_url: %s\n  storage_base_url: %s\n' "$(url dataproc)" "$(url storage)"
+} >"$work/config.yaml"
 { identity; echo "  service_account: dataproc-runner@demo-project.iam.gserviceaccount.com"; } >"$work/impersonate.yaml"
 
 "$bin/gatehouse" serve --config "$work/config.yaml" >"$work/daemon.log" 2>&1 &

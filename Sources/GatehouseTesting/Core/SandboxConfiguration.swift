@@ -25,6 +25,8 @@ public struct SandboxConfiguration: Sendable {
     public var tokenLifetime: TimeInterval?
     /// Seconds each of Dataproc's job states PENDING and RUNNING, and cluster states CREATING and DELETING, lasts.
     public var dataprocStepSeconds: TimeInterval = 2
+    /// Run PySpark jobs and batches on this local Spark (`--spark local`); nil simulates them.
+    public var spark: LocalSpark?
     /// Workload identity provider resource name the STS accepts as `audience`.
     public var workloadProviderAudience = "//iam.googleapis.com/projects/123456789/locations/global/workloadIdentityPools/gatehouse/providers/sandbox"
     /// Service accounts IAM Credentials lets signed-in users impersonate (`generateAccessToken`).

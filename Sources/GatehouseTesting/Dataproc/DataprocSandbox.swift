@@ -9,7 +9,8 @@ import Hummingbird
 ///
 /// Requests are checked against the discovery document (`google-dataproc.v1.json`): query
 /// parameters and body fields by name and type, plus the rules its descriptions add (names,
-/// labels, `requestId`, lifecycle durations). Every state follows the sandbox clock.
+/// labels, `requestId`, lifecycle durations). Every state follows the sandbox clock, except
+/// PySpark jobs and batches run on a real local Spark (`spark`), whose states follow the run.
 public final class DataprocSandbox: Sendable {
     /// Seconds each of PENDING and RUNNING lasts on the sandbox clock.
     public let stepSeconds: TimeInterval
@@ -17,6 +18,10 @@ public final class DataprocSandbox: Sendable {
     public let jobs = DataprocJobStore()
     /// The Serverless batches held.
     public let batches = DataprocBatchStore()
+    /// Cloud Storage objects: uploads, and the driver output of real Spark runs.
+    public let objects = CloudStorageObjects()
+    /// Runs PySpark workloads for real when the sandbox was started with `--spark local`.
+    let spark: LocalSparkRunner?
     /// The clusters held (deleted ones too) and their operations.
     public let clusters: DataprocClusterStore
     let clock: SandboxClock
@@ -25,15 +30,19 @@ public final class DataprocSandbox: Sendable {
     let validator: DiscoverySchemaValidator
 
     /// A Dataproc stand-in. `authorize` maps a Bearer token to what was issued for it (STS, IAM
-    /// Credentials, or the admin API); `discovery` is the parsed discovery document.
+    /// Credentials, or the admin API); `discovery` is the parsed discovery document; `spark`, when
+    /// set, runs PySpark workloads on a local Spark instead of simulating them.
     public init(
-        clock: SandboxClock, discovery: JSONValue?, stepSeconds: TimeInterval = 2, authorize: @escaping @Sendable (String) -> SandboxAccessToken?
+        clock: SandboxClock, discovery: JSONValue?, stepSeconds: TimeInterval = 2, spark: LocalSpark? = nil,
+        authorize: @escaping @Sendable (String) -> SandboxAccessToken?
     ) {
         self.clock = clock
         self.discovery = discovery
         self.validator = DiscoverySchemaValidator(discovery: discovery)
         self.stepSeconds = stepSeconds
         self.authorize = authorize
+        let objects = objects
+        self.spark = spark.map { LocalSparkRunner(spark: $0, objects: objects, clock: clock) }
         let jobs = jobs
         self.clusters = DataprocClusterStore(stepSeconds: stepSeconds) { cluster in
             jobs.all.filter { job in
@@ -110,6 +119,7 @@ public final class DataprocSandbox: Sendable {
         jobs.reset()
         clusters.reset()
         batches.reset()
+        objects.reset()
     }
 }
 

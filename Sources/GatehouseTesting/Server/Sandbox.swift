@@ -127,7 +127,7 @@ public final class Sandbox: Sendable {
 
         let dataproc = DataprocSandbox(
             clock: clock, discovery: fixtures.spec(named: "google-dataproc.v1.json"), stepSeconds: configuration.dataprocStepSeconds,
-            authorize: { token in tokens.lookup(token) ?? sts.accessTokenInfo(token) })
+            spark: configuration.spark, authorize: { token in tokens.lookup(token) ?? sts.accessTokenInfo(token) })
         _ = makeServer(.dataproc) { dataproc.addRoutes(to: $0) }
         _ = makeServer(.storage) { CloudStorageSandbox(dataproc: dataproc).addRoutes(to: $0) }
 
@@ -155,6 +155,7 @@ public final class Sandbox: Sendable {
     /// Stops every listener.
     public func stop() async {
         for server in servers.values { await server.stop() }
+        dataproc.spark?.stopAll()
     }
 
     /// Runs until the calling task is cancelled, then stops every listener.

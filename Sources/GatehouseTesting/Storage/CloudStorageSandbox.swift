@@ -9,9 +9,13 @@ import Hummingbird
 /// - `GET /storage/v1/b/{bucket}/o?prefix=&delimiter=&maxResults=&pageToken=` (objects.list)
 /// - `GET /storage/v1/b/{bucket}/o/{object}` (objects.get: metadata) and `?alt=media` (content),
 ///   also as `GET /download/storage/v1/b/{bucket}/o/{object}?alt=media` (the download service)
+/// - `POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name=` (objects.insert, simple media
+///   upload: the body is the content), so a PySpark script and its data can be uploaded as to
+///   Cloud Storage for `--spark local` runs
 ///
 /// The objects are the driver output chunks of the Dataproc stand-in's jobs and batches, in its
-/// staging bucket, appearing as the simulated drivers write them. Callers need a Bearer token
+/// staging bucket, appearing as the simulated (or real Spark) drivers write them, plus whatever
+/// was uploaded (`DataprocSandbox.objects`; any bucket exists once written to). Callers need a Bearer token
 /// the Dataproc stand-in accepts, with a Cloud Platform or Cloud Storage scope. No Cloud Storage
 /// spec is among the published contracts, so the accepted query parameters are listed here
 /// from the API's reference (objects.list, objects.get and the system parameters).
@@ -58,6 +62,18 @@ public final class CloudStorageSandbox: Sendable {
         "ifMetagenerationNotMatch": "integer", "projection": "string", "userProject": "string", "softDeleted": "boolean", "restoreToken": "string",
     ])
 
+    private static let insertRules = rules([
+        "name": "string", "contentEncoding": "string", "ifGenerationMatch": "integer", "ifGenerationNotMatch": "integer",
+        "ifMetagenerationMatch": "integer", "ifMetagenerationNotMatch": "integer", "kmsKeyName": "string", "predefinedAcl": "string",
+        "projection": "string", "userProject": "string",
+    ])
+
+    /// Scopes that allow writing objects.
+    static let writeScopes: Set<String> = [
+        SandboxAccessToken.cloudPlatformScope, "https://www.googleapis.com/auth/devstorage.read_write",
+        "https://www.googleapis.com/auth/devstorage.full_control",
+    ]
+
     private static let bucketRules = rules([
         "ifMetagenerationMatch": "integer", "ifMetagenerationNotMatch": "integer", "projection": "string", "userProject": "string",
     ])
@@ -76,9 +92,12 @@ public final class CloudStorageSandbox: Sendable {
             }
             return try self.get(request, context)
         }
+        // The upload service, simple media upload (what curl and google-cloud-storage's
+        // `upload_from_*(..., if_generation_match=...)` with small files send as `uploadType=media`).
+        router.post("upload/storage/v1/b/{bucket}/o") { request, context in try await self.insert(request, context) }
     }
 
-    private func admit(_ request: Request, rules: QueryParameterRules) throws(SandboxHTTPError) -> AdmittedQuery {
+    private func admit(_ request: Request, rules: QueryParameterRules, scopes: Set<String> = readScopes) throws(SandboxHTTPError) -> AdmittedQuery {
         let query = try rules.admitted(request.sandboxQueryItems)
         let credentials: (scheme: String, credentials: String)? =
             request.authorizationCredentials ?? (query["access_token"] ?? query["oauth_token"]).map { ("bearer", $0) }
@@ -88,7 +107,7 @@ public final class CloudStorageSandbox: Sendable {
         guard scheme == "bearer", let info = dataproc.authorize(token), info.isValid(at: dataproc.clock.now) else {
             throw .unauthorized("Invalid Credentials")
         }
-        guard !Self.readScopes.isDisjoint(with: info.scopes) else {
+        guard !scopes.isDisjoint(with: info.scopes) else {
             throw SandboxHTTPError(.forbidden, "Request had insufficient authentication scopes.", code: "PERMISSION_DENIED")
         }
         return query
@@ -96,11 +115,17 @@ public final class CloudStorageSandbox: Sendable {
 
     /// Every object of `bucket` at `now`, by name.
     private func objects(in bucket: String, at now: Date) throws(SandboxHTTPError) -> [DriverOutput.Chunk] {
-        guard bucket == DriverOutput.bucket else { throw .notFound("The specified bucket does not exist.") }
+        let stored = dataproc.objects.objects(in: bucket).map { DriverOutput.Chunk(name: $0.name, writtenAt: $0.writtenAt, content: $0.content) }
+        guard bucket == DriverOutput.bucket else {
+            guard !stored.isEmpty else { throw .notFound("The specified bucket does not exist.") }
+            return stored.sorted { $0.name < $1.name }
+        }
         let step = dataproc.stepSeconds
+        // Real Spark runs write their chunks into `dataproc.objects`; only the others are simulated.
         let outputs =
-            dataproc.jobs.all.map { $0.driverOutput(stepSeconds: step) } + dataproc.batches.everCreated.map { $0.driverOutput(stepSeconds: step) }
-        return outputs.flatMap { $0.chunks(at: now) }.sorted { $0.name < $1.name }
+            dataproc.jobs.all.filter { $0.realRun == nil }.map { $0.driverOutput(stepSeconds: step) }
+            + dataproc.batches.everCreated.filter { $0.realRun == nil }.map { $0.driverOutput(stepSeconds: step) }
+        return (outputs.flatMap { $0.chunks(at: now) } + stored).sorted { $0.name < $1.name }
     }
 
     /// When the staging bucket was made: a fixed instant, as it predates every sandbox run.
@@ -109,7 +134,9 @@ public final class CloudStorageSandbox: Sendable {
     private func bucket(_ request: Request, _ context: SandboxRequestContext) throws -> Response {
         let query = try admit(request, rules: Self.bucketRules)
         let name = context.parameters.get("bucket") ?? ""
-        guard name == DriverOutput.bucket else { throw SandboxHTTPError.notFound("The specified bucket does not exist.") }
+        guard name == DriverOutput.bucket || dataproc.objects.holds(bucket: name) else {
+            throw SandboxHTTPError.notFound("The specified bucket does not exist.")
+        }
         let created = GoogleTime.timestamp(Self.bucketCreated)
         return try Self.respond(
             query,
@@ -173,6 +200,32 @@ public final class CloudStorageSandbox: Sendable {
         headers[HTTPFields.Element.Name("x-goog-stored-content-length")!] = String(object.content.count)
         headers[HTTPFields.Element.Name("x-goog-hash")!] = "md5=\(Self.md5(object.content).base64)"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: object.content)))
+    }
+
+    private func insert(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        let query = try admit(request, rules: Self.insertRules, scopes: Self.writeScopes)
+        guard query["uploadType"] == "media" else {
+            throw SandboxHTTPError.badRequest("The sandbox takes simple media uploads only (uploadType=media, the body is the content).")
+        }
+        let bucket = context.parameters.get("bucket") ?? ""
+        guard bucket.range(of: #"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$"#, options: .regularExpression) != nil else {
+            throw SandboxHTTPError.badRequest("Invalid bucket name: '\(bucket)'.")
+        }
+        guard let name = query["name"], !name.isEmpty, name.utf8.count <= 1024, !name.hasPrefix(".well-known/acme-challenge/") else {
+            throw SandboxHTTPError.badRequest("Required parameter: name (1 to 1024 bytes of UTF-8).")
+        }
+        let existing = dataproc.objects.object(bucket: bucket, name: name)
+        if let match = query["ifGenerationMatch"], match != (existing.map { String(Self.generation(of: $0.chunk)) } ?? "0") {
+            throw SandboxHTTPError(.preconditionFailed, "At least one of the pre-conditions you specified did not hold.", code: "FAILED_PRECONDITION")
+        }
+        let content = try await JSONResponse.body(of: request)
+        let stored: CloudStorageObjects.Object
+        do {
+            stored = try dataproc.objects.put(bucket: bucket, name: name, content: content, at: dataproc.clock.now)
+        } catch {
+            throw SandboxHTTPError(.tooManyRequests, error.description, code: "RESOURCE_EXHAUSTED")
+        }
+        return try Self.respond(query, resource(of: stored.chunk, bucket: bucket, request: request))
     }
 
     /// `value` as the JSON answer, reduced to the `fields` selection when the caller sent one.

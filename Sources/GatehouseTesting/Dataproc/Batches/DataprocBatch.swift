@@ -4,7 +4,8 @@ import GatehouseCore
 /// A Serverless for Apache Spark batch the sandbox holds (`projects.locations.batches`): what the
 /// client sent plus the server's bookkeeping. Like jobs, its state is derived from the sandbox
 /// clock: PENDING, one step later RUNNING, one more SUCCEEDED (or FAILED when it asked to);
-/// a cancel makes it CANCELLING, and CANCELLED one step later.
+/// a cancel makes it CANCELLING, and CANCELLED one step later. A batch run on the local Spark
+/// (`realRun`) follows its run instead.
 public struct DataprocBatch: Sendable {
     /// Project from the request path.
     public var projectId: String
@@ -30,9 +31,14 @@ public struct DataprocBatch: Sendable {
     var deleted = false
     /// Whether it asked to fail (`fail.py` main file or the `sandbox.fail` runtime property).
     var failsOnPurpose: Bool
+    /// The run on the local Spark (`--spark local`), nil when simulated.
+    var realRun: RealRun? = nil
 
     /// `projects/{project}/locations/{location}/batches/{batchId}`.
     public var name: String { "projects/\(projectId)/locations/\(location)/batches/\(batchId)" }
+
+    /// Its key among the local Spark's runs.
+    var sparkKey: String { "batch/\(projectId)/\(uuid)" }
 
     /// Its create operation's name: batch operations live under `regions`, as on the real service.
     public var operationName: String { "projects/\(projectId)/regions/\(location)/operations/\(operationId)" }
@@ -45,6 +51,7 @@ public struct DataprocBatch: Sendable {
 
     /// Every state entered by `now`, oldest first.
     func timeline(at now: Date, stepSeconds: TimeInterval) -> [StatusEntry] {
+        if let realRun { return realTimeline(realRun) }
         var entries = [StatusEntry(state: "PENDING", start: createdAt)]
         let running = createdAt.addingTimeInterval(stepSeconds)
         let finished = createdAt.addingTimeInterval(2 * stepSeconds)
@@ -55,6 +62,20 @@ public struct DataprocBatch: Sendable {
             entries.append(StatusEntry(state: "CANCELLING", start: cancel))
             let cancelled = cancel.addingTimeInterval(stepSeconds)
             if now >= cancelled { entries.append(StatusEntry(state: "CANCELLED", start: cancelled)) }
+        }
+        return entries
+    }
+
+    /// The states of a real run: RUNNING while the driver process lives, then how it ended.
+    private func realTimeline(_ run: RealRun) -> [StatusEntry] {
+        var entries = [StatusEntry(state: "PENDING", start: createdAt)]
+        if let started = run.startedAt { entries.append(StatusEntry(state: "RUNNING", start: started)) }
+        if let cancel = cancelRequestedAt, run.endedAt.map({ cancel <= $0 }) ?? true {
+            entries.append(StatusEntry(state: "CANCELLING", start: cancel))
+        }
+        if let ended = run.endedAt {
+            let state = entries.last!.state == "CANCELLING" ? "CANCELLED" : run.failure == nil ? "SUCCEEDED" : "FAILED"
+            entries.append(StatusEntry(state: state, start: ended))
         }
         return entries
     }
@@ -73,7 +94,8 @@ public struct DataprocBatch: Sendable {
     /// Why it ended, as `stateMessage` says it.
     private func message(for state: String) -> String? {
         switch state {
-        case "FAILED": "Batch failed: the driver exited with code 1 (Sandbox: the batch asked to fail)."
+        case "FAILED":
+            realRun?.failure.map { "Batch failed: " + $0 } ?? "Batch failed: the driver exited with code 1 (Sandbox: the batch asked to fail)."
         case "CANCELLED": "Batch was cancelled."
         default: nil
         }

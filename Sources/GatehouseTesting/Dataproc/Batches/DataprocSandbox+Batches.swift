@@ -66,12 +66,19 @@ extension DataprocSandbox {
             workload["mainPythonFileUri"]?.stringValue ?? workload["mainJarFileUri"]?.stringValue ?? workload["mainRFileUri"]?.stringValue ?? ""
         let fails = mainFile.hasSuffix("fail.py") || body.value(at: ["runtimeConfig", "properties", "sandbox.fail"])?.stringValue == "true"
         let now = clock.now
-        let candidate = DataprocBatch(
+        var candidate = DataprocBatch(
             projectId: project, location: location, batchId: batchId ?? UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
             requestId: requestId, uuid: UUID().uuidString.lowercased(), createdAt: now, cancelRequestedAt: nil,
             operationId: UUID().uuidString.lowercased(), creator: call.token.email, submitted: .object(sent), failsOnPurpose: fails)
+        let sparkWorkload = SparkWorkload(
+            pyspark: body["pysparkBatch"], properties: body.value(at: ["runtimeConfig", "properties"]), outputBucket: DriverOutput.bucket,
+            outputPrefix: candidate.driverOutputPrefix)
+        if let spark, let sparkWorkload, spark.finds(sparkWorkload) { candidate.realRun = RealRun() }
         switch batches.create(candidate) {
-        case .created(let batch), .replayed(let batch):
+        case .created(let batch):
+            if let spark, let sparkWorkload, batch.realRun != nil { runForReal(batch, sparkWorkload, on: spark) }
+            return call.respond(batchOperation(of: batch, at: now))
+        case .replayed(let batch):
             return call.respond(batchOperation(of: batch, at: now))
         case .batchIdTaken(let id):
             throw SandboxHTTPError.conflict("Already exists: Batch projects/\(project)/locations/\(location)/batches/\(id)")
@@ -164,5 +171,20 @@ extension DataprocSandbox {
             throw SandboxHTTPError(.badRequest, "Cannot cancel batch \(batch.name): it is \(state).", code: "FAILED_PRECONDITION")
         }
         _ = batches.update(projectId: batch.projectId, location: batch.location, batchId: batch.batchId) { $0.cancelRequestedAt = now }
+        if batch.realRun != nil { spark?.cancel(key: batch.sparkKey) }
+    }
+
+    /// Starts the batch's driver on the local Spark; its state follows the process.
+    private func runForReal(_ batch: DataprocBatch, _ workload: SparkWorkload, on spark: LocalSparkRunner) {
+        let (batches, project, location, batchId) = (batches, batch.projectId, batch.location, batch.batchId)
+        spark.start(
+            workload, key: batch.sparkKey,
+            started: { at in _ = batches.update(projectId: project, location: location, batchId: batchId) { $0.realRun?.startedAt = at } },
+            ended: { at, failure in
+                _ = batches.update(projectId: project, location: location, batchId: batchId) { batch in
+                    batch.realRun?.endedAt = at
+                    batch.realRun?.failure = failure
+                }
+            })
     }
 }

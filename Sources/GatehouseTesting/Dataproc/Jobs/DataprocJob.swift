@@ -2,7 +2,8 @@ import Foundation
 import GatehouseCore
 
 /// A job the Dataproc sandbox holds: what the client submitted plus the server's bookkeeping.
-/// Its state is not stored but derived from the sandbox clock, so advancing the clock moves it.
+/// Its state is not stored but derived from the sandbox clock, so advancing the clock moves it;
+/// a job run on the local Spark (`realRun`) follows its run instead.
 public struct DataprocJob: Sendable {
     /// Project from the request path.
     public var projectId: String
@@ -23,9 +24,12 @@ public struct DataprocJob: Sendable {
     var clusterUuid: String
     /// Whether the job asked to fail (`fail.py` main file or the `sandbox.fail` property).
     var failsOnPurpose: Bool
+    /// The run on the local Spark (`--spark local`), nil when simulated.
+    var realRun: RealRun? = nil
 
     /// Every state the job has entered by `now`, oldest first.
     func timeline(at now: Date, stepSeconds: TimeInterval) -> [StatusEntry] {
+        if let realRun { return realTimeline(realRun) }
         var entries = [StatusEntry(state: "PENDING", start: submittedAt)]
         let running = submittedAt.addingTimeInterval(stepSeconds)
         let finished = submittedAt.addingTimeInterval(2 * stepSeconds)
@@ -39,9 +43,24 @@ public struct DataprocJob: Sendable {
         return entries
     }
 
+    /// The states of a real run: RUNNING while the driver process lives, then how it ended.
+    private func realTimeline(_ run: RealRun) -> [StatusEntry] {
+        var entries = [StatusEntry(state: "PENDING", start: submittedAt)]
+        if let started = run.startedAt { entries.append(StatusEntry(state: "RUNNING", start: started)) }
+        if let cancelledAt, run.endedAt.map({ cancelledAt <= $0 }) ?? true {
+            entries.append(StatusEntry(state: "CANCEL_PENDING", start: cancelledAt))
+        }
+        if let ended = run.endedAt {
+            let state = entries.last!.state == "CANCEL_PENDING" ? "CANCELLED" : run.failure == nil ? "DONE" : "ERROR"
+            entries.append(StatusEntry(state: state, start: ended))
+        }
+        return entries
+    }
+
     /// From submission to the moment the job ends (finishes or is cancelled), on the sandbox clock:
     /// clusters count a job's cluster as busy during it.
     func activeInterval(stepSeconds: TimeInterval) -> ClosedRange<Date> {
+        if let realRun { return submittedAt...max(submittedAt, realRun.endedAt ?? .distantFuture) }
         let finished = submittedAt.addingTimeInterval(2 * stepSeconds)
         return submittedAt...max(submittedAt, min(cancelledAt ?? finished, finished))
     }
@@ -57,7 +76,9 @@ public struct DataprocJob: Sendable {
         let timeline = timeline(at: now, stepSeconds: stepSeconds)
         let current = timeline.last!
         var status = current.json
-        if current.state == "ERROR" { status["details"] = "Job failed with message [Sandbox: the job asked to fail]." }
+        if current.state == "ERROR" {
+            status["details"] = .string("Job failed with message [\(realRun?.failure ?? "Sandbox: the job asked to fail")].")
+        }
         if current.state == "PENDING" { status["substate"] = "QUEUED" }
         var job = submitted.objectValue ?? [:]
         job["reference"] = ["projectId": .string(projectId), "jobId": .string(jobId)]
@@ -73,4 +94,9 @@ public struct DataprocJob: Sendable {
         job["done"] = .bool(Self.terminal.contains(current.state))
         return .object(job)
     }
+}
+
+extension DataprocJob {
+    /// Its key among the local Spark's runs.
+    var sparkKey: String { "job/\(projectId)/\(jobUuid)" }
 }

@@ -51,17 +51,38 @@ extension DataprocSandbox {
         let typed = job[types[0]] ?? .null
         let mainFile = typed["mainPythonFileUri"]?.stringValue ?? typed["mainJarFileUri"]?.stringValue ?? typed["mainRFileUri"]?.stringValue ?? ""
         let fails = mainFile.hasSuffix("fail.py") || typed.value(at: ["properties", "sandbox.fail"])?.stringValue == "true"
-        let candidate = DataprocJob(
+        var candidate = DataprocJob(
             projectId: project, region: region, jobId: clientJobId ?? UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
             requestId: requestId, submittedAt: clock.now, cancelledAt: nil, submitted: job,
             jobUuid: UUID().uuidString.lowercased(), clusterUuid: clusterUuid,
             failsOnPurpose: fails)
+        let workload = SparkWorkload(
+            pyspark: job["pysparkJob"], properties: job.value(at: ["pysparkJob", "properties"]), outputBucket: DriverOutput.bucket,
+            outputPrefix: candidate.driverOutputPrefix)
+        if let spark, let workload, spark.finds(workload) { candidate.realRun = RealRun() }
         switch jobs.submit(candidate) {
-        case .created(let stored), .replayed(let stored):
+        case .created(let stored):
+            if let spark, let workload, stored.realRun != nil { runForReal(stored, workload, on: spark) }
+            return call.respond(stored.resource(at: clock.now, stepSeconds: stepSeconds))
+        case .replayed(let stored):
             return call.respond(stored.resource(at: clock.now, stepSeconds: stepSeconds))
         case .jobIdTaken(let jobId):
             throw SandboxHTTPError.conflict("Already exists: Failed to submit job: Job projects/\(project)/regions/\(region)/jobs/\(jobId)")
         }
+    }
+
+    /// Starts the job's driver on the local Spark; its state follows the process.
+    private func runForReal(_ job: DataprocJob, _ workload: SparkWorkload, on spark: LocalSparkRunner) {
+        let (jobs, project, region, jobId) = (jobs, job.projectId, job.region, job.jobId)
+        spark.start(
+            workload, key: job.sparkKey,
+            started: { at in _ = jobs.update(projectId: project, region: region, jobId: jobId) { $0.realRun?.startedAt = at } },
+            ended: { at, failure in
+                _ = jobs.update(projectId: project, region: region, jobId: jobId) { job in
+                    job.realRun?.endedAt = at
+                    job.realRun?.failure = failure
+                }
+            })
     }
 
     private func found(_ context: SandboxRequestContext) throws(SandboxHTTPError) -> DataprocJob {
@@ -94,6 +115,7 @@ extension DataprocSandbox {
                 code: "FAILED_PRECONDITION")
         }
         let cancelled = jobs.update(projectId: job.projectId, region: job.region, jobId: job.jobId) { $0.cancelledAt = now } ?? job
+        if job.realRun != nil { spark?.cancel(key: job.sparkKey) }
         return call.respond(cancelled.resource(at: now, stepSeconds: stepSeconds))
     }
 
