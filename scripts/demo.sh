@@ -50,7 +50,12 @@ cleanup() {
 trap cleanup EXIT
 
 step "Starting the sandbox: local stand-ins for Backstage, Looker, Dataproc, Google STS and an OIDC provider"
-"$BIN/gatehouse-sandbox" --ports-file "$WORK/ports.json" --dataproc-step-seconds 2 >"$WORK/sandbox.log" 2>&1 &
+# Real Spark when installed (scripts/spark/setup.sh; GATEHOUSE_DEMO_SPARK=1 installs it), else simulated runs.
+SPARK_ARGS=()
+if [ -n "${GATEHOUSE_DEMO_SPARK:-}" ] || [ -x .build/spark-venv/bin/spark-submit ]; then
+  SPARK_ARGS=(--spark local --spark-submit "$(scripts/spark/setup.sh)")
+fi
+"$BIN/gatehouse-sandbox" --ports-file "$WORK/ports.json" --dataproc-step-seconds 2 "${SPARK_ARGS[@]}" >"$WORK/sandbox.log" 2>&1 &
 SANDBOX=$!
 for _ in $(seq 100); do [ -s "$WORK/ports.json" ] && break; sleep 0.2; done
 [ -s "$WORK/ports.json" ] || fail "the sandbox wrote its ports (log: $WORK/sandbox.log)"
@@ -206,6 +211,7 @@ run script -qec "'$GH' approve $APPROVAL" /dev/null
 expect "approved from a terminal" says "$APPROVAL approved"
 run "$GH" job watch "$JOB3"
 expect "the approved job ran to DONE" says "ended DONE"
+if [ ${#SPARK_ARGS[@]} -gt 0 ]; then source scripts/spark/demo-step.sh; else echo "(real Spark: scripts/spark/setup.sh installs it, or GATEHOUSE_DEMO_SPARK=1)"; fi
 
 step "The upstream goes down: catalog reads and the cached dashboard keep working (stale, offline)"
 fault backstage down

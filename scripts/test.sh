@@ -38,7 +38,8 @@ compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || [ -n "${GATEHOUSE_PG
 mkdir -p .build/openrpc && rm -f .build/openrpc/answers.jsonl
 export GATEHOUSE_RECORD_ANSWERS_FILE="$PWD/.build/openrpc/answers.jsonl"
 # The README's first command, as a user runs it: no specs, its own temporary paths and ports.
-env -u GATEHOUSE_SANDBOX_FIXTURES scripts/demo.sh </dev/null
+# It runs its PySpark step on a real local Spark (pyspark from PyPI and Java 17, installed by scripts/spark/setup.sh).
+env -u GATEHOUSE_SANDBOX_FIXTURES GATEHOUSE_DEMO_SPARK=1 scripts/demo.sh </dev/null
 # Every request and answer the sandbox sees during the suite is recorded, then checked against
 # the published specs (scripts/contract).
 mkdir -p .build/contract && rm -f .build/contract/exchanges.jsonl
@@ -71,6 +72,9 @@ scripts/contract/run.sh --contracts "$CONTRACTS" .build/contract/exchanges.jsonl
 scripts/openrpc/check.sh .build/openrpc/answers.jsonl
 # google-auth (PyPI) runs `gatehouse token google-executable` from the `token google-config` configuration.
 scripts/sdk/google-auth.sh
+# Real PySpark through Gatehouse on a local Spark: a row count streamed back while the job runs, a failing
+# job's traceback, a cancel, a Serverless batch.
+GATEHOUSE_SANDBOX_EXCHANGES= scripts/spark/test.sh
 # The Python client (clients/python), installed with pip, against a real daemon.
 clients/python/run-tests.sh
 # The release artifact: a .deb with the Swift runtime linked in, installed and run without the toolchain.

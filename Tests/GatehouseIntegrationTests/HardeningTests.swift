@@ -185,9 +185,9 @@ extension TestDaemon {
     /// in between would be undone (seen under parallel load).
     func openSocketToOtherUsers() async throws {
         let deadline = ContinuousClock.now + .seconds(10)
-        var info = stat()
         while ContinuousClock.now < deadline {
-            if stat(socketPath, &info) == 0, info.st_mode & 0o777 == 0o600 { break }
+            let mode = (try? FileManager.default.attributesOfItem(atPath: socketPath))?[.posixPermissions] as? Int
+            if let mode, mode & 0o777 == 0o600 { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         chmod(root, 0o755)
