@@ -177,6 +177,7 @@ let package = Package(
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
                 grdb, grdbSQLite, argumentParser, nioCore, nioPosix,
+                "GatehouseFleet", "GatehouseCollector", postgresNIO, crypto, logging,
             ],
             swiftSettings: strict
         ),

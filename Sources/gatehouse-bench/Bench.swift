@@ -11,6 +11,8 @@ struct Bench: AsyncParsableCommand {
         abstract: "Benchmarks for Gatehouse (build with -c release).",
         subcommands: [
             RPC.self, Audit.self, Methods.self, Catalog.self, Load.self, Dashboard.self, Jobs.self, Logs.self, EchoServerCommand.self, CLI.self,
+            Fleet.self,
+            FleetQueries.self,
         ])
 }
 
