@@ -17,7 +17,8 @@ extension Bench {
             commandName: "fleet-query",
             abstract: "Each `fleet audit query` filter (first page and the next by cursor) on millions of records in the collector's schema.")
 
-        @Option(help: "Record counts to measure at, loaded one after another (each load adds to the last).") var records: [Int] = [
+        @Option(parsing: .upToNextOption, help: "Record counts to measure at, loaded one after another (each load adds to the last).")
+        var records: [Int] = [
             1_000_000, 3_000_000, 10_000_000,
         ]
         @Option(help: "Hosts the records are spread over.") var hosts = 1000
