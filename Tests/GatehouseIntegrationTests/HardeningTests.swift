@@ -1,9 +1,9 @@
-import CoreFoundation
 import Foundation
 import GatehouseCore
 import GatehouseRPC
 import GatehouseTestSupport
 import GatehouseTesting
+import Glibc
 import Synchronization
 import Testing
 
