@@ -176,7 +176,8 @@ let package = Package(
             name: "gatehouse-bench",
             dependencies: [
                 "GatehouseCore", "GatehouseStore", "GatehouseAudit", "GatehouseRPC", "GatehouseCatalog", "GatehouseHTTP", "GatehouseTesting",
-                grdb, grdbSQLite, argumentParser, nioCore, nioPosix, crypto,
+                grdb, grdbSQLite, argumentParser, nioCore, nioPosix,
+                "GatehouseFleet", "GatehouseCollector", postgresNIO, crypto, logging,
             ],
             swiftSettings: strict
         ),

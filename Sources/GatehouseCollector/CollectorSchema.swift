@@ -28,6 +28,7 @@ public enum CollectorSchema {
     public static let all: [CollectorMigration] = [
         CollectorMigration(version: 1, name: "init", sql: String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
         CollectorMigration(version: 2, name: "access_log", sql: String(decoding: PackageResources._002_access_log_sql, as: UTF8.self)),
+        CollectorMigration(version: 3, name: "query_indexes", sql: String(decoding: PackageResources._003_query_indexes_sql, as: UTF8.self)),
     ]
 
     /// Applies what is missing, under a transaction-scoped advisory lock so several collectors

@@ -97,7 +97,7 @@ public struct CollectorStore: Sendable {
                 if accepted.newRecords.isEmpty, let cosigned, cosigned.checkpoint == signed.checkpoint {
                     return ShipmentReceipt(checkpoint: cosigned.note, stored: 0)
                 }
-                for record in accepted.newRecords { try await Self.insert(record, hostID: hostID, connection, logger) }
+                try await Self.insert(accepted.newRecords, hostID: hostID, connection, logger)
                 let note = try witness.cosign(signed, at: now).text
                 let checkpoint = signed.checkpoint
                 _ = try await connection.query(
@@ -155,15 +155,49 @@ public struct CollectorStore: Sendable {
         return nil
     }
 
-    private static func insert(_ r: AuditRecord, hostID: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        _ = try await connection.query(
-            """
-            INSERT INTO records (host_id, seq, at, at_time, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, principal,
-                method, entity, params, decision, rule, outcome, error_reason, detail, duration_us, prev_hash, hash)
-            VALUES (\(hostID), \(r.seq), \(r.at), \(r.at)::timestamptz, \(r.requestID), \(r.peerUID), \(r.peerGID), \(r.peerPID), \(r.peerExe),
-                \(r.callerClass), \(r.principal), \(r.method), \(r.entity), \(r.params), \(r.decision), \(r.rule), \(r.outcome),
-                \(r.errorReason), \(r.detail), \(r.durationUS), \(r.prevHash), \(r.hash))
-            """, logger: logger)
+    /// Rows per INSERT statement: 22 parameters each stays under PostgreSQL's 65,535 per statement.
+    static let rowsPerInsert = 1000
+
+    /// Stores `records` with one multi-row INSERT per `rowsPerInsert` rows: one statement and one round
+    /// trip per shipment, not one per record (the collector's CPU per record fell from 109 to 42 µs; docs/benchmarks.md).
+    private static func insert(_ records: [AuditRecord], hostID: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        for start in stride(from: 0, to: records.count, by: rowsPerInsert) {
+            let rows = records[start..<min(start + rowsPerInsert, records.count)]
+            var binds = PostgresBindings(capacity: rows.count * 22)
+            var sql = """
+                INSERT INTO records (host_id, seq, at, at_time, request_id, peer_uid, peer_gid, peer_pid, peer_exe, caller_class, principal,
+                    method, entity, params, decision, rule, outcome, error_reason, detail, duration_us, prev_hash, hash) VALUES
+                """
+            for (row, r) in rows.enumerated() {
+                let p = row * 22
+                sql += row == 0 ? " (" : ", ("
+                sql += (1...22).map { $0 == 4 ? "$\(p + $0)::timestamptz" : "$\(p + $0)" }.joined(separator: ",")
+                sql += ")"
+                binds.append(hostID)
+                binds.append(r.seq)
+                binds.append(r.at)
+                binds.append(r.at)
+                binds.append(r.requestID)
+                binds.append(r.peerUID)
+                binds.append(r.peerGID)
+                binds.append(r.peerPID)
+                binds.append(r.peerExe)
+                binds.append(r.callerClass)
+                binds.append(r.principal)
+                binds.append(r.method)
+                binds.append(r.entity)
+                binds.append(r.params)
+                binds.append(r.decision)
+                binds.append(r.rule)
+                binds.append(r.outcome)
+                binds.append(r.errorReason)
+                binds.append(r.detail)
+                binds.append(r.durationUS)
+                try binds.append(r.prevHash)
+                try binds.append(r.hash)
+            }
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        }
     }
 
     /// Keeps a refused shipment as evidence: the presented checkpoint, the seqs and hashes sent,
@@ -250,18 +284,21 @@ public struct CollectorStore: Sendable {
             after = (String(parts[0]), String(parts[1]), seq)
         }
         let q = query
+        // `IS NULL` on the text parameter, not on its cast: text → timestamptz depends on the session's
+        // time zone, so PostgreSQL does not fold the cast while planning, the OR stays, and a time range
+        // became a filter on records_at instead of its bounds (830 ms for one day of 1M records, vs 10 ms).
         let rows = try await client.query(
             """
             SELECT host_id, \(unescaped: Self.recordColumns) FROM records
-            WHERE (\(q.since)::timestamptz IS NULL OR at_time >= \(q.since)::timestamptz)
-              AND (\(q.until)::timestamptz IS NULL OR at_time < \(q.until)::timestamptz)
+            WHERE (\(q.since)::text IS NULL OR at_time >= \(q.since)::timestamptz)
+              AND (\(q.until)::text IS NULL OR at_time < \(q.until)::timestamptz)
               AND (\(q.principal)::text IS NULL OR principal = \(q.principal))
               AND (\(q.host)::text IS NULL OR host_id = \(q.host))
               AND (\(q.method)::text IS NULL OR method = \(q.method))
               AND (\(q.entity)::text IS NULL OR entity = \(q.entity))
               AND (\(q.decision)::text IS NULL OR decision = \(q.decision))
               AND (\(q.outcome)::text IS NULL OR outcome = \(q.outcome))
-              AND (\(after?.at)::timestamptz IS NULL OR (at_time, host_id, seq) > (\(after?.at)::timestamptz, \(after?.host), \(after?.seq)))
+              AND (\(after?.at)::text IS NULL OR (at_time, host_id, seq) > (\(after?.at)::timestamptz, \(after?.host), \(after?.seq)))
             ORDER BY at_time, host_id, seq LIMIT \(limit + 1)
             """, logger: logger)
         var records: [FleetRecord] = []

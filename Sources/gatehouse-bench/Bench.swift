@@ -12,6 +12,8 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             RPC.self, Audit.self, Methods.self, Catalog.self, Load.self, Dashboard.self, Jobs.self, Logs.self, EchoServerCommand.self, CLI.self,
             AuditVerify.self,
+            Fleet.self,
+            FleetQueries.self,
         ])
 }
 

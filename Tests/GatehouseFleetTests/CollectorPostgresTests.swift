@@ -6,6 +6,7 @@ import GatehouseCore
 import GatehouseFleet
 import GatehouseHTTP
 import GatehouseTestSupport
+import GatehouseTesting
 import Logging
 import PostgresNIO
 import Testing

@@ -3,6 +3,7 @@ import GatehouseCore
 import GatehouseRPC
 import GatehouseTestSupport
 import GatehouseTesting
+import Glibc
 import Synchronization
 import Testing
 
