@@ -276,8 +276,10 @@ echo "alice's host: $ALICE_HOST"
 echo "bob's laptop: its own daemon, socket and database, the same collector"
 mkdir -p "$WORK/bob/run" && chmod 700 "$WORK/bob/run"
 cp "$GATEHOUSE_CONFIG" "$WORK/bob/config.yaml"
-bob() { XDG_RUNTIME_DIR=$WORK/bob/run XDG_STATE_HOME=$WORK/bob/state GATEHOUSE_CONFIG=$WORK/bob/config.yaml "$GH" "$@"; }
-bob serve >"$WORK/bob/daemon.log" 2>&1 &
+BOB_ENV=(env XDG_RUNTIME_DIR="$WORK/bob/run" XDG_STATE_HOME="$WORK/bob/state" GATEHOUSE_CONFIG="$WORK/bob/config.yaml")
+bob() { "${BOB_ENV[@]}" "$GH" "$@"; }
+# env execs the daemon, so $! is its pid (a function run in the background would be a subshell's).
+"${BOB_ENV[@]}" "$GH" serve >"$WORK/bob/daemon.log" 2>&1 &
 BOB_DAEMON=$!
 for _ in $(seq 100); do bob status >/dev/null 2>&1 && break; sleep 0.2; done
 device_login bob bob
@@ -297,6 +299,7 @@ expect "bob, no auditor, is refused (exit 4)" exited 4
 shipped bob >/dev/null || fail "bob's host shipped the record of the refusal"
 echo "Bob stops his daemon and deletes his newest audit records; his own audit verify catches it:"
 kill -TERM "$BOB_DAEMON"; wait "$BOB_DAEMON" || true; BOB_DAEMON=""
+expect "bob's daemon has stopped" [ ! -e "$WORK/bob/run/gatehouse/gatehouse.sock" ]
 show sqlite3 "$WORK/bob/state/gatehouse/gatehouse.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 2 FROM audit_log);"
 run bob audit verify
 expect "verify exits 1" exited 1
