@@ -11,8 +11,9 @@ struct FrontIntegrationTests {
         try await daemon.start()
         defer { daemon.stop() }
         // The daemon's config file is empty: the socket is the default one. (Any GATEHOUSE_* variable the
-        // front does not know, like the suite's answer recording, would send it to the full CLI.)
-        let environment = daemon.environment.filter { $0.key != "GATEHOUSE_RECORD_ANSWERS_FILE" }
+        // front does not know, like the suite's answer recording or test.sh's mark of its processes, would
+        // send it to the full CLI.)
+        let environment = daemon.environment.filter { !["GATEHOUSE_RECORD_ANSWERS_FILE", "GATEHOUSE_TEST_RUN"].contains($0.key) }
         let front = BuiltProducts.path("gatehouse-front")
         func run(_ executable: String, _ arguments: [String], _ env: [String: String] = environment) async throws -> CommandResult {
             try await offPool { try TestDaemon.run(executable, arguments, environment: env) }
