@@ -29,7 +29,9 @@ for file in "$binary" "$front"; do
     fi
 done
 
-version=$("$binary" --version)
+# `gatehouse version --json` says {"cli": "0.1.0", "schema": N, "daemon": ...}; the package takes the CLI's.
+version=$("$binary" version --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["cli"])')
+case "$version" in "" | *[!0-9A-Za-z.+~-]*) echo "package: unusable version '$version' from $binary" >&2; exit 1 ;; esac
 arch=$(dpkg --print-architecture)
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT

@@ -8,7 +8,7 @@ extension FleetComponent {
         let collector = [
             RPCErrorDescription(.conflict, "fleet_not_configured", "fleet.collector_url is not set"),
             RPCErrorDescription(.unauthorized, "not_signed_in", "Sign in first: the collector checks the person's ID token"),
-
+            RPCErrorDescription(.denied, "not_auditor", "The person is in none of the collector's auditor groups; the refusal is recorded there"),
             RPCErrorDescription(.upstreamError, "collector_unreadable", "The collector answered with something unreadable"),
             RPCErrorDescription(.upstreamUnavailable, "upstream_unavailable", "The collector cannot be reached"),
         ]
