@@ -133,17 +133,8 @@ extension BatchComponent {
     }
 
     func list(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable {
-            var entity: String?
-            var state: String?
-            var mine: Bool?
-            var limit: Int?
-        }
-        let params: Params = try call.decodeParams()
-        var filter = JobStore.Filter(state: params.state, limit: min(max(params.limit ?? 100, 1), 10_000))
-        (filter.entity, filter.principal) = try await policy.listScope(
-            call, entity: params.entity, mine: params.mine, viewAction: BatchMethods.viewAction, things: "batches")
-        let batches = try await service.batches.list(filter)
+        let batches = try await service.batches.list(
+            try await policy.workloadListFilter(call, viewAction: BatchMethods.viewAction, things: "batches"))
         return ["batches": .array(batches.map(BatchMethods.batchJSON)), "count": .int(Int64(batches.count))]
     }
 

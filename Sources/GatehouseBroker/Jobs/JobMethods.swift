@@ -140,17 +140,7 @@ extension JobComponent {
     }
 
     func list(_ call: RPCCall) async throws -> JSONValue {
-        struct Params: Decodable {
-            var entity: String?
-            var state: String?
-            var mine: Bool?
-            var limit: Int?
-        }
-        let params: Params = try call.decodeParams()
-        var filter = JobStore.Filter(state: params.state, limit: min(max(params.limit ?? 100, 1), 10_000))
-        (filter.entity, filter.principal) = try await policy.listScope(
-            call, entity: params.entity, mine: params.mine, viewAction: "job.view", things: "jobs")
-        let jobs = try await service.jobs.list(filter)
+        let jobs = try await service.jobs.list(try await policy.workloadListFilter(call, viewAction: "job.view", things: "jobs"))
         return ["jobs": .array(jobs.map(JobMethods.jobJSON)), "count": .int(Int64(jobs.count))]
     }
 

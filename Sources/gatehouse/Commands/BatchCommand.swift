@@ -169,14 +169,7 @@ struct BatchCommand: ParsableCommand {
         @OptionGroup var confirmation: ConfirmationOption
         @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
-            if !confirmation.yes {
-                let batch = try global.call("batch.show", ["batchId": .string(id)])
-                FileHandle.standardErrorLine("\(Output.cell(batch["batchId"]))  \(Output.cell(batch["state"]))  for \(Output.cell(batch["entity"]))")
-                try confirmation.confirm("cancel batch \(id)")
-            }
-            let answer = try global.call("batch.cancel", ["batchId": .string(id)])
-            if global.json { return Output.json(answer) }
-            print("\(id): \(Output.cell(answer["cancel"]))")
+            try BatchCommand.confirmThenCall("batch.cancel", id: id, asking: "cancel batch \(id)", answer: "cancel", global, confirmation)
         }
     }
 
@@ -191,15 +184,22 @@ struct BatchCommand: ParsableCommand {
         @OptionGroup var confirmation: ConfirmationOption
         @Argument(help: "The batch id (from `gatehouse batch ls`).", completion: DynamicCompletion.batches()) var id: String
         func run() throws {
-            if !confirmation.yes {
-                let batch = try global.call("batch.show", ["batchId": .string(id)])
-                FileHandle.standardErrorLine("\(Output.cell(batch["batchId"]))  \(Output.cell(batch["state"]))  for \(Output.cell(batch["entity"]))")
-                try confirmation.confirm("delete batch \(id) at Dataproc")
-            }
-            let answer = try global.call("batch.delete", ["batchId": .string(id)])
-            if global.json { return Output.json(answer) }
-            print("\(id): \(Output.cell(answer["delete"]))")
+            try BatchCommand.confirmThenCall("batch.delete", id: id, asking: "delete batch \(id) at Dataproc", answer: "delete", global, confirmation)
         }
+    }
+
+    /// Cancel and delete: shows the batch and asks first (unless --yes), then calls `method` and prints its `answer` member.
+    static func confirmThenCall(
+        _ method: String, id: String, asking question: String, answer key: String, _ global: GlobalOptions, _ confirmation: ConfirmationOption
+    ) throws {
+        if !confirmation.yes {
+            let batch = try global.call("batch.show", ["batchId": .string(id)])
+            FileHandle.standardErrorLine("\(Output.cell(batch["batchId"]))  \(Output.cell(batch["state"]))  for \(Output.cell(batch["entity"]))")
+            try confirmation.confirm(question)
+        }
+        let answer = try global.call(method, ["batchId": .string(id)])
+        if global.json { return Output.json(answer) }
+        print("\(id): \(Output.cell(answer[key]))")
     }
 
     struct Watch: ParsableCommand {
